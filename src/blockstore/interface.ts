@@ -1,0 +1,56 @@
+import type { AbortOptions } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+/** One block, addressed by the SHA-256 of its bytes. */
+export interface Block {
+  cid: CID
+  bytes: Uint8Array
+}
+
+export interface PutOptions extends AbortOptions {
+  /**
+   * Durable write: the call resolves only after the block is on disk (fsync).
+   * Storage nodes acknowledge pushes only after a durable write. Default false.
+   */
+  sync?: boolean
+}
+
+export interface StoreSize {
+  /** Number of blocks held. */
+  blocks: number
+  /** Sum of the byte lengths of every block held. */
+  bytes: number
+}
+
+/**
+ * A content-addressed store of blocks. Every implementation verifies the
+ * SHA-256 multihash of a block against its CID before writing it
+ * (`BlockHashMismatchError`) and again on every read (`BlockCorruptError`), so
+ * a caller never sees bytes that do not match the CID it asked for.
+ */
+export interface BlockStore {
+  /** Verify and store one block. Storing a block twice is a no-op. */
+  put(block: Block, options?: PutOptions): Promise<void>
+
+  /**
+   * Verify and store many blocks in one batch: either every block is written
+   * or none is (a bad block rejects the whole batch before anything is written).
+   */
+  putMany(blocks: Iterable<Block>, options?: PutOptions): Promise<void>
+
+  /** Read and re-verify a block; `BlockNotFoundError` when absent. */
+  get(cid: CID, options?: AbortOptions): Promise<Uint8Array>
+
+  has(cid: CID, options?: AbortOptions): Promise<boolean>
+
+  /** Remove a block; removing an absent block is a no-op. */
+  delete(cid: CID, options?: AbortOptions): Promise<void>
+
+  /** Every CID held, in no particular order. */
+  cids(options?: AbortOptions): AsyncIterable<CID>
+
+  /** How many blocks and bytes the store holds (kept up to date, not scanned). */
+  size(options?: AbortOptions): Promise<StoreSize>
+
+  close(): Promise<void>
+}
