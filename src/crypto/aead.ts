@@ -1,0 +1,94 @@
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto'
+
+/** AES-256-GCM tag length appended to every sealed block. */
+export const TAG_LENGTH = 16
+export const NONCE_LENGTH = 12
+
+/** Largest block index the 11-byte STREAM counter can hold within JS safe integers. */
+const MAX_INDEX = Number.MAX_SAFE_INTEGER
+
+/**
+ * The STREAM nonce (as in age): an 11-byte big-endian block index followed by
+ * one byte that is 0x01 for the last block and 0x00 otherwise. Opening block i
+ * with any other position or flag fails authentication, so reordering,
+ * dropping, duplicating and truncating blocks are all detected.
+ */
+export function streamNonce (index: number, last: boolean): Uint8Array {
+  if (!Number.isSafeInteger(index) || index < 0 || index > MAX_INDEX) {
+    throw new RangeError(`block index ${index} is out of range`)
+  }
+  const nonce = new Uint8Array(NONCE_LENGTH)
+  let rest = index
+  for (let i = 10; i >= 0 && rest > 0; i--) {
+    nonce[i] = rest % 256
+    rest = Math.floor(rest / 256)
+  }
+  nonce[11] = last ? 1 : 0
+  return nonce
+}
+
+/**
+ * Encrypt one block: AES-256-GCM(key, streamNonce(index, last)), returned as
+ * ciphertext ‖ 16-byte tag.
+ */
+export function sealBlock (key: Uint8Array, index: number, last: boolean, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+  return seal(key, streamNonce(index, last), plaintext, aad)
+}
+
+/**
+ * Decrypt one block sealed by `sealBlock`. Returns `undefined` when
+ * authentication fails (wrong key, position, flag or any altered bit); the
+ * caller turns that into an error that names the share position.
+ */
+export function openBlock (key: Uint8Array, index: number, last: boolean, sealed: Uint8Array, aad?: Uint8Array): Uint8Array | undefined {
+  return open(key, streamNonce(index, last), sealed, aad)
+}
+
+/** AES-256-GCM with an explicit nonce; output is ciphertext ‖ tag. */
+export function seal (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LENGTH })
+  if (aad !== undefined) cipher.setAAD(aad)
+  const out = new Uint8Array(plaintext.length + TAG_LENGTH)
+  let offset = 0
+  const head = cipher.update(plaintext)
+  out.set(head, offset)
+  offset += head.length
+  const tail = cipher.final()
+  out.set(tail, offset)
+  offset += tail.length
+  out.set(cipher.getAuthTag(), offset)
+  return out
+}
+
+/** Inverse of `seal`; `undefined` when the tag does not verify. */
+export function open (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array | undefined {
+  if (sealed.length < TAG_LENGTH) return undefined
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LENGTH })
+  if (aad !== undefined) decipher.setAAD(aad)
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH))
+  const out = new Uint8Array(sealed.length - TAG_LENGTH)
+  const head = decipher.update(sealed.subarray(0, sealed.length - TAG_LENGTH))
+  out.set(head, 0)
+  try {
+    const tail = decipher.final()
+    out.set(tail, head.length)
+  } catch {
+    // Never hand out the unauthenticated plaintext.
+    out.fill(0)
+    return undefined
+  }
+  return out
+}
+
+/**
+ * A synthetic nonce for a message sealed once per key that may repeat across
+ * shares in convergent mode (the root's metadata: same content, different
+ * name → same manifest key). Deriving the nonce from the plaintext means equal
+ * plaintexts give equal ciphertexts and different ones never reuse a nonce.
+ */
+export function syntheticNonce (key: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const mac = createHmac('sha256', key)
+  mac.update('veil/v1/siv')
+  mac.update(plaintext)
+  return new Uint8Array(mac.digest().subarray(0, NONCE_LENGTH))
+}

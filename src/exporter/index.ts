@@ -1,0 +1,67 @@
+import type { Writable } from 'node:stream'
+import type { ProgressEvent } from 'progress-events'
+import { CustomProgressEvent } from 'progress-events'
+import type { CID } from 'multiformats/cid'
+import { InvalidRangeError, OutputError } from '../errors.js'
+import { parseShareLink, type ShareLink } from '../link/link.js'
+import type { ShareKind } from '../format/root.js'
+import type { BlockSource } from './source.js'
+import { openShare } from './open-share.js'
+import { writeShareToFile, writeShareToStream, type FileOutputOptions } from './file-output.js'
+import { writeFolder } from './folder-output.js'
+import type { ReadProgressEvents } from './read-share.js'
+
+export type ExportProgressEvents = ReadProgressEvents |
+  ProgressEvent<'veil:export:start', { name: string, kind: ShareKind, size: number, blocks: number }>
+
+export interface ExportOptions extends Omit<FileOutputOptions, 'onProgress' | 'firstBlock'> {
+  /** A file path (a folder path for folder shares) or a writable stream. */
+  output: string | Writable
+  onProgress?: (event: ExportProgressEvents) => void
+}
+
+export interface ExportResult {
+  cid: CID
+  name: string
+  kind: ShareKind
+  mediaType: string
+  /** True size of the share (a folder's: its listing). */
+  size: number
+  bytesWritten: number
+  resumedBlocks: number
+  alreadyComplete: boolean
+  files: number
+}
+
+/**
+ * Fetch a share by link from `source` and write it out: a file share to a
+ * path or stream (optionally a byte range), a folder share to a folder.
+ */
+export async function exportShare (link: ShareLink | string, source: BlockSource, options: ExportOptions): Promise<ExportResult> {
+  const parsed = typeof link === 'string' ? parseShareLink(link) : link
+  const share = await openShare(parsed, source, options)
+  const { meta } = share
+  options.onProgress?.(new CustomProgressEvent('veil:export:start', { name: meta.name, kind: meta.kind, size: meta.size, blocks: share.root.blockCount }))
+  const base = { cid: share.cid, name: meta.name, kind: meta.kind, mediaType: meta.mediaType, size: meta.size }
+
+  if (meta.kind === 'folder') {
+    if (options.offset !== undefined || options.length !== undefined) throw new InvalidRangeError('a byte range applies to files, not folders')
+    if (typeof options.output !== 'string') throw new OutputError('a folder cannot be written to a stream: give a folder path with -o')
+    const result = await writeFolder(share, source, options.output, options)
+    return { ...base, bytesWritten: result.bytesWritten, resumedBlocks: result.resumedBlocks, alreadyComplete: false, files: result.files }
+  }
+  if (typeof options.output === 'string') {
+    const result = await writeShareToFile(share, source, options.output, options)
+    return { ...base, ...result, files: 1 }
+  }
+  const bytesWritten = await writeShareToStream(share, source, options.output, options)
+  return { ...base, bytesWritten, resumedBlocks: 0, alreadyComplete: false, files: 1 }
+}
+
+export { openShare, readRoot, type OpenedShare } from './open-share.js'
+export { readShare, readShareBlocks, resolveRange, openBlockInline, type BlockOpener, type ReadShareOptions, type ReadProgressEvents } from './read-share.js'
+export { readFolderListing, openEntry } from './folder-output.js'
+export { isLocalCopy } from './local-copy.js'
+export { isIntegrityError } from './file-output.js'
+export { partPath, statePath, loadResumeState, type ResumeState } from './resume-state.js'
+export { loadTreeNode, type BlockSource, type BlockGetOptions } from './source.js'

@@ -1,0 +1,40 @@
+import type { AbortOptions } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+import { logger } from '@libp2p/logger'
+import { deriveSubkeys } from '../crypto/keys.js'
+import { verifyBlock } from '../format/cid.js'
+import { decodeRoot, openRoot, type RootNode, type ShareMeta } from '../format/root.js'
+import type { ShareLink } from '../link/link.js'
+import type { BlockSource } from './source.js'
+
+// Never log names, keys or content: only CIDs, counts and sizes.
+const log = logger('veil:export')
+
+/** A share whose root has been fetched, verified and unlocked with its key. */
+export interface OpenedShare {
+  cid: CID
+  key: Uint8Array
+  root: RootNode
+  meta: ShareMeta
+  blockKey: Uint8Array
+}
+
+/**
+ * Fetch the root, check it against its CID, check the key commitment (a wrong
+ * key fails here, before any block is decrypted) and open the metadata.
+ */
+export async function openShare (link: ShareLink, source: BlockSource, options: AbortOptions = {}): Promise<OpenedShare> {
+  const bytes = await source.get(link.cid, { ...options, segment: link.cid })
+  verifyBlock(link.cid, bytes)
+  const root = decodeRoot(bytes)
+  const meta = openRoot(root, link.key)
+  log('opened share %c: %s, %d blocks of %d bytes', link.cid, meta.kind, root.blockCount, root.blockSize)
+  return { cid: link.cid, key: link.key, root, meta, blockKey: deriveSubkeys(link.key).blockKey }
+}
+
+/** Read only the public part of a share's root (a verify-only capability suffices). */
+export async function readRoot (cid: CID, source: BlockSource, options: AbortOptions = {}): Promise<RootNode> {
+  const bytes = await source.get(cid, { ...options, segment: cid })
+  verifyBlock(cid, bytes)
+  return decodeRoot(bytes)
+}

@@ -1,0 +1,114 @@
+import type { AbortOptions } from '@libp2p/interface'
+import parallel from 'it-parallel'
+import type { ProgressEvent, ProgressOptions } from 'progress-events'
+import { CustomProgressEvent } from 'progress-events'
+import { openBlock } from '../crypto/aead.js'
+import { walkBlocks, type BlockRef, type LoadTreeNode } from '../format/tree.js'
+import { BlockAuthenticationError, InvalidRangeError, ShareStructureError } from '../errors.js'
+import { loadTreeNode, type BlockSource } from './source.js'
+import type { OpenedShare } from './open-share.js'
+
+export type ReadProgressEvents =
+  ProgressEvent<'veil:export:block', { index: number, blocks: number, bytes: number }>
+
+/** Decrypts one block; the default runs inline, a worker pool can stand in. */
+export type BlockOpener = (key: Uint8Array, ref: BlockRef, sealed: Uint8Array, options?: AbortOptions) => Promise<Uint8Array | undefined>
+
+export const openBlockInline: BlockOpener = async (key, ref, sealed) => openBlock(key, ref.index, ref.last, sealed)
+
+export interface ReadShareOptions extends AbortOptions, ProgressOptions<ReadProgressEvents> {
+  /** First byte to read. Default 0. */
+  offset?: number
+  /** Bytes to read. Default: to the end. */
+  length?: number
+  /** Blocks fetched and decrypted at once (the window). Default 16. */
+  concurrency?: number
+  /** Start at this block instead of `offset` (resuming a file at a block boundary). */
+  firstBlock?: number
+  opener?: BlockOpener
+}
+
+export interface ByteRange {
+  offset: number
+  length: number
+}
+
+export function resolveRange (size: number, options: { offset?: number, length?: number }): ByteRange {
+  const offset = options.offset ?? 0
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset > size) {
+    throw new InvalidRangeError(`range start ${offset} is outside the share (0–${size} bytes)`)
+  }
+  const length = options.length ?? size - offset
+  if (!Number.isSafeInteger(length) || length < 0 || offset + length > size) {
+    throw new InvalidRangeError(`range of ${length} bytes from ${offset} runs past the end of the share (${size} bytes)`)
+  }
+  return { offset, length }
+}
+
+/** A block's share of the requested range (empty for padding-only blocks). */
+export interface BlockData {
+  index: number
+  data: Uint8Array
+}
+
+/**
+ * Stream a byte range of a file share's plaintext, in order. Up to
+ * `concurrency` blocks are fetched and decrypted at once; a block that fails
+ * authentication (wrong position, flag, any altered bit) stops the stream
+ * with BlockAuthenticationError before any of its bytes are yielded.
+ */
+export async function * readShare (share: OpenedShare, source: BlockSource, options: ReadShareOptions = {}): AsyncGenerator<Uint8Array> {
+  for await (const { data } of readShareBlocks(share, source, options)) {
+    if (data.length > 0) yield data
+  }
+}
+
+/** As readShare, but one item per block, so a writer can record which blocks are done. */
+export async function * readShareBlocks (share: OpenedShare, source: BlockSource, options: ReadShareOptions = {}): AsyncGenerator<BlockData> {
+  const { root, meta, blockKey } = share
+  const { offset, length } = resolveRange(meta.size, options)
+  const blockSize = root.blockSize
+  if (length === 0) return
+  const firstBlock = options.firstBlock ?? Math.floor(offset / blockSize)
+  const start = options.firstBlock !== undefined ? firstBlock * blockSize : offset
+  const end = offset + length
+  const endBlock = Math.ceil(end / blockSize)
+  const opener = options.opener ?? openBlockInline
+  // Work still in flight when the reader stops early (or fails) is aborted.
+  const stop = new AbortController()
+  const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal])
+  const loadNode: LoadTreeNode = async (cid, height, opts) => await loadTreeNode(source, cid, height, opts)
+
+  const jobs = async function * () {
+    for await (const ref of walkBlocks(share.cid, root, loadNode, firstBlock, endBlock, { signal })) {
+      yield async () => {
+        const sealed = await source.get(ref.cid, { signal, segment: ref.segment })
+        const plain = await opener(blockKey, ref, sealed, { signal })
+        if (plain === undefined) {
+          throw new BlockAuthenticationError(`block ${ref.index} of the share failed authentication (altered, reordered or truncated): the share is damaged`)
+        }
+        return { ref, plain }
+      }
+    }
+  }
+
+  try {
+    for await (const { ref, plain } of parallel(jobs(), { concurrency: options.concurrency ?? 16, ordered: true })) {
+      checkBlockLength(ref, plain.length, blockSize, meta.size, root.blockCount)
+      const blockStart = ref.index * blockSize
+      const from = Math.max(start, blockStart) - blockStart
+      const to = Math.min(end, blockStart + plain.length) - blockStart
+      options.onProgress?.(new CustomProgressEvent('veil:export:block', { index: ref.index, blocks: root.blockCount, bytes: Math.max(0, to - from) }))
+      yield { index: ref.index, data: to > from ? plain.subarray(from, to) : new Uint8Array(0) }
+    }
+  } finally {
+    stop.abort()
+  }
+}
+
+/** Every block but the last is full; the last holds the rest of the padded size. */
+function checkBlockLength (ref: BlockRef, length: number, blockSize: number, size: number, blockCount: number): void {
+  if (ref.index < blockCount - 1 ? length !== blockSize : length > blockSize || ref.index * blockSize + length < size) {
+    throw new ShareStructureError(`block ${ref.index} holds ${length} bytes, which does not fit the share's size: the share was altered`)
+  }
+}

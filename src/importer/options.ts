@@ -1,0 +1,73 @@
+import type { AbortOptions } from '@libp2p/interface'
+import type { ProgressEvent, ProgressOptions } from 'progress-events'
+import type { CID } from 'multiformats/cid'
+import type { Block, PutOptions } from '../blockstore/interface.js'
+import type { PaddingMode } from '../crypto/padding.js'
+import type { NodeRef } from '../format/tree.js'
+import { DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, MIN_BLOCK_SIZE } from '../format/limits.js'
+import { InvalidOptionError } from '../errors.js'
+
+/**
+ * Where sealed blocks go. A BlockStore is one; a placement sink that pushes
+ * to storage nodes is another. `segmentDone` is told as soon as every block of
+ * a segment (and its manifest node) has been handed to `putMany`, so a sink
+ * can start replicating it while later segments are still being sealed.
+ */
+export interface BlockSink {
+  putMany(blocks: Iterable<Block>, options?: PutOptions): Promise<void>
+  segmentDone?(segment: NodeRef, options?: AbortOptions): Promise<void>
+}
+
+export type ImportProgressEvents =
+  ProgressEvent<'veil:import:start', { name: string, size: number, blocks: number }> |
+  ProgressEvent<'veil:import:block', { index: number, blocks: number, bytes: number }> |
+  ProgressEvent<'veil:import:done', { name: string, cid: CID, size: number }> |
+  ProgressEvent<'veil:import:skipped', { path: string, reason: string }>
+
+export interface ImportOptions extends AbortOptions, ProgressOptions<ImportProgressEvents> {
+  /** Plaintext block size, 64 KiB – 4 MiB, a multiple of 64 KiB. Default 1 MiB. */
+  blockSize?: number
+  /** Padmé padding of the content (default) or none. */
+  padding?: PaddingMode
+  /**
+   * Convergence secret: when set, the file key is derived from the content
+   * and this secret (opt-in deduplication); otherwise it is random.
+   */
+  convergenceSecret?: Uint8Array
+  /** Name recorded in the sealed metadata; default the file's base name. */
+  name?: string
+  /** Media type; default guessed from the name. */
+  mediaType?: string
+  /** Durable (fsync) writes to the sink. Default false. */
+  sync?: boolean
+  /** Sealed blocks per putMany batch. Default 8. */
+  batchBlocks?: number
+  /** putMany batches in flight at once. Default 3. */
+  batchesInFlight?: number
+}
+
+export interface ResolvedImportOptions {
+  blockSize: number
+  padding: PaddingMode
+  sync: boolean
+  batchBlocks: number
+  batchesInFlight: number
+}
+
+/** Resolve defaults once and reject bad values with a message that says what to use. */
+export function resolveImportOptions (options: ImportOptions): ResolvedImportOptions {
+  const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE
+  if (!Number.isSafeInteger(blockSize) || blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE || blockSize % MIN_BLOCK_SIZE !== 0) {
+    throw new InvalidOptionError(`block size ${blockSize} is not allowed: use a multiple of 64 KiB from 64 KiB to 4 MiB (default 1 MiB)`)
+  }
+  const padding = options.padding ?? 'padme'
+  if (padding !== 'padme' && padding !== 'none') throw new InvalidOptionError(`padding must be "padme" or "none", not ${JSON.stringify(padding)}`)
+  const batchBlocks = options.batchBlocks ?? 8
+  const batchesInFlight = options.batchesInFlight ?? 3
+  if (!Number.isSafeInteger(batchBlocks) || batchBlocks < 1 || batchBlocks > 256) throw new InvalidOptionError('batchBlocks must be 1–256')
+  if (!Number.isSafeInteger(batchesInFlight) || batchesInFlight < 1 || batchesInFlight > 64) throw new InvalidOptionError('batchesInFlight must be 1–64')
+  if (options.convergenceSecret !== undefined && options.convergenceSecret.length < 16) {
+    throw new InvalidOptionError('a convergence secret must be at least 16 bytes')
+  }
+  return { blockSize, padding, sync: options.sync ?? false, batchBlocks, batchesInFlight }
+}

@@ -1,0 +1,96 @@
+import { CustomProgressEvent } from 'progress-events'
+import { logger } from '@libp2p/logger'
+import type { CID } from 'multiformats/cid'
+import type { Block } from '../blockstore/interface.js'
+import { deriveSubkeys } from '../crypto/keys.js'
+import { sealBlock } from '../crypto/aead.js'
+import { paddedLength } from '../crypto/padding.js'
+import { rawCid } from '../format/cid.js'
+import { encodeRoot, type ShareMeta } from '../format/root.js'
+import { blockCountFor } from '../format/shape.js'
+import { TreeBuilder } from '../format/tree.js'
+import type { BlockSink, ImportOptions, ResolvedImportOptions } from './options.js'
+import { BatchWriter } from './batch-writer.js'
+
+// Never log names, keys or content: only CIDs, counts and sizes.
+const log = logger('veil:import')
+
+/** What one share import produced. */
+export interface ShareResult {
+  cid: CID
+  key: Uint8Array
+  meta: ShareMeta
+  /** Content blocks (sealed). */
+  blocks: number
+  /** Bytes handed to the sink: sealed blocks plus manifest nodes. */
+  storedBytes: number
+}
+
+export interface WriteShareInput {
+  fileKey: Uint8Array
+  meta: Omit<ShareMeta, 'padding'>
+  /** Plaintext blocks of exactly blockSize bytes (the last may be shorter), padding included. */
+  blocks: AsyncIterable<Uint8Array>
+  sink: BlockSink
+  config: ResolvedImportOptions
+}
+
+/**
+ * The core of every import: seal each padded plaintext block with the STREAM
+ * nonce, address it by the SHA-256 of its ciphertext, hand batches to the
+ * sink with a bounded number in flight, build the tree as blocks stream by
+ * and finally seal the root. Memory: at most batchBlocks × batchesInFlight
+ * sealed blocks plus one open node per tree level.
+ */
+export async function writeShare (input: WriteShareInput, options: ImportOptions = {}): Promise<ShareResult> {
+  const { config, sink, fileKey } = input
+  const meta: ShareMeta = { ...input.meta, padding: config.padding }
+  const blockCount = blockCountFor(paddedLength(meta.size, meta.padding), config.blockSize)
+  const { blockKey } = deriveSubkeys(fileKey)
+  const writer = new BatchWriter(sink, config, options)
+  let storedBytes = 0
+
+  const putNode = async (node: { cid: CID, bytes: Uint8Array }): Promise<void> => {
+    storedBytes += node.bytes.length
+    await writer.add(node)
+  }
+  const tree = new TreeBuilder(blockCount, async (node, ref) => {
+    await putNode(node)
+    if (sink.segmentDone !== undefined) {
+      // Every block under this node was queued before it: drain, then tell the sink.
+      await writer.drain()
+      await sink.segmentDone(ref, options)
+    }
+  })
+
+  options.onProgress?.(new CustomProgressEvent('veil:import:start', { name: meta.name, size: meta.size, blocks: blockCount }))
+  log('sealing a %s of %d bytes into %d blocks of %d bytes', meta.kind, meta.size, blockCount, config.blockSize)
+  let index = 0
+  try {
+    for await (const plain of input.blocks) {
+      options.signal?.throwIfAborted()
+      if (index >= blockCount) throw new RangeError('the block source produced more blocks than the size allows')
+      const sealed = sealBlock(blockKey, index, index === blockCount - 1, plain)
+      const block: Block = { cid: rawCid(sealed), bytes: sealed }
+      storedBytes += sealed.length
+      await writer.add(block)
+      await tree.add(block.cid)
+      index++
+      options.onProgress?.(new CustomProgressEvent('veil:import:block', { index, blocks: blockCount, bytes: plain.length }))
+    }
+    if (index !== blockCount) throw new RangeError(`the block source produced ${index} of ${blockCount} blocks`)
+    const top = await tree.finish()
+    const root = encodeRoot({ fileKey, blockSize: config.blockSize, blockCount, height: top.height, children: top.children, meta })
+    storedBytes += root.bytes.length
+    await writer.add(root)
+    await writer.drain()
+    if (sink.segmentDone !== undefined) {
+      await sink.segmentDone({ cid: root.cid, height: top.height, children: top.children, firstBlock: 0 }, options)
+    }
+    log('stored share root %c (%d bytes in the sink)', root.cid, storedBytes)
+    options.onProgress?.(new CustomProgressEvent('veil:import:done', { name: meta.name, cid: root.cid, size: meta.size }))
+    return { cid: root.cid, key: fileKey, meta, blocks: blockCount, storedBytes }
+  } finally {
+    await writer.close()
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Veil's library API: what the CLI, the daemon and the tests use. Types and
+ * factory functions only; each folder's index.ts is its door.
+ */
+import './platform/shim.js'
+
+export * from './errors.js'
+export {
+  parseLink, parseShareLink, formatLink, formatVerifyLink, formatGatewayLink, formatMagnetLink,
+  type ShareLink, type VerifyCap, type ParsedLink, type LinkForm
+} from './link/index.js'
+export { generateFileKey, type PaddingMode } from './crypto/index.js'
+export {
+  DEFAULT_BLOCK_SIZE, MIN_BLOCK_SIZE, MAX_BLOCK_SIZE, FORMAT_VERSION,
+  type ShareKind, type ShareMeta, type FolderEntry
+} from './format/index.js'
+export { openBlockStore, MemoryBlockStore, LevelBlockStore, type BlockStore, type Block, type OpenBlockStoreOptions } from './blockstore/index.js'
+export {
+  importFile, importFolder, importBytes,
+  type ImportOptions, type ImportProgressEvents, type ShareResult, type FolderResult, type BlockSink
+} from './importer/index.js'
+export {
+  exportShare, openShare, readShare, readFolderListing,
+  type ExportOptions, type ExportResult, type ExportProgressEvents, type BlockSource, type OpenedShare
+} from './exporter/index.js'

@@ -1,0 +1,194 @@
+import { CID } from 'multiformats/cid'
+import { base32 } from 'multiformats/bases/base32'
+import { DAG_CBOR_CODE, SHA2_256_CODE } from '../format/cid.js'
+import { FILE_KEY_LENGTH } from '../crypto/keys.js'
+import { KeyRequiredError } from '../errors.js'
+import {
+  LinkCidBaseError, LinkCidCodecError, LinkCidEncodingError, LinkCidHashError, LinkCidMissingError,
+  LinkCidVersionError, LinkEmptyError, LinkExtraPartError, LinkGatewayHostError, LinkGatewayPathError,
+  LinkKeyEmptyError, LinkKeyEncodingError, LinkKeyLengthError, LinkMagnetDuplicateError,
+  LinkMagnetEncodingError, LinkMagnetSizeError, LinkMagnetTopicError, LinkSchemeError, LinkTooLongError,
+  LinkWhitespaceError
+} from './errors.js'
+
+/** Version 1 of the link forms; a future form gets a new scheme or URN. */
+export const LINK_SCHEME = 'veil://'
+export const MAGNET_URN = 'urn:veil:'
+/** Longest input accepted (a magnet with a long name fits easily). */
+export const MAX_LINK_LENGTH = 4096
+
+/** A full read capability: the share's root CID and its file key. */
+export interface ShareLink {
+  cid: CID
+  key: Uint8Array
+}
+
+/** A verify-only capability: enough to check and repair, not to read. */
+export interface VerifyCap {
+  cid: CID
+}
+
+export type LinkForm = 'veil' | 'gateway' | 'magnet'
+
+export interface ParsedLink {
+  cid: CID
+  /** Absent for a verify-only link. */
+  key?: Uint8Array
+  form: LinkForm
+  /** Display name hint from a magnet link (`dn`); untrusted. */
+  name?: string
+  /** Size hint from a magnet link (`xl`); untrusted. */
+  size?: number
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+const WHITESPACE = /\s/
+
+/** `veil://<cid>#<key>`: the canonical form. */
+export function formatLink (link: ShareLink): string {
+  return `${LINK_SCHEME}${link.cid.toString(base32)}#${encodeKey(link.key)}`
+}
+
+/** `veil://<cid>`: the verify-only form (no fragment, so no key). */
+export function formatVerifyLink (cap: VerifyCap): string {
+  return `${LINK_SCHEME}${cap.cid.toString(base32)}`
+}
+
+/** `https://<host>/v/<cid>#<key>`: the fragment never reaches the gateway. */
+export function formatGatewayLink (link: ShareLink, origin: string): string {
+  return `${origin.replace(/\/+$/, '')}/v/${link.cid.toString(base32)}#${encodeKey(link.key)}`
+}
+
+/** `magnet:?xt=urn:veil:<cid>&dn=<name>&xl=<size>#<key>`. */
+export function formatMagnetLink (link: ShareLink, hints: { name?: string, size?: number } = {}): string {
+  let out = `magnet:?xt=${MAGNET_URN}${link.cid.toString(base32)}`
+  if (hints.name !== undefined) out += `&dn=${encodeURIComponent(hints.name)}`
+  if (hints.size !== undefined) out += `&xl=${hints.size}`
+  return `${out}#${encodeKey(link.key)}`
+}
+
+export function encodeKey (key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64url')
+}
+
+/**
+ * Parse any accepted link form. A link without a fragment parses as a
+ * verify-only capability (`key` absent); use `parseShareLink` where a key is
+ * required. Every defect throws its own `InvalidLinkError` subclass.
+ */
+export function parseLink (input: string): ParsedLink {
+  const text = typeof input === 'string' ? input.trim() : ''
+  if (text.length === 0) throw new LinkEmptyError()
+  if (text.length > MAX_LINK_LENGTH) throw new LinkTooLongError(MAX_LINK_LENGTH)
+  if (WHITESPACE.test(text)) throw new LinkWhitespaceError()
+
+  const hash = text.indexOf('#')
+  const body = hash === -1 ? text : text.slice(0, hash)
+  const fragment = hash === -1 ? undefined : text.slice(hash + 1)
+  const lower = body.toLowerCase()
+
+  let parsed: Omit<ParsedLink, 'key'>
+  if (lower.startsWith(LINK_SCHEME)) {
+    parsed = { cid: parseCanonicalBody(body.slice(LINK_SCHEME.length)), form: 'veil' }
+  } else if (lower.startsWith('magnet:')) {
+    parsed = parseMagnetBody(body.slice('magnet:'.length))
+  } else if (lower.startsWith('http://') || lower.startsWith('https://')) {
+    parsed = { cid: parseGatewayBody(body), form: 'gateway' }
+  } else {
+    const colon = body.indexOf(':')
+    throw new LinkSchemeError(colon > 0 ? body.slice(0, Math.min(colon, 16)) : '(none)')
+  }
+
+  const key = fragment === undefined ? undefined : decodeKey(fragment)
+  return key === undefined ? parsed : { ...parsed, key }
+}
+
+/** Parse a link that must carry its key (fetching, listing). */
+export function parseShareLink (input: string): ShareLink & ParsedLink {
+  const parsed = parseLink(input)
+  if (parsed.key === undefined) throw new KeyRequiredError()
+  return { ...parsed, key: parsed.key }
+}
+
+function parseCanonicalBody (rest: string): CID {
+  const query = rest.indexOf('?')
+  if (query !== -1) throw new LinkExtraPartError('query ("?…")')
+  const slash = rest.indexOf('/')
+  if (slash !== -1) {
+    if (slash === 0) throw new LinkCidMissingError()
+    throw new LinkExtraPartError('path ("/…")')
+  }
+  return parseCid(rest)
+}
+
+function parseGatewayBody (body: string): CID {
+  // WHATWG URL parsing would read "https:///v/x" as host "v": check the authority first.
+  if (!/^https?:\/\/[^/?#]/i.test(body)) throw new LinkGatewayHostError()
+  let url: URL
+  try {
+    url = new URL(body)
+  } catch {
+    throw new LinkGatewayHostError()
+  }
+  if (url.hostname === '') throw new LinkGatewayHostError()
+  // Gateways may add query hints (?filename=…); the path alone names the share.
+  const match = /^\/v\/([^/]*)\/?$/.exec(url.pathname)
+  if (match === null) throw new LinkGatewayPathError()
+  return parseCid(match[1] ?? '')
+}
+
+function parseMagnetBody (rest: string): Omit<ParsedLink, 'key'> {
+  if (!rest.startsWith('?')) throw new LinkMagnetTopicError()
+  const params = new Map<string, string>()
+  for (const pair of rest.slice(1).split('&')) {
+    if (pair === '') continue
+    const eq = pair.indexOf('=')
+    const name = (eq === -1 ? pair : pair.slice(0, eq)).toLowerCase()
+    let value: string
+    try {
+      value = decodeURIComponent((eq === -1 ? '' : pair.slice(eq + 1)).replace(/\+/g, ' '))
+    } catch {
+      throw new LinkMagnetEncodingError()
+    }
+    if (params.has(name)) throw new LinkMagnetDuplicateError(name)
+    params.set(name, value)
+  }
+  const topic = params.get('xt')
+  if (topic === undefined || !topic.toLowerCase().startsWith(MAGNET_URN)) throw new LinkMagnetTopicError()
+  const result: Omit<ParsedLink, 'key'> = { cid: parseCid(topic.slice(MAGNET_URN.length)), form: 'magnet' }
+  const name = params.get('dn')
+  if (name !== undefined && name !== '') result.name = name
+  const size = params.get('xl')
+  if (size !== undefined) {
+    if (!/^[0-9]{1,16}$/.test(size) || !Number.isSafeInteger(Number(size))) throw new LinkMagnetSizeError()
+    result.size = Number(size)
+  }
+  return result
+}
+
+function parseCid (text: string): CID {
+  if (text.length === 0) throw new LinkCidMissingError()
+  if (text.startsWith('Qm') && text.length === 46) throw new LinkCidVersionError()
+  if (text[0] !== 'b') throw new LinkCidBaseError()
+  let cid: CID
+  try {
+    cid = CID.parse(text, base32)
+  } catch {
+    throw new LinkCidEncodingError()
+  }
+  if (cid.version !== 1) throw new LinkCidVersionError()
+  if (cid.code !== DAG_CBOR_CODE) throw new LinkCidCodecError()
+  if (cid.multihash.code !== SHA2_256_CODE || cid.multihash.size !== 32) throw new LinkCidHashError()
+  return cid
+}
+
+function decodeKey (fragment: string): Uint8Array {
+  if (fragment.length === 0) throw new LinkKeyEmptyError()
+  if (!BASE64URL.test(fragment)) throw new LinkKeyEncodingError()
+  const bytes = Buffer.from(fragment, 'base64url')
+  if (bytes.length !== FILE_KEY_LENGTH) throw new LinkKeyLengthError(bytes.length, FILE_KEY_LENGTH)
+  // Reject non-canonical encodings (stray low bits in the last character), so
+  // one key has exactly one spelling.
+  if (bytes.toString('base64url') !== fragment) throw new LinkKeyEncodingError()
+  return new Uint8Array(bytes)
+}
