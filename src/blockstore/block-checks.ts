@@ -1,5 +1,6 @@
 import type { CID } from 'multiformats/cid'
-import { cidMatches, isSupportedCid, verifyBlock } from '../format/cid.js'
+import { digestMatches, isSupportedCid, verifyBlockAsync } from '../format/cid.js'
+import { sha256Async } from '../crypto/async.js'
 import { BlockCorruptError, BlockNotFoundError, BlockTooLargeError, UnsupportedHashError } from '../errors.js'
 import { InvalidParametersError } from '@libp2p/interface'
 import type { Block } from './interface.js'
@@ -26,15 +27,28 @@ export function resolveMaxBlockSize (maxBlockSize: number | undefined): number {
  * The size is checked before hashing so an oversize block costs nothing. The
  * bytes are copied *before* they are hashed: what is verified is exactly what
  * is written, even if the caller reuses its buffer while the write is pending.
- * (`new Uint8Array(x)` always copies; `Buffer#slice` would not.)
+ * (`new Uint8Array(x)` always copies; `Buffer#slice` would not.) Hashing runs
+ * on the thread pool, so a store taking blocks from the network does not
+ * stall the event loop.
  */
-export function verifiedCopy (block: Block, maxBlockSize: number): Block {
+export async function verifiedCopy (block: Block, maxBlockSize: number): Promise<Block> {
+  checkBlockSize(block, maxBlockSize)
+  const bytes = new Uint8Array(block.bytes)
+  await verifyBlockAsync(block.cid, bytes)
+  return { cid: block.cid, bytes }
+}
+
+/** Verify a batch: every size first (cheap), then the hashes in parallel. */
+export async function verifiedCopies (blocks: Iterable<Block>, maxBlockSize: number): Promise<Block[]> {
+  const list = [...blocks]
+  for (const block of list) checkBlockSize(block, maxBlockSize)
+  return await Promise.all(list.map(async block => await verifiedCopy(block, maxBlockSize)))
+}
+
+function checkBlockSize (block: Block, maxBlockSize: number): void {
   if (block.bytes.byteLength > maxBlockSize) {
     throw new BlockTooLargeError(`block ${block.cid.toString()} is ${block.bytes.byteLength} bytes, more than the ${maxBlockSize}-byte limit of this store; Veil blocks are at most 4 MiB plus their tag, so this is not a Veil block`)
   }
-  const bytes = new Uint8Array(block.bytes)
-  verifyBlock(block.cid, bytes)
-  return { cid: block.cid, bytes }
 }
 
 /** A store can only ever hold CIDs it can verify; asking for another is a caller error. */
@@ -45,8 +59,8 @@ export function assertSupportedCid (cid: CID): void {
 }
 
 /** Re-verify bytes read back from storage: corruption is reported, never hidden or repaired here. */
-export function assertStoredBlockIntact (cid: CID, bytes: Uint8Array): void {
-  if (!cidMatches(cid, bytes)) {
+export async function assertStoredBlockIntact (cid: CID, bytes: Uint8Array): Promise<void> {
+  if (!digestMatches(cid, await sha256Async(bytes))) {
     throw new BlockCorruptError(`the stored copy of block ${cid.toString()} is corrupt (its bytes no longer match its CID): delete it from this store and fetch it again from a peer`)
   }
 }

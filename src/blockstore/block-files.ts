@@ -22,6 +22,9 @@ import type { Block } from './interface.js'
  * written after the file, so the index never names a missing or partial file.
  */
 export class BlockFiles {
+  /** Shard folders known to exist (one mkdir each, not one per block). */
+  private readonly shards = new Set<string>()
+
   constructor (readonly dir: string) {}
 
   async init (): Promise<void> {
@@ -43,7 +46,10 @@ export class BlockFiles {
     await Promise.all(blocks.map(async block => {
       const path = this.pathOf(block.cid)
       const shard = join(path, '..')
-      await mkdir(shard, { recursive: true })
+      if (!this.shards.has(shard)) {
+        await mkdir(shard, { recursive: true })
+        this.shards.add(shard)
+      }
       const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
       const handle = await open(tmp, 'w')
       try {

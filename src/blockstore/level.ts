@@ -5,7 +5,7 @@ import { Level } from 'level'
 import { CID } from 'multiformats/cid'
 import { BlockCorruptError, StoreClosedError } from '../errors.js'
 import { isSupportedCid } from '../format/cid.js'
-import { assertStoredBlockIntact, assertSupportedCid, blockNotFound, resolveMaxBlockSize, verifiedCopy } from './block-checks.js'
+import { assertStoredBlockIntact, assertSupportedCid, blockNotFound, resolveMaxBlockSize, verifiedCopies } from './block-checks.js'
 import { decodeBlockMeta, encodeBlockMeta } from './block-meta.js'
 import type { Block, BlockStore, PutOptions, StoreSize } from './interface.js'
 import { KeyLock } from './key-lock.js'
@@ -143,10 +143,8 @@ export class LevelBlockStore implements BlockStore {
     const extraOps = this.#checkExtraOps(options.extraOps ?? [])
     // Verify every block before writing any; the same CID twice is written once.
     const checked = new Map<string, Block>()
-    for (const block of blocks) {
-      const copy = verifiedCopy(block, this.maxBlockSize)
-      checked.set(copy.cid.toString(), copy)
-    }
+    for (const copy of await verifiedCopies(blocks, this.maxBlockSize)) checked.set(copy.cid.toString(), copy)
+    this.#assertOpen()
     if (checked.size === 0 && extraOps.length === 0) return
 
     const release = await this.#locks.acquire(checked.keys(), options)
@@ -203,7 +201,7 @@ export class LevelBlockStore implements BlockStore {
       throw this.#closedOr(err)
     }
     if (bytes === undefined) throw new BlockCorruptError(`the file of block ${cid.toString()} is missing from the store: delete the block and fetch it again from a peer`)
-    assertStoredBlockIntact(cid, bytes)
+    await assertStoredBlockIntact(cid, bytes)
     // LevelDB hands back a Buffer; give callers the plain Uint8Array the
     // interface promises (same memory, no copy), as the memory store does.
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)

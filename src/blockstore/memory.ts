@@ -1,7 +1,7 @@
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { StoreClosedError } from '../errors.js'
-import { assertStoredBlockIntact, assertSupportedCid, blockNotFound, resolveMaxBlockSize, verifiedCopy } from './block-checks.js'
+import { assertStoredBlockIntact, assertSupportedCid, blockNotFound, resolveMaxBlockSize, verifiedCopies } from './block-checks.js'
 import type { Block, BlockStore, PutOptions, StoreSize } from './interface.js'
 
 export interface MemoryBlockStoreInit {
@@ -42,8 +42,8 @@ export class MemoryBlockStore implements BlockStore {
     this.assertOpen()
     options.signal?.throwIfAborted()
     // Check every block before storing any, so a bad block stores nothing.
-    const checked: Block[] = []
-    for (const block of blocks) checked.push(verifiedCopy(block, this.maxBlockSize))
+    const checked = await verifiedCopies(blocks, this.maxBlockSize)
+    this.assertOpen()
     options.signal?.throwIfAborted()
     // From here on everything is synchronous, so concurrent puts cannot interleave.
     for (const block of checked) {
@@ -60,7 +60,7 @@ export class MemoryBlockStore implements BlockStore {
     assertSupportedCid(cid)
     const block = this.blocks.get(cid.toString())
     if (block === undefined) throw blockNotFound(cid)
-    assertStoredBlockIntact(cid, block.bytes)
+    await assertStoredBlockIntact(cid, block.bytes)
     return new Uint8Array(block.bytes)
   }
 

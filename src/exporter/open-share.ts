@@ -2,6 +2,7 @@ import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { logger } from '@libp2p/logger'
 import { deriveSubkeys } from '../crypto/keys.js'
+import { importAesKey, type CryptoKey } from '../crypto/async.js'
 import { verifyBlock } from '../format/cid.js'
 import { decodeRoot, openRoot, type RootNode, type ShareMeta } from '../format/root.js'
 import type { ShareLink } from '../link/link.js'
@@ -17,6 +18,8 @@ export interface OpenedShare {
   root: RootNode
   meta: ShareMeta
   blockKey: Uint8Array
+  /** The block key as a WebCrypto key, for decrypting on the thread pool. */
+  aesKey: CryptoKey
 }
 
 /**
@@ -29,7 +32,8 @@ export async function openShare (link: ShareLink, source: BlockSource, options: 
   const root = decodeRoot(bytes)
   const meta = openRoot(root, link.key)
   log('opened share %c: %s, %d blocks of %d bytes', link.cid, meta.kind, root.blockCount, root.blockSize)
-  return { cid: link.cid, key: link.key, root, meta, blockKey: deriveSubkeys(link.key).blockKey }
+  const { blockKey } = deriveSubkeys(link.key)
+  return { cid: link.cid, key: link.key, root, meta, blockKey, aesKey: await importAesKey(blockKey) }
 }
 
 /** Read only the public part of a share's root (a verify-only capability suffices). */

@@ -1,8 +1,8 @@
 import type { AbortOptions } from '@libp2p/interface'
-import parallel from 'it-parallel'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
 import { CustomProgressEvent } from 'progress-events'
-import { openBlock } from '../crypto/aead.js'
+import { openBlockAsync } from '../crypto/async.js'
+import { orderedWindow } from '../util/ordered-window.js'
 import { walkBlocks, type BlockRef, type LoadTreeNode } from '../format/tree.js'
 import { BlockAuthenticationError, InvalidRangeError, ShareStructureError } from '../errors.js'
 import { loadTreeNode, type BlockSource } from './source.js'
@@ -11,17 +11,20 @@ import type { OpenedShare } from './open-share.js'
 export type ReadProgressEvents =
   ProgressEvent<'veil:export:block', { index: number, blocks: number, bytes: number }>
 
-/** Decrypts one block; the default runs inline, a worker pool can stand in. */
-export type BlockOpener = (key: Uint8Array, ref: BlockRef, sealed: Uint8Array, options?: AbortOptions) => Promise<Uint8Array | undefined>
+/**
+ * Decrypts one block: undefined when it fails authentication. The default
+ * runs AES-GCM on the thread pool (WebCrypto), off the event loop.
+ */
+export type BlockOpener = (share: OpenedShare, ref: BlockRef, sealed: Uint8Array, options?: AbortOptions) => Promise<Uint8Array | undefined>
 
-export const openBlockInline: BlockOpener = async (key, ref, sealed) => openBlock(key, ref.index, ref.last, sealed)
+export const openBlockOffThread: BlockOpener = async (share, ref, sealed) => await openBlockAsync(share.aesKey, ref.index, ref.last, sealed)
 
 export interface ReadShareOptions extends AbortOptions, ProgressOptions<ReadProgressEvents> {
   /** First byte to read. Default 0. */
   offset?: number
   /** Bytes to read. Default: to the end. */
   length?: number
-  /** Blocks fetched and decrypted at once (the window). Default 16. */
+  /** Blocks fetched and decrypted at once (the window). Default 8. */
   concurrency?: number
   /** Start at this block instead of `offset` (resuming a file at a block boundary). */
   firstBlock?: number
@@ -65,7 +68,7 @@ export async function * readShare (share: OpenedShare, source: BlockSource, opti
 
 /** As readShare, but one item per block, so a writer can record which blocks are done. */
 export async function * readShareBlocks (share: OpenedShare, source: BlockSource, options: ReadShareOptions = {}): AsyncGenerator<BlockData> {
-  const { root, meta, blockKey } = share
+  const { root, meta } = share
   const { offset, length } = resolveRange(meta.size, options)
   const blockSize = root.blockSize
   if (length === 0) return
@@ -73,7 +76,7 @@ export async function * readShareBlocks (share: OpenedShare, source: BlockSource
   const start = options.firstBlock !== undefined ? firstBlock * blockSize : offset
   const end = offset + length
   const endBlock = Math.ceil(end / blockSize)
-  const opener = options.opener ?? openBlockInline
+  const opener = options.opener ?? openBlockOffThread
   // Work still in flight when the reader stops early (or fails) is aborted.
   const stop = new AbortController()
   const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal])
@@ -83,7 +86,7 @@ export async function * readShareBlocks (share: OpenedShare, source: BlockSource
     for await (const ref of walkBlocks(share.cid, root, loadNode, firstBlock, endBlock, { signal })) {
       yield async () => {
         const sealed = await source.get(ref.cid, { signal, segment: ref.segment })
-        const plain = await opener(blockKey, ref, sealed, { signal })
+        const plain = await opener(share, ref, sealed, { signal })
         if (plain === undefined) {
           throw new BlockAuthenticationError(`block ${ref.index} of the share failed authentication (altered, reordered or truncated): the share is damaged`)
         }
@@ -93,7 +96,7 @@ export async function * readShareBlocks (share: OpenedShare, source: BlockSource
   }
 
   try {
-    for await (const { ref, plain } of parallel(jobs(), { concurrency: options.concurrency ?? 16, ordered: true })) {
+    for await (const { ref, plain } of orderedWindow(jobs(), options.concurrency ?? 8)) {
       checkBlockLength(ref, plain.length, blockSize, meta.size, root.blockCount)
       const blockStart = ref.index * blockSize
       const from = Math.max(start, blockStart) - blockStart

@@ -1,5 +1,5 @@
 export * from './limits.js'
-export { rawCid, dagCborCid, verifyBlock, cidMatches, isSupportedCid, RAW_CODE, DAG_CBOR_CODE } from './cid.js'
+export { rawCid, rawCidAsync, rawCidFromDigest, digestMatches, dagCborCid, verifyBlock, verifyBlockAsync, cidMatches, isSupportedCid, RAW_CODE, DAG_CBOR_CODE } from './cid.js'
 export { encodeRoot, decodeRoot, openRoot, type RootNode, type ShareMeta, type ShareKind, type EncodedNode, type BuildRootInput } from './root.js'
 export { encodeTreeNode, decodeTreeNode, type TreeNode } from './nodes.js'
 export { TreeBuilder, walkBlocks, walkTreeNodes, type BlockRef, type NodeRef, type LoadTreeNode, type PutTreeNode, type WalkOptions } from './tree.js'

@@ -3,14 +3,16 @@ import { logger } from '@libp2p/logger'
 import type { CID } from 'multiformats/cid'
 import type { Block } from '../blockstore/interface.js'
 import { deriveSubkeys } from '../crypto/keys.js'
-import { sealBlock } from '../crypto/aead.js'
+import { TAG_LENGTH } from '../crypto/aead.js'
+import { importAesKey, sealBlockAsync } from '../crypto/async.js'
 import { paddedLength } from '../crypto/padding.js'
-import { rawCid } from '../format/cid.js'
+import { rawCidAsync } from '../format/cid.js'
 import { encodeRoot, type ShareMeta } from '../format/root.js'
 import { blockCountFor } from '../format/shape.js'
 import { TreeBuilder } from '../format/tree.js'
 import type { BlockSink, ImportOptions, ResolvedImportOptions } from './options.js'
 import { BatchWriter } from './batch-writer.js'
+import { orderedWindow } from '../util/ordered-window.js'
 
 // Never log names, keys or content: only CIDs, counts and sizes.
 const log = logger('veil:import')
@@ -65,20 +67,34 @@ export async function writeShare (input: WriteShareInput, options: ImportOptions
 
   options.onProgress?.(new CustomProgressEvent('veil:import:start', { name: meta.name, size: meta.size, blocks: blockCount }))
   log('sealing a %s of %d bytes into %d blocks of %d bytes', meta.kind, meta.size, blockCount, config.blockSize)
-  let index = 0
-  try {
+  // Sealing and hashing run on the thread pool; the event loop keeps reading
+  // and writing files meanwhile.
+  const aesKey = await importAesKey(blockKey)
+  const seal = async (index: number, plain: Uint8Array): Promise<Block> => {
+    const sealed = await sealBlockAsync(aesKey, index, index === blockCount - 1, plain)
+    return { cid: await rawCidAsync(sealed), bytes: sealed }
+  }
+  let done = 0
+  let count = 0
+  // Plaintext blocks become sealing tasks; results come back in order.
+  const sealTasks = async function * (): AsyncGenerator<() => Promise<Block>> {
     for await (const plain of input.blocks) {
       options.signal?.throwIfAborted()
-      if (index >= blockCount) throw new RangeError('the block source produced more blocks than the size allows')
-      const sealed = sealBlock(blockKey, index, index === blockCount - 1, plain)
-      const block: Block = { cid: rawCid(sealed), bytes: sealed }
-      storedBytes += sealed.length
+      if (count >= blockCount) throw new RangeError('the block source produced more blocks than the size allows')
+      const index = count++
+      yield async () => await seal(index, plain)
+    }
+  }
+
+  try {
+    for await (const block of orderedWindow(sealTasks(), config.sealWindow)) {
+      storedBytes += block.bytes.length
       await writer.add(block)
       await tree.add(block.cid)
-      index++
-      options.onProgress?.(new CustomProgressEvent('veil:import:block', { index, blocks: blockCount, bytes: plain.length }))
+      done++
+      options.onProgress?.(new CustomProgressEvent('veil:import:block', { index: done, blocks: blockCount, bytes: block.bytes.length - TAG_LENGTH }))
     }
-    if (index !== blockCount) throw new RangeError(`the block source produced ${index} of ${blockCount} blocks`)
+    if (count !== blockCount) throw new RangeError(`the block source produced ${count} of ${blockCount} blocks`)
     const top = await tree.finish()
     const root = encodeRoot({ fileKey, blockSize: config.blockSize, blockCount, height: top.height, children: top.children, meta })
     storedBytes += root.bytes.length
