@@ -139,3 +139,11 @@ export class InvalidOptionError extends VeilError {
   override name = 'InvalidOptionError'
   constructor (message: string) { super(message, 'ERR_INVALID_OPTION') }
 }
+
+// --- network -------------------------------------------------------------------
+
+/** Nobody in the swarm answered for a share (or a unit of it). */
+export class ShareNotFoundError extends VeilError {
+  override name = 'ShareNotFoundError'
+  constructor (message: string) { super(message, 'ERR_SHARE_NOT_FOUND') }
+}

@@ -1,0 +1,170 @@
+import type { AbortOptions, Logger, PeerId, PeerInfo } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+import type { BlockGetOptions, BlockSource } from '../exporter/source.js'
+import type { BlockStore } from '../blockstore/interface.js'
+import type { WantResult } from '../protocol/client.js'
+import { BlockNotFoundError, ShareNotFoundError } from '../errors.js'
+import { PeerStats } from './peer-stats.js'
+import { UnitHolders } from './unit-holders.js'
+
+/** What the fetcher needs from the network. */
+export interface FetchNetwork {
+  /** Ask a peer for blocks (verified against their CIDs by the protocol client). */
+  want(peer: PeerId, cids: CID[], options?: AbortOptions): AsyncIterable<WantResult>
+  /** Holders of a unit, as the DHT finds them. */
+  findHolders(unit: CID, options?: AbortOptions): AsyncIterable<PeerInfo>
+}
+
+export interface FetcherInit {
+  /** Attempts per block across holders before giving up. Default 8. */
+  maxAttempts?: number
+  /** DHT lookups per unit (the second starts when every known holder failed). Default 2. */
+  maxLookups?: number
+  /** A peer that sent a wrong block or broke the protocol. */
+  onMisbehaviour?: (peer: PeerId, reason: string) => void
+}
+
+export interface FetchStats {
+  /** Blocks that came from the network (not the local store). */
+  blocksFetched: number
+  bytesFetched: number
+  /** Blocks per peer id. */
+  perPeer: Map<string, number>
+  /** Peers dropped from this fetch for sending a wrong block or breaking the protocol. */
+  banned: Set<string>
+}
+
+/** Errors after which a peer is not asked again during this fetch. */
+const MISBEHAVIOUR = new Set(['BlockHashMismatchError', 'ProtocolViolationError', 'UnsupportedHashError'])
+
+/**
+ * The fetch engine: a BlockSource that finds the holders of each unit
+ * through the DHT and pulls blocks from all of them in parallel. Each block
+ * goes to the holder expected to deliver it soonest; a failure retries it on
+ * another holder; a holder that sends a wrong block is dropped for the rest
+ * of the fetch and reported. The caller's window (how many `get`s run at
+ * once) bounds what is in flight; cancellation stops all network work.
+ */
+export class Fetcher implements BlockSource {
+  readonly stats: FetchStats = { blocksFetched: 0, bytesFetched: 0, perPeer: new Map(), banned: new Set() }
+  private readonly holders = new Map<string, UnitHolders>()
+  private readonly peers = new PeerStats()
+  private readonly maxAttempts: number
+  private readonly maxLookups: number
+
+  constructor (
+    private readonly network: FetchNetwork,
+    private readonly log: Logger,
+    private readonly local?: BlockStore,
+    private readonly init: FetcherInit = {}
+  ) {
+    this.maxAttempts = init.maxAttempts ?? 8
+    this.maxLookups = init.maxLookups ?? 2
+  }
+
+  async get (cid: CID, options: BlockGetOptions = {}): Promise<Uint8Array> {
+    const local = await this.fromLocal(cid)
+    if (local !== undefined) return local
+
+    const unit = options.segment ?? cid
+    const holders = this.holdersOf(unit, options)
+    const tried = new Set<string>()
+    let lacking = 0
+    for (let attempt = 0; attempt < this.maxAttempts;) {
+      options.signal?.throwIfAborted()
+      const peer = this.pick(holders, tried)
+      if (peer === undefined) {
+        if (holders.searching) {
+          await holders.changed(options.signal)
+          continue
+        }
+        if (holders.lookups < this.maxLookups && tried.size > 0) {
+          holders.search() // every known holder failed: look again, new holders may have appeared
+          continue
+        }
+        break
+      }
+      attempt++
+      tried.add(peer.toString())
+      const bytes = await this.fetchFrom(peer, cid, options)
+      if (bytes === 'missing') { lacking++; continue }
+      if (bytes !== undefined) return bytes
+    }
+
+    if (holders.peers.length === 0) {
+      throw new ShareNotFoundError(`no peer in the swarm holds ${unit.equals(cid) ? 'share' : 'the part of the share with block'} ${cid.toString()}: check the link, or ask the sharer to share it again or keep a node holding it online`)
+    }
+    throw new BlockNotFoundError(`block ${cid.toString()} could not be fetched from any of the ${holders.peers.length} holders found (${lacking} do not have it, the others failed): try again later`)
+  }
+
+  /** Fetch one block from one peer; undefined after a failure, 'missing' when the peer lacks it. */
+  private async fetchFrom (peer: PeerId, cid: CID, options: AbortOptions): Promise<Uint8Array | 'missing' | undefined> {
+    const started = performance.now()
+    this.peers.begin(peer)
+    try {
+      for await (const result of this.network.want(peer, [cid], options)) {
+        if (result.bytes === undefined) {
+          this.peers.failed(peer)
+          return 'missing'
+        }
+        this.peers.succeeded(peer, result.bytes.length, performance.now() - started)
+        this.record(peer, result.bytes.length)
+        return result.bytes
+      }
+      this.peers.failed(peer)
+      return undefined
+    } catch (err) {
+      this.peers.failed(peer)
+      if (options.signal?.aborted === true) throw err
+      const name = (err as Error).name
+      if (MISBEHAVIOUR.has(name)) {
+        this.stats.banned.add(peer.toString())
+        this.log.error('dropping %p from this fetch: %s', peer, name)
+        this.init.onMisbehaviour?.(peer, name)
+      } else {
+        this.log('block %c from %p failed: %e', cid, peer, err)
+      }
+      return undefined
+    }
+  }
+
+  private async fromLocal (cid: CID): Promise<Uint8Array | undefined> {
+    if (this.local === undefined) return undefined
+    try {
+      return await this.local.get(cid)
+    } catch {
+      return undefined // absent or corrupt here: fetch it from the network
+    }
+  }
+
+  private holdersOf (unit: CID, options: AbortOptions): UnitHolders {
+    const key = unit.toString()
+    let holders = this.holders.get(key)
+    if (holders === undefined) {
+      holders = new UnitHolders(() => this.network.findHolders(unit, { signal: options.signal }))
+      this.holders.set(key, holders)
+      holders.search()
+    }
+    return holders
+  }
+
+  /** The untried, unbanned holder expected to deliver soonest. */
+  private pick (holders: UnitHolders, tried: Set<string>): PeerId | undefined {
+    let best: PeerId | undefined
+    let bestCost = Infinity
+    for (const peer of holders.peers) {
+      const key = peer.toString()
+      if (tried.has(key) || this.stats.banned.has(key)) continue
+      const cost = this.peers.cost(peer)
+      if (cost < bestCost) { best = peer; bestCost = cost }
+    }
+    return best
+  }
+
+  private record (peer: PeerId, bytes: number): void {
+    this.stats.blocksFetched++
+    this.stats.bytesFetched += bytes
+    const key = peer.toString()
+    this.stats.perPeer.set(key, (this.stats.perPeer.get(key) ?? 0) + 1)
+  }
+}

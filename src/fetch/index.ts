@@ -1,0 +1,1 @@
+export { Fetcher, type FetcherInit, type FetchNetwork, type FetchStats } from './fetcher.js'

@@ -1,0 +1,4 @@
+export { VeilNode, type VeilNodeInit, type NodeShareResult, type NodeGetOptions, type NodeGetResult } from './veil-node.js'
+export { loadOrCreateIdentity, IdentityError, IDENTITY_FILE } from './identity.js'
+export { DEFAULT_DHT_PROTOCOL } from './libp2p-options.js'
+export { waitFor } from './wait.js'

@@ -1,0 +1,69 @@
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import type { Libp2pOptions } from 'libp2p'
+import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
+
+export const DEFAULT_DHT_PROTOCOL = '/veil/kad/1.0.0'
+
+export interface TransportOptions {
+  privateKey: PrivateKey
+  listen: string[]
+  dhtProtocol: string
+  /** Answer DHT queries (storage nodes, daemons) or only ask them (light clients). */
+  dhtServer: boolean
+  /** A private swarm's pnet protector; absent on the public network. */
+  connectionProtector?: Libp2pOptions['connectionProtector']
+  connectionGater?: ConnectionGater
+  /** DHT record lifetimes and re-provide timing (tests shorten them). */
+  providerValidityMs?: number
+}
+
+/**
+ * The libp2p stack every Veil node runs: TCP, Noise, Yamux, identify, ping
+ * and a kad-dht on Veil's own protocol id (never the public IPFS DHT).
+ */
+export function libp2pOptions (options: TransportOptions, extraServices: Record<string, (components: any) => unknown> = {}): Libp2pOptions<Record<string, any>> {
+  return {
+    privateKey: options.privateKey,
+    addresses: { listen: options.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionProtector: options.connectionProtector,
+    connectionGater: {
+      // Loopback and LAN addresses are how local and private swarms reach each other.
+      denyDialMultiaddr: async () => false,
+      ...options.connectionGater
+    },
+    connectionManager: {
+      // libp2p refuses more than 5 inbound connections a second from one IP by
+      // default, which breaks swarms on one host (PLATFORM.md).
+      inboundConnectionThreshold: 1000,
+      maxIncomingPendingConnections: 200,
+      maxConnections: 500
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      // kad-dht takes the ping service as a component; the map's type cannot say so.
+      dht: kadDHT({
+        protocol: options.dhtProtocol,
+        clientMode: !options.dhtServer,
+        // Keep private and loopback addresses: LAN and local swarms need them.
+        peerInfoMapper: passthroughMapper,
+        allowQueryWithZeroPeers: true,
+        ...(options.providerValidityMs === undefined
+          ? {}
+          : {
+              providers: { provideValidity: Math.ceil(options.providerValidityMs / 1000) },
+              reprovide: { validity: options.providerValidityMs, threshold: Math.floor(options.providerValidityMs / 2), interval: Math.floor(options.providerValidityMs / 4) }
+            })
+      }) as (components: any) => unknown,
+      ...extraServices
+    }
+  }
+}

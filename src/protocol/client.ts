@@ -1,0 +1,121 @@
+import type { Stream } from '@libp2p/interface'
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import { Uint8ArrayList } from 'uint8arraylist'
+import type { CID } from 'multiformats/cid'
+import { verifyBlockAsync } from '../format/cid.js'
+import { MessageType, MAX_FRAME, blockHeader, decodeResponse, encodeProve, encodePut, encodeWant, type Response } from './messages.js'
+import { errorCodeName, refuseCodeName, type RefuseCode } from './wire.js'
+import { ProtocolViolationError, RemoteError } from './errors.js'
+
+export interface ClientLimits {
+  /** Time to wait for each response frame. */
+  readTimeoutMs: number
+  /** Time to hand each request frame to the peer. */
+  writeTimeoutMs: number
+}
+
+export interface AbortOpts { signal?: AbortSignal }
+
+export type WantResult = { cid: CID, bytes: Uint8Array } | { cid: CID, bytes: undefined }
+
+export type PushOutcome = { cid: CID, ok: true } | { cid: CID, ok: false, code: RefuseCode, reason: string }
+
+function signalFor (timeoutMs: number, options: AbortOpts): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs)
+  return options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
+}
+
+function open (stream: Stream, bufferBytes: number): LengthPrefixedStream {
+  return lpStream(stream, { maxDataLength: MAX_FRAME, maxBufferSize: bufferBytes })
+}
+
+async function readResponse (lp: LengthPrefixedStream, limits: ClientLimits, options: AbortOpts): Promise<Response> {
+  const response = decodeResponse(await lp.read({ signal: signalFor(limits.readTimeoutMs, options) }))
+  if (response.type === MessageType.Error) {
+    throw new RemoteError(response.code, `the peer refused the request (${errorCodeName(response.code)})`)
+  }
+  return response
+}
+
+function expectCid (response: Response & { cid: CID }, cid: CID): void {
+  if (!response.cid.equals(cid)) throw new ProtocolViolationError('answered for a CID that was not asked for, or out of order')
+}
+
+/**
+ * Ask for blocks and yield them in the order asked, each verified against
+ * its CID (on the thread pool) before it is yielded: a wrong block throws
+ * BlockHashMismatchError, so the caller knows which peer lied. A peer that
+ * does not hold a block answers NONE (`bytes: undefined`).
+ */
+export async function * wantBlocks (stream: Stream, cids: CID[], limits: ClientLimits, options: AbortOpts = {}): AsyncGenerator<WantResult> {
+  // Room for every block asked for: an honest peer never sends more.
+  const lp = open(stream, cids.length * MAX_FRAME + 1024)
+  await lp.write(encodeWant(cids), { signal: signalFor(limits.writeTimeoutMs, options) })
+  await stream.close({ signal: signalFor(limits.writeTimeoutMs, options) }).catch(() => {})
+  for (const cid of cids) {
+    const response = await readResponse(lp, limits, options)
+    if (response.type === MessageType.Block) {
+      expectCid(response, cid)
+      await verifyBlockAsync(cid, response.bytes)
+      yield { cid, bytes: response.bytes }
+    } else if (response.type === MessageType.None) {
+      expectCid(response, cid)
+      yield { cid, bytes: undefined }
+    } else {
+      throw new ProtocolViolationError(`unexpected response type ${response.type} to WANT`)
+    }
+  }
+}
+
+/**
+ * Push blocks in one PUT and return what the peer said of each. An ok means
+ * the peer wrote the block durably; a refusal carries the peer's wire code.
+ */
+export async function pushBlocks (stream: Stream, blocks: Array<{ cid: CID, bytes: Uint8Array }>, limits: ClientLimits, options: AbortOpts = {}): Promise<PushOutcome[]> {
+  const lp = open(stream, blocks.length * 512 + 4096)
+  await lp.write(encodePut(blocks.length), { signal: signalFor(limits.writeTimeoutMs, options) })
+  for (const block of blocks) {
+    await lp.write(new Uint8ArrayList(blockHeader(MessageType.Push, block.cid), block.bytes), { signal: signalFor(limits.writeTimeoutMs, options) })
+  }
+  await stream.close({ signal: signalFor(limits.writeTimeoutMs, options) }).catch(() => {})
+  const outcomes: PushOutcome[] = []
+  for (const block of blocks) {
+    // Storing durably takes longer than sending: allow a generous wait for the first answer.
+    const response = await readResponse(lp, { ...limits, readTimeoutMs: limits.readTimeoutMs * 4 }, options)
+    if (response.type === MessageType.Ok) {
+      expectCid(response, block.cid)
+      outcomes.push({ cid: block.cid, ok: true })
+    } else if (response.type === MessageType.Refuse) {
+      expectCid(response, block.cid)
+      outcomes.push({ cid: block.cid, ok: false, code: response.code, reason: `${refuseCodeName(response.code)}: ${response.reason}` })
+    } else {
+      throw new ProtocolViolationError(`unexpected response type ${response.type} to PUT`)
+    }
+  }
+  return outcomes
+}
+
+/**
+ * Challenge a peer to prove it holds blocks: it must answer
+ * SHA-256(nonce ‖ block) for each, which it cannot do without the bytes.
+ * Returns each CID's proof, or undefined when the peer says it lacks it.
+ */
+export async function proveBlocks (stream: Stream, nonce: Uint8Array, cids: CID[], limits: ClientLimits, options: AbortOpts = {}): Promise<Array<Uint8Array | undefined>> {
+  const lp = open(stream, cids.length * 256 + 4096)
+  await lp.write(encodeProve(nonce, cids), { signal: signalFor(limits.writeTimeoutMs, options) })
+  await stream.close({ signal: signalFor(limits.writeTimeoutMs, options) }).catch(() => {})
+  const proofs: Array<Uint8Array | undefined> = []
+  for (const cid of cids) {
+    const response = await readResponse(lp, limits, options)
+    if (response.type === MessageType.Proof) {
+      expectCid(response, cid)
+      proofs.push(response.proof)
+    } else if (response.type === MessageType.None) {
+      expectCid(response, cid)
+      proofs.push(undefined)
+    } else {
+      throw new ProtocolViolationError(`unexpected response type ${response.type} to PROVE`)
+    }
+  }
+  return proofs
+}

@@ -1,0 +1,140 @@
+import type { AbortOptions, ComponentLogger, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import type { CID } from 'multiformats/cid'
+import { BlockServer, refuseAllPushes, type BlockReader, type PushAcceptor, type ServerEvents } from './server.js'
+import { pushBlocks, proveBlocks, wantBlocks, type ClientLimits, type PushOutcome, type WantResult } from './client.js'
+import { PROTOCOL_VERSION } from './messages.js'
+
+export const DEFAULT_BLOCK_PROTOCOL = `/veil/blocks/${PROTOCOL_VERSION}`
+
+export interface BlockExchangeInit {
+  /** Protocol id; a private swarm uses `/veil/<swarm id>/blocks/1.0.0`. */
+  protocol?: string
+  /** Where served blocks come from. */
+  store: BlockReader
+  /** Who decides about pushed blocks. Default: refuse them all (not a storage node). */
+  acceptor?: PushAcceptor
+  /** Streams one peer may have open with us at once. Default 16. */
+  maxStreamsPerPeer?: number
+  /** Incoming streams of this protocol per connection (libp2p's limit). Default 64. */
+  maxInboundStreams?: number
+  /** Outgoing streams of this protocol per connection. Default 64. */
+  maxOutboundStreams?: number
+  /** Deadline for each frame we wait for. Default 10 s. */
+  readTimeoutMs?: number
+  /** Deadline for each frame we send. Default 30 s. */
+  writeTimeoutMs?: number
+  /** Bytes one PUT may carry. Default 16 MiB. */
+  maxPutBytes?: number
+  events?: ServerEvents
+}
+
+export interface BlockExchangeComponents {
+  registrar: Registrar
+  connectionManager: ConnectionManager
+  logger: ComponentLogger
+}
+
+/**
+ * The block exchange service (shaped like libp2p's protocol-ping): serves
+ * WANT / PUT / PROVE requests and makes them of other peers.
+ */
+export class BlockExchange implements Startable {
+  readonly protocol: string
+  private readonly server: BlockServer
+  private readonly limits: ClientLimits
+  private readonly log: Logger
+  private readonly maxInboundStreams: number
+  private readonly maxOutboundStreams: number
+  private acceptor: PushAcceptor
+  private started = false
+
+  constructor (private readonly components: BlockExchangeComponents, init: BlockExchangeInit) {
+    this.protocol = init.protocol ?? DEFAULT_BLOCK_PROTOCOL
+    this.log = components.logger.forComponent('veil:blocks')
+    this.acceptor = init.acceptor ?? refuseAllPushes
+    this.limits = { readTimeoutMs: init.readTimeoutMs ?? 10_000, writeTimeoutMs: init.writeTimeoutMs ?? 30_000 }
+    this.maxInboundStreams = init.maxInboundStreams ?? 64
+    this.maxOutboundStreams = init.maxOutboundStreams ?? 64
+    // The server asks the current acceptor each time, so storage can be switched on later.
+    const acceptor: PushAcceptor = { accept: async (from, pushes, options) => await this.acceptor.accept(from, pushes, options) }
+    this.server = new BlockServer(init.store, acceptor, {
+      maxStreamsPerPeer: init.maxStreamsPerPeer ?? 16,
+      readTimeoutMs: this.limits.readTimeoutMs,
+      writeTimeoutMs: this.limits.writeTimeoutMs,
+      maxPutBytes: init.maxPutBytes ?? 16 * 1024 * 1024
+    }, this.log, init.events)
+  }
+
+  readonly [Symbol.toStringTag] = 'veil:block-exchange'
+
+  async start (): Promise<void> {
+    await this.components.registrar.handle(this.protocol, this.server.handle, {
+      maxInboundStreams: this.maxInboundStreams,
+      maxOutboundStreams: this.maxOutboundStreams
+    })
+    this.started = true
+  }
+
+  async stop (): Promise<void> {
+    await this.components.registrar.unhandle(this.protocol)
+    this.started = false
+  }
+
+  isStarted (): boolean {
+    return this.started
+  }
+
+  /** Serve pushes with this acceptor from now on (a node turning storage on). */
+  setAcceptor (acceptor: PushAcceptor): void {
+    this.acceptor = acceptor
+  }
+
+  /** Streams being served right now. */
+  get activeStreams (): number {
+    return this.server.activeStreams
+  }
+
+  /** Ask `peer` for blocks; each yielded block is verified against its CID. */
+  async * want (peer: PeerId, cids: CID[], options: AbortOptions = {}): AsyncGenerator<WantResult> {
+    const stream = await this.open(peer, options)
+    let done = false
+    try {
+      yield * wantBlocks(stream, cids, this.limits, options)
+      done = true
+    } finally {
+      // Early exit, error or abort: reset so the peer stops sending at once.
+      if (!done) stream.abort(new Error('want ended early'))
+    }
+  }
+
+  /** Push blocks to `peer`; resolves with what it said of each. */
+  async push (peer: PeerId, blocks: Array<{ cid: CID, bytes: Uint8Array }>, options: AbortOptions = {}): Promise<PushOutcome[]> {
+    return await this.withStream(peer, options, async stream => await pushBlocks(stream, blocks, this.limits, options))
+  }
+
+  /** Challenge `peer` to prove it holds blocks (see proveBlocks). */
+  async prove (peer: PeerId, nonce: Uint8Array, cids: CID[], options: AbortOptions = {}): Promise<Array<Uint8Array | undefined>> {
+    return await this.withStream(peer, options, async stream => await proveBlocks(stream, nonce, cids, this.limits, options))
+  }
+
+  private async open (peer: PeerId, options: AbortOptions): Promise<Stream> {
+    return await this.components.connectionManager.openStream(peer, this.protocol, {
+      signal: options.signal ?? AbortSignal.timeout(this.limits.readTimeoutMs)
+    })
+  }
+
+  private async withStream<T> (peer: PeerId, options: AbortOptions, work: (stream: Stream) => Promise<T>): Promise<T> {
+    const stream = await this.open(peer, options)
+    try {
+      return await work(stream)
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      throw err
+    }
+  }
+}
+
+export function blockExchange (init: BlockExchangeInit): (components: BlockExchangeComponents) => BlockExchange {
+  return (components) => new BlockExchange(components, init)
+}

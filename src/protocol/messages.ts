@@ -1,0 +1,256 @@
+import { CID } from 'multiformats/cid'
+import type { Uint8ArrayList } from 'uint8arraylist'
+import { isSupportedCid } from '../format/cid.js'
+import { MAX_BLOCK_SIZE } from '../format/limits.js'
+import { TAG_LENGTH } from '../crypto/aead.js'
+import { ProtocolViolationError } from './errors.js'
+
+/**
+ * Messages of the block exchange protocol (one request per stream, then its
+ * responses), each one length-prefixed frame:
+ *
+ *   request   WANT   0x01 u16 n, n × (u8 len, cid)        ask for n blocks
+ *             PUT    0x02 u16 n                           n PUSH frames follow
+ *             PROVE  0x03 32-byte nonce, u16 n, n × cid   prove possession
+ *   push      PUSH   0x04 u8 len, cid, bytes              one pushed block
+ *   response  BLOCK  0x10 u8 len, cid, bytes
+ *             NONE   0x11 u8 len, cid                     not held
+ *             OK     0x12 u8 len, cid                     push stored durably
+ *             REFUSE 0x13 u8 len, cid, u8 code, utf8 reason
+ *             PROOF  0x14 u8 len, cid, 32 bytes           SHA-256(nonce ‖ block)
+ *             ERROR  0x1f u8 code, utf8 message           request failed; stream ends
+ *
+ * Binary rather than dag-cbor so a 1 MiB block is never copied by an encoder.
+ * Every decoder checks lengths against the frame before slicing.
+ */
+
+export const PROTOCOL_VERSION = '1.0.0'
+
+/** Largest block on the wire: a 4 MiB plaintext block plus its tag. */
+export const MAX_WIRE_BLOCK = MAX_BLOCK_SIZE + TAG_LENGTH
+/** Largest frame: a block plus its header (type, CID length, CID). */
+export const MAX_FRAME = MAX_WIRE_BLOCK + 128
+/** Most CIDs in one WANT/PROVE (bounds a request's work and buffering). */
+export const MAX_CIDS_PER_REQUEST = 64
+/** Most blocks in one PUT. */
+export const MAX_BLOCKS_PER_PUT = 64
+const MAX_REASON_BYTES = 200
+const MAX_CID_BYTES = 64
+
+export enum MessageType {
+  Want = 0x01,
+  Put = 0x02,
+  Prove = 0x03,
+  Push = 0x04,
+  Block = 0x10,
+  None = 0x11,
+  Ok = 0x12,
+  Refuse = 0x13,
+  Proof = 0x14,
+  Error = 0x1f
+}
+
+export type Request =
+  | { type: MessageType.Want, cids: CID[] }
+  | { type: MessageType.Put, count: number }
+  | { type: MessageType.Prove, nonce: Uint8Array, cids: CID[] }
+
+export type Response =
+  | { type: MessageType.Block, cid: CID, bytes: Uint8Array }
+  | { type: MessageType.None, cid: CID }
+  | { type: MessageType.Ok, cid: CID }
+  | { type: MessageType.Refuse, cid: CID, code: number, reason: string }
+  | { type: MessageType.Proof, cid: CID, proof: Uint8Array }
+  | { type: MessageType.Error, code: number, message: string }
+
+export interface Push { cid: CID, bytes: Uint8Array }
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: false })
+
+// --- encoding ------------------------------------------------------------------
+
+function cidList (type: MessageType, cids: CID[], prefix?: Uint8Array): Uint8Array {
+  if (cids.length > MAX_CIDS_PER_REQUEST) throw new RangeError(`at most ${MAX_CIDS_PER_REQUEST} CIDs per request`)
+  const size = 1 + (prefix?.length ?? 0) + 2 + cids.reduce((sum, cid) => sum + 1 + cid.bytes.length, 0)
+  const out = new Uint8Array(size)
+  const view = new DataView(out.buffer)
+  out[0] = type
+  let at = 1
+  if (prefix !== undefined) { out.set(prefix, at); at += prefix.length }
+  view.setUint16(at, cids.length)
+  at += 2
+  for (const cid of cids) {
+    out[at++] = cid.bytes.length
+    out.set(cid.bytes, at)
+    at += cid.bytes.length
+  }
+  return out
+}
+
+export function encodeWant (cids: CID[]): Uint8Array { return cidList(MessageType.Want, cids) }
+
+export function encodeProve (nonce: Uint8Array, cids: CID[]): Uint8Array {
+  if (nonce.length !== 32) throw new RangeError('a proof nonce is 32 bytes')
+  return cidList(MessageType.Prove, cids, nonce)
+}
+
+export function encodePut (count: number): Uint8Array {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_BLOCKS_PER_PUT) throw new RangeError(`a PUT carries 1–${MAX_BLOCKS_PER_PUT} blocks`)
+  return Uint8Array.of(MessageType.Put, count >> 8, count & 0xff)
+}
+
+/** Header of a frame that carries block bytes; the bytes go out as a second buffer (no copy). */
+export function blockHeader (type: MessageType.Push | MessageType.Block, cid: CID): Uint8Array {
+  const out = new Uint8Array(2 + cid.bytes.length)
+  out[0] = type
+  out[1] = cid.bytes.length
+  out.set(cid.bytes, 2)
+  return out
+}
+
+function withCid (type: MessageType, cid: CID, tail: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const out = new Uint8Array(2 + cid.bytes.length + tail.length)
+  out[0] = type
+  out[1] = cid.bytes.length
+  out.set(cid.bytes, 2)
+  out.set(tail, 2 + cid.bytes.length)
+  return out
+}
+
+export function encodeNone (cid: CID): Uint8Array { return withCid(MessageType.None, cid) }
+export function encodeOk (cid: CID): Uint8Array { return withCid(MessageType.Ok, cid) }
+export function encodeProof (cid: CID, proof: Uint8Array): Uint8Array { return withCid(MessageType.Proof, cid, proof) }
+
+export function encodeRefuse (cid: CID, code: number, reason: string): Uint8Array {
+  const text = encoder.encode(reason).subarray(0, MAX_REASON_BYTES)
+  return withCid(MessageType.Refuse, cid, Uint8Array.of(code, ...text))
+}
+
+export function encodeError (code: number, message: string): Uint8Array {
+  const text = encoder.encode(message).subarray(0, MAX_REASON_BYTES)
+  const out = new Uint8Array(2 + text.length)
+  out[0] = MessageType.Error
+  out[1] = code
+  out.set(text, 2)
+  return out
+}
+
+// --- decoding ------------------------------------------------------------------
+
+/** Reads a frame front to back, failing with ProtocolViolationError on any overrun. */
+class FrameReader {
+  private at = 0
+  constructor (private readonly frame: Uint8Array) {}
+
+  u8 (): number {
+    if (this.at + 1 > this.frame.length) throw new ProtocolViolationError('frame ends early')
+    return this.frame[this.at++]!
+  }
+
+  u16 (): number { return (this.u8() << 8) | this.u8() }
+
+  bytes (length: number): Uint8Array {
+    if (length < 0 || this.at + length > this.frame.length) throw new ProtocolViolationError('frame ends early')
+    const out = this.frame.subarray(this.at, this.at + length)
+    this.at += length
+    return out
+  }
+
+  cid (): CID {
+    const length = this.u8()
+    if (length === 0 || length > MAX_CID_BYTES) throw new ProtocolViolationError('bad CID length')
+    let cid: CID
+    try {
+      cid = CID.decode(this.bytes(length))
+    } catch {
+      throw new ProtocolViolationError('undecodable CID')
+    }
+    if (!isSupportedCid(cid)) throw new ProtocolViolationError('a CID Veil cannot verify')
+    return cid
+  }
+
+  rest (): Uint8Array { return this.bytes(this.frame.length - this.at) }
+
+  end (): void {
+    if (this.at !== this.frame.length) throw new ProtocolViolationError('trailing bytes in frame')
+  }
+}
+
+function flat (frame: Uint8Array | Uint8ArrayList): Uint8Array {
+  return frame instanceof Uint8Array ? frame : frame.subarray()
+}
+
+function readCids (reader: FrameReader): CID[] {
+  const count = reader.u16()
+  if (count === 0 || count > MAX_CIDS_PER_REQUEST) throw new ProtocolViolationError(`a request must name 1–${MAX_CIDS_PER_REQUEST} CIDs`)
+  const cids: CID[] = []
+  for (let i = 0; i < count; i++) cids.push(reader.cid())
+  return cids
+}
+
+export function decodeRequest (frame: Uint8Array | Uint8ArrayList): Request {
+  const reader = new FrameReader(flat(frame))
+  const type = reader.u8()
+  let request: Request
+  if (type === MessageType.Want) {
+    request = { type, cids: readCids(reader) }
+  } else if (type === MessageType.Put) {
+    const count = reader.u16()
+    if (count === 0 || count > MAX_BLOCKS_PER_PUT) throw new ProtocolViolationError(`a PUT must carry 1–${MAX_BLOCKS_PER_PUT} blocks`)
+    request = { type, count }
+  } else if (type === MessageType.Prove) {
+    const nonce = reader.bytes(32).slice()
+    request = { type, nonce, cids: readCids(reader) }
+  } else {
+    throw new ProtocolViolationError(`unknown request type ${type}`)
+  }
+  reader.end()
+  return request
+}
+
+export function decodePush (frame: Uint8Array | Uint8ArrayList): Push {
+  const reader = new FrameReader(flat(frame))
+  if (reader.u8() !== MessageType.Push) throw new ProtocolViolationError('expected a PUSH frame')
+  const cid = reader.cid()
+  const bytes = reader.rest()
+  if (bytes.length > MAX_WIRE_BLOCK) throw new ProtocolViolationError('pushed block too large')
+  return { cid, bytes }
+}
+
+export function decodeResponse (frame: Uint8Array | Uint8ArrayList): Response {
+  const reader = new FrameReader(flat(frame))
+  const type = reader.u8()
+  switch (type) {
+    case MessageType.Block: {
+      const cid = reader.cid()
+      const bytes = reader.rest()
+      if (bytes.length > MAX_WIRE_BLOCK) throw new ProtocolViolationError('block too large')
+      return { type, cid, bytes }
+    }
+    case MessageType.None:
+    case MessageType.Ok: {
+      const cid = reader.cid()
+      reader.end()
+      return { type, cid }
+    }
+    case MessageType.Refuse: {
+      const cid = reader.cid()
+      const code = reader.u8()
+      const reason = decoder.decode(reader.rest().subarray(0, MAX_REASON_BYTES))
+      return { type, cid, code, reason }
+    }
+    case MessageType.Proof: {
+      const cid = reader.cid()
+      const proof = reader.bytes(32).slice()
+      reader.end()
+      return { type, cid, proof }
+    }
+    case MessageType.Error: {
+      const code = reader.u8()
+      return { type, code, message: decoder.decode(reader.rest().subarray(0, MAX_REASON_BYTES)) }
+    }
+    default:
+      throw new ProtocolViolationError(`unknown response type ${type}`)
+  }
+}

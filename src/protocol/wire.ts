@@ -1,0 +1,39 @@
+/**
+ * Wire codes of the block exchange protocol. They are what a peer tells us,
+ * kept apart from local errors (src/errors.ts) and mapped to them at the edge
+ * (see client.ts), so a remote peer can never make us throw an arbitrary
+ * local error class or message.
+ */
+
+/** Why a pushed block was refused. */
+export enum RefuseCode {
+  /** The node is over its storage quota: try the next closest node. */
+  Quota = 1,
+  /** The node is not a storage node (or not accepting pushes now). */
+  NotAccepting = 2,
+  /** The block is larger than the protocol allows. */
+  TooLarge = 3,
+  /** The bytes do not match the CID. */
+  Invalid = 4,
+  /** The node's disk is full. */
+  DiskFull = 5,
+  /** Something went wrong on the node. */
+  Internal = 6
+}
+
+/** Why a whole request failed (the stream ends after it). */
+export enum ErrorCode {
+  BadRequest = 1,
+  /** Too many concurrent streams or requests from this peer. */
+  Limit = 2,
+  Internal = 3,
+  Unsupported = 4
+}
+
+export function refuseCodeName (code: number): string {
+  return RefuseCode[code] ?? `unknown (${code})`
+}
+
+export function errorCodeName (code: number): string {
+  return ErrorCode[code] ?? `unknown (${code})`
+}

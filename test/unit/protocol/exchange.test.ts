@@ -1,0 +1,140 @@
+import { describe, it, expect } from 'vitest'
+import { streamPair } from '@libp2p/utils'
+import { defaultLogger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import * as varint from 'uint8-varint'
+import type { Connection, Stream } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+import { BlockServer, refuseAllPushes, wantBlocks, pushBlocks, proveBlocks, RefuseCode, type PushAcceptor, type BlockReader, type ServerLimits } from '../../../src/protocol/index.js'
+import { MemoryBlockStore } from '../../../src/blockstore/index.js'
+import { rawCid } from '../../../src/format/cid.js'
+import { sha256 } from '../../../src/crypto/index.js'
+
+const PEER = peerIdFromString('12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN')
+const connection = { remotePeer: PEER } as unknown as Connection
+const LIMITS: ServerLimits = { maxStreamsPerPeer: 4, readTimeoutMs: 300, writeTimeoutMs: 2000, maxPutBytes: 4 * 1024 * 1024 }
+const CLIENT = { readTimeoutMs: 2000, writeTimeoutMs: 2000 }
+const log = defaultLogger().forComponent('test')
+
+function block (size: number, fill = 1): { cid: CID, bytes: Uint8Array } {
+  const bytes = new Uint8Array(size).fill(fill)
+  bytes[0] = size & 0xff
+  return { cid: rawCid(bytes), bytes }
+}
+
+async function served (reader: BlockReader, acceptor: PushAcceptor = refuseAllPushes, limits = LIMITS): Promise<{ client: Stream, done: Promise<void>, server: BlockServer }> {
+  const [client, inbound] = await streamPair()
+  const server = new BlockServer(reader, acceptor, limits, log)
+  const done = server.handle(inbound, connection)
+  return { client, done, server }
+}
+
+async function collect<T> (source: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const item of source) out.push(item)
+  return out
+}
+
+describe('block exchange over a stream pair', () => {
+  it('serves wanted blocks in order and says which it lacks', async () => {
+    const store = new MemoryBlockStore()
+    const a = block(1000, 1)
+    const b = block(70_000, 2)
+    const missing = block(10, 3)
+    await store.putMany([a, b])
+    const { client, done } = await served(store)
+    const results = await collect(wantBlocks(client, [b.cid, missing.cid, a.cid], CLIENT))
+    await done
+    expect(results.map(r => r.cid.toString())).toEqual([b.cid, missing.cid, a.cid].map(String))
+    expect(results[0]!.bytes).toEqual(b.bytes)
+    expect(results[1]!.bytes).toBeUndefined()
+    expect(results[2]!.bytes).toEqual(a.bytes)
+  })
+
+  it('catches a peer that serves the wrong bytes for a CID', async () => {
+    const good = block(500, 5)
+    const liar: BlockReader = { get: async () => new Uint8Array(500).fill(9) }
+    const { client } = await served(liar)
+    await expect(collect(wantBlocks(client, [good.cid], CLIENT))).rejects.toMatchObject({ name: 'BlockHashMismatchError' })
+  })
+
+  it('refuses pushes on a node that is not a storage node', async () => {
+    const { client, done } = await served(new MemoryBlockStore())
+    const blocks = [block(100, 1), block(200, 2)]
+    const outcomes = await pushBlocks(client, blocks, CLIENT)
+    await done
+    expect(outcomes.map(o => o.ok)).toEqual([false, false])
+    expect(outcomes[0]).toMatchObject({ ok: false, code: RefuseCode.NotAccepting })
+  })
+
+  it('passes pushes to the acceptor and reports each outcome', async () => {
+    const store = new MemoryBlockStore()
+    const acceptor: PushAcceptor = {
+      async accept (_from, pushes) {
+        return await Promise.all(pushes.map(async (push, i) => {
+          if (i === 1) return { ok: false as const, code: RefuseCode.Quota, reason: 'full' }
+          await store.put(push)
+          return { ok: true as const }
+        }))
+      }
+    }
+    const blocks = [block(100, 1), block(200, 2), block(300, 3)]
+    const { client, done } = await served(store, acceptor)
+    const outcomes = await pushBlocks(client, blocks, CLIENT)
+    await done
+    expect(outcomes.map(o => o.ok)).toEqual([true, false, true])
+    expect(outcomes[1]).toMatchObject({ code: RefuseCode.Quota })
+    expect(await store.has(blocks[2]!.cid)).toBe(true)
+    expect(await store.has(blocks[1]!.cid)).toBe(false)
+  })
+
+  it('proves possession with SHA-256(nonce ‖ block)', async () => {
+    const store = new MemoryBlockStore()
+    const held = block(4000, 4)
+    await store.put(held)
+    const nonce = new Uint8Array(32).fill(7)
+    const { client, done } = await served(store)
+    const proofs = await proveBlocks(client, nonce, [held.cid, block(1, 1).cid], CLIENT)
+    await done
+    expect(proofs[0]).toEqual(sha256(nonce, held.bytes))
+    expect(proofs[1]).toBeUndefined()
+  })
+
+  it('resets a stream whose length prefix is over the frame limit, before buffering it', async () => {
+    const [client, inbound] = await streamPair()
+    const rejected: string[] = []
+    const server = new BlockServer(new MemoryBlockStore(), refuseAllPushes, LIMITS, log, { onStreamRejected: (_peer, reason) => rejected.push(reason) })
+    const done = server.handle(inbound, connection)
+    const closed = new Promise(resolve => { client.addEventListener('close', resolve, { once: true }) })
+    client.send(varint.encode(100 * 1024 * 1024))
+    client.send(new Uint8Array(64 * 1024))
+    await done
+    await closed
+    expect(rejected).toHaveLength(1)
+    expect(rejected[0]).toMatch(/too long/)
+    expect(inbound.status).toBe('aborted')
+  })
+
+  it('resets a stream that sends nothing once the read deadline passes', async () => {
+    const { client, done } = await served(new MemoryBlockStore())
+    const started = Date.now()
+    await done
+    expect(Date.now() - started).toBeGreaterThanOrEqual(LIMITS.readTimeoutMs - 20)
+    expect(Date.now() - started).toBeLessThan(LIMITS.readTimeoutMs + 1000)
+    await expect(collect(wantBlocks(client, [block(1).cid], CLIENT))).rejects.toBeInstanceOf(Error)
+  })
+
+  it('refuses a peer over its stream limit with a LIMIT error', async () => {
+    const store = new MemoryBlockStore()
+    const server = new BlockServer(store, refuseAllPushes, { ...LIMITS, maxStreamsPerPeer: 1, readTimeoutMs: 2000 }, log)
+    const [first, firstInbound] = await streamPair()
+    const hold = server.handle(firstInbound, connection) // waits for a request that never comes yet
+    const [second, secondInbound] = await streamPair()
+    const refused = server.handle(secondInbound, connection)
+    await expect(collect(wantBlocks(second, [block(1).cid], CLIENT))).rejects.toMatchObject({ name: 'RemoteError' })
+    await refused
+    first.abort(new Error('done'))
+    await hold
+    expect(server.activeStreams).toBe(0)
+  })
+})
