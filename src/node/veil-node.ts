@@ -10,6 +10,7 @@ import { openBlockStore, type BlockStore } from '../blockstore/index.js'
 import { BlockExchange, DEFAULT_BLOCK_PROTOCOL, type BlockExchangeInit } from '../protocol/index.js'
 import { Announcer, findHolders, type AnnouncerInit } from '../routing/index.js'
 import { Fetcher, type FetcherInit } from '../fetch/index.js'
+import { copyShare, type CopyShareResult } from '../replication/index.js'
 import { importFile, importFolder, type BlockSink, type ImportOptions, type ShareResult } from '../importer/index.js'
 import { exportShare, openShare, readFolderListing, type ExportOptions, type ExportResult } from '../exporter/index.js'
 import { formatLink, parseShareLink, type ShareLink } from '../link/index.js'
@@ -212,6 +213,21 @@ export class VeilNode {
     const fetcher = this.fetcher()
     const result = await exportShare(link, fetcher, { ...options, concurrency: options.window ?? this.init.fetch?.window ?? 16 })
     return { ...result, ...fetcher.stats, banned: [...fetcher.stats.banned] }
+  }
+
+  /**
+   * Hold a share: copy every block into this node's store from the swarm and
+   * announce each unit, so this node serves it too. Needs only the root CID
+   * (a verify-only link is enough).
+   */
+  async hold (root: CID, options: AbortOptions & { sync?: boolean } = {}): Promise<CopyShareResult> {
+    const pending: Array<Promise<boolean>> = []
+    const result = await copyShare(root, this.fetcher(), this.store, {
+      ...options,
+      onUnit: unit => { pending.push(this.announcer.announce(unit.cid, options)) }
+    })
+    await Promise.all(pending)
+    return result
   }
 
   /** List a folder share's entries. */

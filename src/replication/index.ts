@@ -1,0 +1,1 @@
+export { copyShare, type CopyShareOptions, type CopyShareResult } from './copy-share.js'
