@@ -7,6 +7,7 @@ import { walkBlocks, type BlockRef, type LoadTreeNode } from '../format/tree.js'
 import { BlockAuthenticationError, InvalidRangeError, ShareStructureError } from '../errors.js'
 import { loadTreeNode, type BlockSource } from './source.js'
 import type { OpenedShare } from './open-share.js'
+import { anySignal } from '../util/signals.js'
 
 export type ReadProgressEvents =
   ProgressEvent<'veil:export:block', { index: number, blocks: number, bytes: number }>
@@ -79,7 +80,7 @@ export async function * readShareBlocks (share: OpenedShare, source: BlockSource
   const opener = options.opener ?? openBlockOffThread
   // Work still in flight when the reader stops early (or fails) is aborted.
   const stop = new AbortController()
-  const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal])
+  const signal = anySignal(options.signal, stop.signal)
   const loadNode: LoadTreeNode = async (cid, height, opts) => await loadTreeNode(source, cid, height, opts)
 
   const jobs = async function * () {

@@ -4,6 +4,8 @@ import type { BlockGetOptions, BlockSource } from '../exporter/source.js'
 import type { BlockStore } from '../blockstore/interface.js'
 import type { WantResult } from '../protocol/client.js'
 import { BlockNotFoundError, ShareNotFoundError } from '../errors.js'
+import { RemoteError } from '../protocol/errors.js'
+import { ErrorCode } from '../protocol/wire.js'
 import { PeerStats } from './peer-stats.js'
 import { UnitHolders } from './unit-holders.js'
 
@@ -18,6 +20,8 @@ export interface FetchNetwork {
 export interface FetcherInit {
   /** Attempts per block across holders before giving up. Default 8. */
   maxAttempts?: number
+  /** Requests in flight to one peer; more wait for a slot. Default 16. */
+  maxInFlightPerPeer?: number
   /** DHT lookups per unit (the second starts when every known holder failed). Default 2. */
   maxLookups?: number
   /** A peer that sent a wrong block or broke the protocol. */
@@ -51,6 +55,9 @@ export class Fetcher implements BlockSource {
   private readonly peers = new PeerStats()
   private readonly maxAttempts: number
   private readonly maxLookups: number
+  private readonly maxInFlightPerPeer: number
+  /** Gets waiting for a busy peer to free a slot. */
+  private slotWaiters: Array<() => void> = []
 
   constructor (
     private readonly network: FetchNetwork,
@@ -60,6 +67,7 @@ export class Fetcher implements BlockSource {
   ) {
     this.maxAttempts = init.maxAttempts ?? 8
     this.maxLookups = init.maxLookups ?? 2
+    this.maxInFlightPerPeer = init.maxInFlightPerPeer ?? 16
   }
 
   async get (cid: CID, options: BlockGetOptions = {}): Promise<Uint8Array> {
@@ -72,8 +80,12 @@ export class Fetcher implements BlockSource {
     let lacking = 0
     for (let attempt = 0; attempt < this.maxAttempts;) {
       options.signal?.throwIfAborted()
-      const peer = this.pick(holders, tried)
+      const { peer, busy } = this.pick(holders, tried)
       if (peer === undefined) {
+        if (busy) {
+          await this.slotFreed(options.signal)
+          continue
+        }
         if (holders.searching) {
           await holders.changed(options.signal)
           continue
@@ -88,6 +100,7 @@ export class Fetcher implements BlockSource {
       tried.add(peer.toString())
       const bytes = await this.fetchFrom(peer, cid, options)
       if (bytes === 'missing') { lacking++; continue }
+      if (bytes === 'busy') { tried.delete(peer.toString()); attempt--; continue }
       if (bytes !== undefined) return bytes
     }
 
@@ -97,8 +110,11 @@ export class Fetcher implements BlockSource {
     throw new BlockNotFoundError(`block ${cid.toString()} could not be fetched from any of the ${holders.peers.length} holders found (${lacking} do not have it, the others failed): try again later`)
   }
 
-  /** Fetch one block from one peer; undefined after a failure, 'missing' when the peer lacks it. */
-  private async fetchFrom (peer: PeerId, cid: CID, options: AbortOptions): Promise<Uint8Array | 'missing' | undefined> {
+  /**
+   * Fetch one block from one peer: the bytes; 'missing' when the peer lacks
+   * it; 'busy' when it asked us to slow down; undefined after a failure.
+   */
+  private async fetchFrom (peer: PeerId, cid: CID, options: AbortOptions): Promise<Uint8Array | 'missing' | 'busy' | undefined> {
     const started = performance.now()
     this.peers.begin(peer)
     try {
@@ -114,9 +130,13 @@ export class Fetcher implements BlockSource {
       this.peers.failed(peer)
       return undefined
     } catch (err) {
-      this.peers.failed(peer)
-      if (options.signal?.aborted === true) throw err
+      if (options.signal?.aborted === true) { this.peers.failed(peer); throw err }
       const name = (err as Error).name
+      if (err instanceof RemoteError && err.wireCode === ErrorCode.Limit) {
+        this.peers.busy(peer)
+        return 'busy'
+      }
+      this.peers.failed(peer)
       if (MISBEHAVIOUR.has(name)) {
         this.stats.banned.add(peer.toString())
         this.log.error('dropping %p from this fetch: %s', peer, name)
@@ -125,7 +145,28 @@ export class Fetcher implements BlockSource {
         this.log('block %c from %p failed: %e', cid, peer, err)
       }
       return undefined
+    } finally {
+      this.wakeSlotWaiters()
     }
+  }
+
+  /** Wait until a request to some peer ends, or a new holder appears. */
+  private async slotFreed (signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted()
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => { reject(signal?.reason) }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.slotWaiters.push(() => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      })
+    })
+  }
+
+  private wakeSlotWaiters (): void {
+    const waiters = this.slotWaiters
+    this.slotWaiters = []
+    for (const wake of waiters) wake()
   }
 
   private async fromLocal (cid: CID): Promise<Uint8Array | undefined> {
@@ -141,24 +182,29 @@ export class Fetcher implements BlockSource {
     const key = unit.toString()
     let holders = this.holders.get(key)
     if (holders === undefined) {
-      holders = new UnitHolders(() => this.network.findHolders(unit, { signal: options.signal }))
+      holders = new UnitHolders(() => this.network.findHolders(unit, { signal: options.signal }), () => { this.wakeSlotWaiters() })
       this.holders.set(key, holders)
       holders.search()
     }
     return holders
   }
 
-  /** The untried, unbanned holder expected to deliver soonest. */
-  private pick (holders: UnitHolders, tried: Set<string>): PeerId | undefined {
+  /**
+   * The untried, unbanned holder with a free slot expected to deliver
+   * soonest; `busy` when holders are left but all their slots are taken.
+   */
+  private pick (holders: UnitHolders, tried: Set<string>): { peer?: PeerId, busy: boolean } {
     let best: PeerId | undefined
     let bestCost = Infinity
+    let busy = false
     for (const peer of holders.peers) {
       const key = peer.toString()
       if (tried.has(key) || this.stats.banned.has(key)) continue
+      if (this.peers.inFlight(peer) >= this.maxInFlightPerPeer) { busy = true; continue }
       const cost = this.peers.cost(peer)
       if (cost < bestCost) { best = peer; bestCost = cost }
     }
-    return best
+    return best === undefined ? { busy } : { peer: best, busy }
   }
 
   private record (peer: PeerId, bytes: number): void {

@@ -47,6 +47,13 @@ export class PeerStats {
     stats.failures = 0
   }
 
+  /** The peer asked us to slow down: not a failure, but count it as slower. */
+  busy (peer: PeerId): void {
+    const stats = this.of(peer)
+    stats.inFlight--
+    stats.rate *= 0.8
+  }
+
   failed (peer: PeerId): void {
     const stats = this.of(peer)
     stats.inFlight--

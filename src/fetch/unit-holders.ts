@@ -13,7 +13,8 @@ export class UnitHolders {
   /** Lookups started for this unit (a second one runs when every holder failed). */
   lookups = 0
 
-  constructor (private readonly lookup: () => AsyncIterable<PeerInfo>) {}
+  /** `onChange` runs whenever a holder is added or a lookup ends. */
+  constructor (private readonly lookup: () => AsyncIterable<PeerInfo>, private readonly onChange: () => void = () => {}) {}
 
   get searching (): boolean {
     return this.running
@@ -58,6 +59,7 @@ export class UnitHolders {
   }
 
   private wake (): void {
+    this.onChange()
     const waiters = this.waiters
     this.waiters = []
     for (const wake of waiters) wake()

@@ -6,6 +6,7 @@ import { verifyBlockAsync } from '../format/cid.js'
 import { MessageType, MAX_FRAME, blockHeader, decodeResponse, encodeProve, encodePut, encodeWant, type Response } from './messages.js'
 import { errorCodeName, refuseCodeName, type RefuseCode } from './wire.js'
 import { ProtocolViolationError, RemoteError } from './errors.js'
+import { deadline } from '../util/signals.js'
 
 export interface ClientLimits {
   /** Time to wait for each response frame. */
@@ -21,8 +22,7 @@ export type WantResult = { cid: CID, bytes: Uint8Array } | { cid: CID, bytes: un
 export type PushOutcome = { cid: CID, ok: true } | { cid: CID, ok: false, code: RefuseCode, reason: string }
 
 function signalFor (timeoutMs: number, options: AbortOpts): AbortSignal {
-  const timeout = AbortSignal.timeout(timeoutMs)
-  return options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
+  return deadline(timeoutMs, options.signal)
 }
 
 function open (stream: Stream, bufferBytes: number): LengthPrefixedStream {

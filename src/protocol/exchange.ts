@@ -14,7 +14,7 @@ export interface BlockExchangeInit {
   store: BlockReader
   /** Who decides about pushed blocks. Default: refuse them all (not a storage node). */
   acceptor?: PushAcceptor
-  /** Streams one peer may have open with us at once. Default 16. */
+  /** Streams one peer may have open with us at once. Default 64. */
   maxStreamsPerPeer?: number
   /** Incoming streams of this protocol per connection (libp2p's limit). Default 64. */
   maxInboundStreams?: number
@@ -59,7 +59,7 @@ export class BlockExchange implements Startable {
     // The server asks the current acceptor each time, so storage can be switched on later.
     const acceptor: PushAcceptor = { accept: async (from, pushes, options) => await this.acceptor.accept(from, pushes, options) }
     this.server = new BlockServer(init.store, acceptor, {
-      maxStreamsPerPeer: init.maxStreamsPerPeer ?? 16,
+      maxStreamsPerPeer: init.maxStreamsPerPeer ?? 64,
       readTimeoutMs: this.limits.readTimeoutMs,
       writeTimeoutMs: this.limits.writeTimeoutMs,
       maxPutBytes: init.maxPutBytes ?? 16 * 1024 * 1024

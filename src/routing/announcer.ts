@@ -2,6 +2,7 @@ import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import PQueue from 'p-queue'
 import { discoveryCid } from './discovery-key.js'
+import { anySignal } from '../util/signals.js'
 
 /** What the announcer needs from the DHT. */
 export interface ProvideTarget {
@@ -80,10 +81,9 @@ export class Announcer {
 
   private async provide (cid: CID, options: AbortOptions = {}): Promise<boolean> {
     return await this.queue.add(async () => {
-      const signals = [this.stopping.signal, AbortSignal.timeout(this.timeoutMs)]
-      if (options.signal !== undefined) signals.push(options.signal)
+      const signal = anySignal(this.stopping.signal, AbortSignal.timeout(this.timeoutMs), options.signal)
       try {
-        for await (const _ of this.dht.provide(discoveryCid(cid), { signal: AbortSignal.any(signals) })) { /* drain the query */ }
+        for await (const _ of this.dht.provide(discoveryCid(cid), { signal })) { /* drain the query */ }
         this.published++
         this.log.trace('announced unit %c', cid)
         return true

@@ -1,6 +1,7 @@
 import type { AbortOptions, PeerId, PeerInfo } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { discoveryCid } from './discovery-key.js'
+import { anySignal } from '../util/signals.js'
 
 /** What lookups need from the DHT. */
 export interface ProviderSource {
@@ -24,11 +25,10 @@ export interface FindHoldersOptions extends AbortOptions {
 export async function * findHolders (dht: ProviderSource, unit: CID, options: FindHoldersOptions = {}): AsyncGenerator<PeerInfo> {
   const enough = options.enough ?? 3
   const stop = new AbortController()
-  const signals = [stop.signal, AbortSignal.timeout(options.timeoutMs ?? 15_000)]
-  if (options.signal !== undefined) signals.push(options.signal)
+  const signal = anySignal(stop.signal, AbortSignal.timeout(options.timeoutMs ?? 15_000), options.signal)
   const seen = new Set<string>()
   try {
-    for await (const event of dht.findProviders(discoveryCid(unit), { signal: AbortSignal.any(signals) })) {
+    for await (const event of dht.findProviders(discoveryCid(unit), { signal })) {
       if (event.name !== 'PROVIDER' || event.providers === undefined) continue
       for (const provider of event.providers) {
         const key = provider.id.toString()

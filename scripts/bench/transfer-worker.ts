@@ -1,0 +1,104 @@
+/**
+ * One process of the transfer benchmark. Roles:
+ *   --role raw-recv  --bytes N                 listen; read N bytes from one stream; report MB/s
+ *   --role raw-send  --to ADDR --bytes N       dial ADDR and push N bytes on one stream
+ *   --role holder    --file F | --hold CID [--bootstrap ADDR] [--repo DIR]
+ *                                              share F (or copy CID), then serve until SIGTERM
+ *   --role fetch     --bootstrap ADDR --link L --out O [--window W]
+ *                                              fetch L to O; report time, time to first byte, peak RSS
+ * Prints JSON lines on stdout (the last one is the result).
+ */
+import '../../src/platform/shim.js'
+import { createLibp2p } from 'libp2p'
+import { multiaddr } from '@multiformats/multiaddr'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { CID } from 'multiformats/cid'
+import { VeilNode } from '../../src/node/index.js'
+import type { ExportProgressEvents } from '../../src/index.js'
+import { parseFlags, peakRss } from './lib.js'
+
+const RAW_PROTOCOL = '/veil-bench/raw/1.0.0'
+const flags = parseFlags(process.argv.slice(2))
+const say = (value: unknown): void => { process.stdout.write(JSON.stringify(value) + '\n') }
+
+async function rawNode (): Promise<Awaited<ReturnType<typeof createLibp2p>>> {
+  return await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()]
+  })
+}
+
+async function rawRecv (): Promise<void> {
+  const bytes = Number(flags.get('bytes'))
+  const node = await rawNode()
+  const done = Promise.withResolvers<{ ms: number }>()
+  await node.handle(RAW_PROTOCOL, async (stream) => {
+    let received = 0
+    let start = 0
+    for await (const chunk of stream) {
+      if (start === 0) start = performance.now()
+      received += chunk.byteLength
+      if (received >= bytes) break
+    }
+    done.resolve({ ms: performance.now() - start })
+    await stream.close().catch(() => {})
+  })
+  say({ ready: true, addr: node.getMultiaddrs()[0]!.toString() })
+  const { ms } = await done.promise
+  say({ ms, bytes, peakRss: peakRss() })
+  await node.stop()
+}
+
+async function rawSend (): Promise<void> {
+  const bytes = Number(flags.get('bytes'))
+  const node = await rawNode()
+  const stream = await node.dialProtocol(multiaddr(flags.get('to')!), RAW_PROTOCOL)
+  const chunk = new Uint8Array(256 * 1024).fill(7)
+  for (let sent = 0; sent < bytes; sent += chunk.length) {
+    if (!stream.send(chunk)) await stream.onDrain()
+  }
+  await stream.close()
+  say({ sent: bytes })
+  await node.stop()
+}
+
+async function holder (): Promise<void> {
+  const bootstrap = flags.get('bootstrap')
+  const node = await VeilNode.create({ repo: flags.get('repo'), bootstrap: bootstrap === undefined ? [] : [bootstrap] })
+  await node.start()
+  let link: string | undefined
+  if (flags.has('file')) link = (await node.share(flags.get('file')!)).link
+  if (flags.has('hold')) await node.hold(CID.parse(flags.get('hold')!))
+  say({ ready: true, addr: node.addresses()[0]!.toString(), link })
+  await new Promise<void>(resolve => { process.once('SIGTERM', () => { resolve() }) })
+  await node.stop()
+}
+
+async function fetch (): Promise<void> {
+  const node = await VeilNode.create({ bootstrap: [flags.get('bootstrap')!], dhtServer: false })
+  await node.start()
+  const window = flags.has('window') ? Number(flags.get('window')) : undefined
+  let firstByte = 0
+  const start = performance.now()
+  const onProgress = (event: ExportProgressEvents): void => {
+    if (firstByte === 0 && event.type === 'veil:export:block') firstByte = performance.now()
+  }
+  const result = await node.get(flags.get('link')!, { output: flags.get('out')!, window, onProgress, overwrite: true })
+  const ms = performance.now() - start
+  say({ ms, ttfbMs: firstByte - start, bytes: result.size, peakRss: peakRss(), perPeer: Object.fromEntries(result.perPeer) })
+  await node.stop()
+}
+
+const role = flags.get('role')
+if (role === 'raw-recv') await rawRecv()
+else if (role === 'raw-send') await rawSend()
+else if (role === 'holder') await holder()
+else if (role === 'fetch') await fetch()
+else {
+  console.error('usage: transfer-worker --role raw-recv|raw-send|holder|fetch …')
+  process.exit(2)
+}

@@ -1,0 +1,19 @@
+import { setMaxListeners } from 'node:events'
+
+/**
+ * One signal that aborts when any of `signals` does (undefined ones are
+ * skipped). Block pipelines hang dozens of concurrent requests off one
+ * signal, so the result is marked as expecting many listeners — without
+ * that, Node warns of a leak at the 11th.
+ */
+export function anySignal (...signals: Array<AbortSignal | undefined>): AbortSignal {
+  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined)
+  const combined = present.length === 1 ? present[0]! : AbortSignal.any(present)
+  setMaxListeners(Infinity, combined)
+  return combined
+}
+
+/** `anySignal` of the caller's signal (if any) and a deadline. */
+export function deadline (timeoutMs: number, signal?: AbortSignal): AbortSignal {
+  return anySignal(signal, AbortSignal.timeout(timeoutMs))
+}
