@@ -147,3 +147,11 @@ export class ShareNotFoundError extends VeilError {
   override name = 'ShareNotFoundError'
   constructor (message: string) { super(message, 'ERR_SHARE_NOT_FOUND') }
 }
+
+/** A node configured to fail closed was started without a swarm key. */
+export class SwarmRequiredError extends VeilError {
+  override name = 'SwarmRequiredError'
+  constructor (message = 'this node only runs in a private swarm (VEIL_FORCE_SWARM is set) but no swarm key was given: pass --swarm-key <file> or join one with `veil swarm join <invite>`') {
+    super(message, 'ERR_SWARM_REQUIRED')
+  }
+}

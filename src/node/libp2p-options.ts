@@ -6,8 +6,11 @@ import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import type { Libp2pOptions } from 'libp2p'
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
+import type { RefusalLog } from './guarded-network.js'
+import { refusalMetrics } from './refusal-metrics.js'
+import { dhtProtocol } from '../swarm/index.js'
 
-export const DEFAULT_DHT_PROTOCOL = '/veil/kad/1.0.0'
+export const DEFAULT_DHT_PROTOCOL = dhtProtocol()
 
 export interface TransportOptions {
   privateKey: PrivateKey
@@ -18,6 +21,8 @@ export interface TransportOptions {
   /** A private swarm's pnet protector; absent on the public network. */
   connectionProtector?: Libp2pOptions['connectionProtector']
   connectionGater?: ConnectionGater
+  /** Told about every refused inbound connection. */
+  refusals?: RefusalLog
   /** DHT record lifetimes and re-provide timing (tests shorten them). */
   providerValidityMs?: number
 }
@@ -32,6 +37,7 @@ export function libp2pOptions (options: TransportOptions, extraServices: Record<
     addresses: { listen: options.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
+    metrics: options.refusals === undefined ? undefined : refusalMetrics(options.refusals),
     streamMuxers: [yamux()],
     connectionProtector: options.connectionProtector,
     connectionGater: {
@@ -44,7 +50,11 @@ export function libp2pOptions (options: TransportOptions, extraServices: Record<
       // default, which breaks swarms on one host (PLATFORM.md).
       inboundConnectionThreshold: 1000,
       maxIncomingPendingConnections: 200,
-      maxConnections: 500
+      maxConnections: 500,
+      // An outsider with another swarm key passes pnet's nonce exchange and then
+      // sends noise the handshake may wait on: drop such connections after 5 s
+      // (libp2p's default is 10 s).
+      inboundUpgradeTimeout: 5_000
     },
     services: {
       identify: identify(),

@@ -7,7 +7,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { CID } from 'multiformats/cid'
 import { openBlockStore, type BlockStore } from '../blockstore/index.js'
-import { BlockExchange, DEFAULT_BLOCK_PROTOCOL, type BlockExchangeInit } from '../protocol/index.js'
+import { BlockExchange, type BlockExchangeInit } from '../protocol/index.js'
 import { Announcer, findHolders, type AnnouncerInit } from '../routing/index.js'
 import { Fetcher, type FetcherInit } from '../fetch/index.js'
 import { copyShare, type CopyShareResult } from '../replication/index.js'
@@ -15,9 +15,12 @@ import { importFile, importFolder, type BlockSink, type ImportOptions, type Shar
 import { exportShare, openShare, readFolderListing, type ExportOptions, type ExportResult } from '../exporter/index.js'
 import { formatLink, parseShareLink, type ShareLink } from '../link/index.js'
 import type { FolderEntry } from '../format/index.js'
-import { InputError } from '../errors.js'
+import { InputError, SwarmRequiredError } from '../errors.js'
 import { loadOrCreateIdentity } from './identity.js'
-import { libp2pOptions, DEFAULT_DHT_PROTOCOL } from './libp2p-options.js'
+import { libp2pOptions } from './libp2p-options.js'
+import { allowListGater, swarmProtector, type SwarmNetwork } from './guarded-network.js'
+import { RefusalCounter } from './refusals.js'
+import { blockProtocol, dhtProtocol, swarmId } from '../swarm/index.js'
 import { waitFor } from './wait.js'
 
 export interface VeilNodeInit {
@@ -35,8 +38,16 @@ export interface VeilNodeInit {
   /** Use this store instead of the repo's (or memory). */
   store?: BlockStore
   privateKey?: PrivateKey
-  /** Extra libp2p settings (pnet protector, gater) from the swarm layer. */
-  libp2p?: Pick<Parameters<typeof libp2pOptions>[0], 'connectionProtector' | 'connectionGater' | 'providerValidityMs'>
+  /**
+   * A private swarm: connections need its pre-shared key (pnet), and the DHT
+   * and block protocols are scoped to its id, so its records never mix with
+   * another swarm's or the public network's.
+   */
+  swarm?: SwarmNetwork
+  /** Fail closed: refuse to start without a swarm (VEIL_FORCE_SWARM). */
+  requireSwarm?: boolean
+  /** DHT record lifetimes (tests shorten them). */
+  providerValidityMs?: number
   announce?: AnnouncerInit
   exchange?: Omit<BlockExchangeInit, 'store' | 'protocol'>
   fetch?: FetcherInit & {
@@ -87,6 +98,10 @@ export class VeilNode {
     readonly store: BlockStore,
     readonly exchange: BlockExchange,
     readonly announcer: Announcer,
+    /** Inbound connections turned away (wrong or missing swarm key, not on the allow-list). */
+    readonly refusals: RefusalCounter,
+    /** The private swarm's public id, or undefined on the public network. */
+    readonly swarmId: string | undefined,
     private readonly init: VeilNodeInit,
     ownsStore: boolean,
     logger: ComponentLogger
@@ -96,27 +111,35 @@ export class VeilNode {
   }
 
   static async create (init: VeilNodeInit = {}): Promise<VeilNode> {
+    if (init.requireSwarm === true && init.swarm === undefined) throw new SwarmRequiredError()
+    const id = init.swarm === undefined ? undefined : swarmId(init.swarm.key)
+    const refusals = new RefusalCounter()
     const privateKey = init.privateKey ?? (init.repo !== undefined ? await loadOrCreateIdentity(init.repo) : await generateKeyPair('Ed25519'))
     const ownsStore = init.store === undefined
     const store = init.store ?? await openBlockStore(init.repo !== undefined ? { path: join(init.repo, 'store') } : {})
     try {
       let exchange: BlockExchange | undefined
+      const allowPeers = init.swarm?.allowPeers ?? []
       const options = libp2pOptions({
         privateKey,
         listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
-        dhtProtocol: init.dhtProtocol ?? DEFAULT_DHT_PROTOCOL,
+        dhtProtocol: init.dhtProtocol ?? dhtProtocol(id),
         dhtServer: init.dhtServer ?? true,
-        ...init.libp2p
+        connectionProtector: init.swarm === undefined ? undefined : swarmProtector(init.swarm),
+        connectionGater: allowPeers.length === 0 ? undefined : allowListGater(allowPeers),
+        refusals,
+        providerValidityMs: init.providerValidityMs
       }, {
         blocks: (components: ConstructorParameters<typeof BlockExchange>[0]) => {
-          exchange = new BlockExchange(components, { ...init.exchange, store, protocol: init.blockProtocol ?? DEFAULT_BLOCK_PROTOCOL })
+          exchange = new BlockExchange(components, { ...init.exchange, store, protocol: init.blockProtocol ?? blockProtocol(id) })
           return exchange
         }
       })
       const libp2p = await createLibp2p({ ...options, start: false }) as unknown as Libp2p<{ dht: KadDHT }>
       const logger = libp2p.logger
+      refusals.log = logger.forComponent('veil:swarm')
       const announcer = new Announcer(libp2p.services.dht, logger.forComponent('veil:announce'), init.announce)
-      return new VeilNode(libp2p, store, exchange!, announcer, init, ownsStore, logger)
+      return new VeilNode(libp2p, store, exchange!, announcer, refusals, id, init, ownsStore, logger)
     } catch (err) {
       if (ownsStore) await store.close()
       throw err

@@ -3,9 +3,9 @@ import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { CID } from 'multiformats/cid'
 import { BlockServer, refuseAllPushes, type BlockReader, type PushAcceptor, type ServerEvents } from './server.js'
 import { pushBlocks, proveBlocks, wantBlocks, type ClientLimits, type PushOutcome, type WantResult } from './client.js'
-import { PROTOCOL_VERSION } from './messages.js'
+import { blockProtocol } from '../swarm/protocols.js'
 
-export const DEFAULT_BLOCK_PROTOCOL = `/veil/blocks/${PROTOCOL_VERSION}`
+export const DEFAULT_BLOCK_PROTOCOL = blockProtocol()
 
 export interface BlockExchangeInit {
   /** Protocol id; a private swarm uses `/veil/<swarm id>/blocks/1.0.0`. */
