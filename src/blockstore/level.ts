@@ -207,6 +207,15 @@ export class LevelBlockStore implements BlockStore {
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
 
+  /** When a held block was stored (ms since the epoch), or undefined when it is not held. */
+  async storedAt (cid: CID, options: AbortOptions = {}): Promise<number | undefined> {
+    this.#assertOpen()
+    options.signal?.throwIfAborted()
+    if (!isSupportedCid(cid)) return undefined
+    const metaBytes = await this.#meta.get(cid.bytes)
+    return metaBytes === undefined ? undefined : decodeBlockMeta(metaBytes)?.storedAt ?? 0
+  }
+
   async has (cid: CID, options: AbortOptions = {}): Promise<boolean> {
     this.#assertOpen()
     options.signal?.throwIfAborted()

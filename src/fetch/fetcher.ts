@@ -13,8 +13,8 @@ import { UnitHolders } from './unit-holders.js'
 export interface FetchNetwork {
   /** Ask a peer for blocks (verified against their CIDs by the protocol client). */
   want(peer: PeerId, cids: CID[], options?: AbortOptions): AsyncIterable<WantResult>
-  /** Holders of a unit, as the DHT finds them. */
-  findHolders(unit: CID, options?: AbortOptions): AsyncIterable<PeerInfo>
+  /** Holders of a unit, as the DHT finds them, leaving out `exclude`d peers. */
+  findHolders(unit: CID, options?: AbortOptions & { exclude?: (peer: PeerId) => boolean }): AsyncIterable<PeerInfo>
 }
 
 export interface FetcherInit {
@@ -22,7 +22,7 @@ export interface FetcherInit {
   maxAttempts?: number
   /** Requests in flight to one peer; more wait for a slot. Default 16. */
   maxInFlightPerPeer?: number
-  /** DHT lookups per unit (the second starts when every known holder failed). Default 2. */
+  /** DHT look-ups per unit (another starts, for new holders, when every known one failed). Default 4. */
   maxLookups?: number
   /** A peer that sent a wrong block or broke the protocol. */
   onMisbehaviour?: (peer: PeerId, reason: string) => void
@@ -66,7 +66,7 @@ export class Fetcher implements BlockSource {
     private readonly init: FetcherInit = {}
   ) {
     this.maxAttempts = init.maxAttempts ?? 8
-    this.maxLookups = init.maxLookups ?? 2
+    this.maxLookups = init.maxLookups ?? 4
     this.maxInFlightPerPeer = init.maxInFlightPerPeer ?? 16
   }
 
@@ -182,7 +182,10 @@ export class Fetcher implements BlockSource {
     const key = unit.toString()
     let holders = this.holders.get(key)
     if (holders === undefined) {
-      holders = new UnitHolders(() => this.network.findHolders(unit, { signal: options.signal }), () => { this.wakeSlotWaiters() })
+      holders = new UnitHolders(
+        known => this.network.findHolders(unit, { signal: options.signal, exclude: peer => known.has(peer.toString()) }),
+        () => { this.wakeSlotWaiters() }
+      )
       this.holders.set(key, holders)
       holders.search()
     }

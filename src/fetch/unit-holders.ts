@@ -13,8 +13,13 @@ export class UnitHolders {
   /** Lookups started for this unit (a second one runs when every holder failed). */
   lookups = 0
 
-  /** `onChange` runs whenever a holder is added or a lookup ends. */
-  constructor (private readonly lookup: () => AsyncIterable<PeerInfo>, private readonly onChange: () => void = () => {}) {}
+  /**
+   * `lookup` is given the holders already known, to leave out (a later
+   * look-up must find new ones: the first may have stopped at holders that
+   * since went away). `onChange` runs whenever a holder is added or a
+   * look-up ends.
+   */
+  constructor (private readonly lookup: (known: ReadonlySet<string>) => AsyncIterable<PeerInfo>, private readonly onChange: () => void = () => {}) {}
 
   get searching (): boolean {
     return this.running
@@ -27,7 +32,7 @@ export class UnitHolders {
     this.lookups++
     void (async () => {
       try {
-        for await (const info of this.lookup()) this.add(info.id)
+        for await (const info of this.lookup(this.known)) this.add(info.id)
       } catch {
         // A failed lookup just ends the search; the fetch reports what it could not find.
       } finally {

@@ -1,7 +1,7 @@
 export * from './limits.js'
 export { rawCid, rawCidAsync, rawCidFromDigest, digestMatches, dagCborCid, verifyBlock, verifyBlockAsync, cidMatches, isSupportedCid, RAW_CODE, DAG_CBOR_CODE } from './cid.js'
 export { encodeRoot, decodeRoot, openRoot, type RootNode, type ShareMeta, type ShareKind, type EncodedNode, type BuildRootInput } from './root.js'
-export { encodeTreeNode, decodeTreeNode, type TreeNode } from './nodes.js'
+export { encodeTreeNode, decodeTreeNode, decodeUnitNode, type TreeNode, type UnitNode } from './nodes.js'
 export { TreeBuilder, walkBlocks, walkTreeNodes, type BlockRef, type NodeRef, type LoadTreeNode, type PutTreeNode, type WalkOptions } from './tree.js'
 export { blockCountFor, treeHeightFor, blocksPerNode, childCount, V1_SHAPE, type TreeShape } from './shape.js'
 export { encodeFolderListing, decodeFolderListing, checkEntryName, MAX_ENTRY_NAME_BYTES, type FolderEntry } from './folder.js'

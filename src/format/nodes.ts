@@ -4,7 +4,7 @@ import { InvalidManifestError, UnsupportedVersionError } from '../errors.js'
 import { dagCborCid } from './cid.js'
 import { decodeCborMap, expectKeys, readInt, readCidList } from './codec.js'
 import { FORMAT_VERSION, MAX_MANIFEST_NODE_SIZE, MAX_TREE_HEIGHT, SEGMENT_BLOCKS, TREE_FANOUT } from './limits.js'
-import type { EncodedNode } from './root.js'
+import { decodeRoot, type EncodedNode } from './root.js'
 
 /**
  * Inner nodes of a share's tree. Both are public (no key needed): a segment
@@ -44,4 +44,27 @@ export function decodeTreeNode (bytes: Uint8Array, expectedHeight: number): Tree
   const height = readInt(map, 'h', 1, MAX_TREE_HEIGHT, what)
   if (height !== expectedHeight) throw new InvalidManifestError(`index manifest has height ${height}, its parent says ${expectedHeight}`)
   return { height, children: readCidList(map, 'c', 'node', TREE_FANOUT, what) }
+}
+
+export interface UnitNode {
+  kind: 'root' | 'segment' | 'index'
+  /** 0: the children are content blocks; otherwise they are other units. */
+  height: number
+  children: CID[]
+}
+
+/**
+ * Decode any manifest node without knowing what it is (a storage node
+ * receiving pushes, a repair pass): a root, a segment or an index node. Only
+ * the public part is read; no key is needed.
+ */
+export function decodeUnitNode (bytes: Uint8Array): UnitNode {
+  const map = decodeCborMap(bytes, MAX_MANIFEST_NODE_SIZE, 'manifest node')
+  if (map.t === 'root') {
+    const root = decodeRoot(bytes)
+    return { kind: 'root', height: root.height, children: root.children }
+  }
+  if (map.t === 'seg') return { kind: 'segment', ...decodeTreeNode(bytes, 0) }
+  if (map.t === 'idx' && typeof map.h === 'number') return { kind: 'index', ...decodeTreeNode(bytes, map.h) }
+  throw new InvalidManifestError(`not a Veil manifest node (type ${String(map.t)})`)
 }

@@ -4,6 +4,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { preSharedKey } from '@libp2p/pnet'
 import { swarmKeyFileBytes } from '../swarm/index.js'
 import { InvalidOptionError } from '../errors.js'
+import { fixXsalsa20 } from '../platform/xsalsa20-fix.js'
 
 /** Told of each inbound connection this node turned away, with libp2p's error name. */
 export interface RefusalLog {
@@ -19,6 +20,7 @@ export interface SwarmNetwork {
 
 /** pnet with the swarm key, in the exact file form @libp2p/pnet parses. */
 export function swarmProtector (swarm: SwarmNetwork): ReturnType<typeof preSharedKey> {
+  fixXsalsa20()
   return preSharedKey({ psk: swarmKeyFileBytes(swarm.key) })
 }
 

@@ -66,12 +66,11 @@ export function libp2pOptions (options: TransportOptions, extraServices: Record<
         // Keep private and loopback addresses: LAN and local swarms need them.
         peerInfoMapper: passthroughMapper,
         allowQueryWithZeroPeers: true,
+        // Record lifetime and re-provide timing live only here in kad-dht 16
+        // (its `providers.provideValidity` is ignored), in milliseconds.
         ...(options.providerValidityMs === undefined
           ? {}
-          : {
-              providers: { provideValidity: Math.ceil(options.providerValidityMs / 1000) },
-              reprovide: { validity: options.providerValidityMs, threshold: Math.floor(options.providerValidityMs / 2), interval: Math.floor(options.providerValidityMs / 4) }
-            })
+          : { reprovide: { validity: options.providerValidityMs, threshold: Math.floor(options.providerValidityMs / 2), interval: Math.floor(options.providerValidityMs / 4) } })
       }) as (components: any) => unknown,
       ...extraServices
     }

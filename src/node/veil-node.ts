@@ -5,17 +5,23 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, ComponentLogger, Logger, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { KadDHT } from '@libp2p/kad-dht'
+import type { Ping } from '@libp2p/ping'
+
+/** The libp2p services every Veil node runs (besides the block exchange). */
+export type VeilServices = { dht: KadDHT, ping: Ping } & Record<string, unknown>
 import type { CID } from 'multiformats/cid'
-import { openBlockStore, type BlockStore } from '../blockstore/index.js'
+import { openBlockStore, LevelBlockStore, type BlockStore } from '../blockstore/index.js'
 import { BlockExchange, type BlockExchangeInit } from '../protocol/index.js'
 import { Announcer, findHolders, type AnnouncerInit } from '../routing/index.js'
 import { Fetcher, type FetcherInit } from '../fetch/index.js'
-import { copyShare, type CopyShareResult } from '../replication/index.js'
-import { importFile, importFolder, type BlockSink, type ImportOptions, type ShareResult } from '../importer/index.js'
+import { copyShare, StorageService, type CopyShareResult, type MaintenanceNetwork, type StorageInit, type StorageStatus } from '../replication/index.js'
+import { ShareJob } from './share-job.js'
+import { findStoragePeers, storageProtocol } from './storage-peers.js'
+import { importFile, importFolder, type ImportOptions, type ShareResult } from '../importer/index.js'
 import { exportShare, openShare, readFolderListing, type ExportOptions, type ExportResult } from '../exporter/index.js'
 import { formatLink, parseShareLink, type ShareLink } from '../link/index.js'
 import type { FolderEntry } from '../format/index.js'
-import { InputError, SwarmRequiredError } from '../errors.js'
+import { InputError, InvalidOptionError, SwarmRequiredError } from '../errors.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { libp2pOptions } from './libp2p-options.js'
 import { allowListGater, swarmProtector, type SwarmNetwork } from './guarded-network.js'
@@ -48,6 +54,8 @@ export interface VeilNodeInit {
   requireSwarm?: boolean
   /** DHT record lifetimes (tests shorten them). */
   providerValidityMs?: number
+  /** Make this a storage node giving `capacity` bytes to the swarm (needs a repo). */
+  storage?: StorageInit
   announce?: AnnouncerInit
   exchange?: Omit<BlockExchangeInit, 'store' | 'protocol'>
   fetch?: FetcherInit & {
@@ -62,11 +70,46 @@ export interface VeilNodeInit {
   bootstrapTimeoutMs?: number
 }
 
+export interface NodeShareOptions extends ImportOptions {
+  /** Copies to place on storage nodes. Default 3; 0 places none. */
+  replicas?: number
+  /**
+   * Keep the blocks here and announce this node as a holder (default). A
+   * light client passes false: once every unit has `replicas` copies on
+   * storage nodes, its local blocks are removed.
+   */
+  keepLocal?: boolean
+}
+
 export interface NodeShareResult extends ShareResult {
   link: string
-  /** Discovery keys announced (roots and segments) and how many the DHT accepted. */
+  /** Copies wanted, and the fewest copies any unit of the share got (storage nodes). */
+  replicasWanted: number
+  replicas: number
+  /** Units (roots, segments) the share is made of. */
+  units: number
+  /** Why some placements failed (quota, unreachable, …). */
+  placementFailures: string[]
+  /** Units this node announced as their holder, and how many announcements failed. */
   announced: number
   announceFailures: number
+  /** The local copy was removed (light client, every unit fully placed). */
+  removedLocal: boolean
+}
+
+export interface NodeStatus {
+  peerId: string
+  addresses: string[]
+  /** The private swarm's public id, absent on the public network. */
+  swarmId?: string
+  peers: number
+  dhtPeers: number
+  /** Units this node announces as their holder. */
+  announced: number
+  refusedConnections: number
+  store: { blocks: number, bytes: number }
+  /** Present on storage nodes: capacity, usage, units, pins, repair backlog. */
+  storage?: StorageStatus
 }
 
 export interface NodeGetOptions extends Omit<ExportOptions, 'output'>, AbortOptions {
@@ -94,7 +137,7 @@ export class VeilNode {
   private readonly ownsStore: boolean
 
   private constructor (
-    readonly libp2p: Libp2p<{ dht: KadDHT }>,
+    readonly libp2p: Libp2p<VeilServices>,
     readonly store: BlockStore,
     readonly exchange: BlockExchange,
     readonly announcer: Announcer,
@@ -102,6 +145,8 @@ export class VeilNode {
     readonly refusals: RefusalCounter,
     /** The private swarm's public id, or undefined on the public network. */
     readonly swarmId: string | undefined,
+    /** Present on storage nodes. */
+    readonly storage: StorageService | undefined,
     private readonly init: VeilNodeInit,
     ownsStore: boolean,
     logger: ComponentLogger
@@ -117,6 +162,10 @@ export class VeilNode {
     const privateKey = init.privateKey ?? (init.repo !== undefined ? await loadOrCreateIdentity(init.repo) : await generateKeyPair('Ed25519'))
     const ownsStore = init.store === undefined
     const store = init.store ?? await openBlockStore(init.repo !== undefined ? { path: join(init.repo, 'store') } : {})
+    if (init.storage !== undefined && !(store instanceof LevelBlockStore)) {
+      if (ownsStore) await store.close()
+      throw new InvalidOptionError('a storage node keeps its blocks on disk: give it a repo directory')
+    }
     try {
       let exchange: BlockExchange | undefined
       const allowPeers = init.swarm?.allowPeers ?? []
@@ -135,11 +184,25 @@ export class VeilNode {
           return exchange
         }
       })
-      const libp2p = await createLibp2p({ ...options, start: false }) as unknown as Libp2p<{ dht: KadDHT }>
+      const libp2p = await createLibp2p({ ...options, start: false }) as unknown as Libp2p<VeilServices>
       const logger = libp2p.logger
       refusals.log = logger.forComponent('veil:swarm')
       const announcer = new Announcer(libp2p.services.dht, logger.forComponent('veil:announce'), init.announce)
-      return new VeilNode(libp2p, store, exchange!, announcer, refusals, id, init, ownsStore, logger)
+      const node: VeilNode = new VeilNode(libp2p, store, exchange!, announcer, refusals, id, undefined, init, ownsStore, logger)
+      if (init.storage !== undefined) {
+        const storage = new StorageService(init.storage, {
+          store: store as LevelBlockStore,
+          self: libp2p.peerId,
+          network: node.placementNetwork(),
+          fetcher: () => node.fetcher(),
+          announce: async unit => await announcer.announce(unit),
+          forget: unit => { announcer.forget(unit) },
+          log: logger.forComponent('veil:storage')
+        })
+        exchange!.setAcceptor(storage.acceptor)
+        ;(node as { storage: StorageService | undefined }).storage = storage
+      }
+      return node
     } catch (err) {
       if (ownsStore) await store.close()
       throw err
@@ -158,13 +221,19 @@ export class VeilNode {
   async start (options: AbortOptions = {}): Promise<void> {
     await this.libp2p.start()
     if (this.init.dhtServer ?? true) await this.libp2p.services.dht.setMode('server')
+    if (this.storage !== undefined) {
+      // Advertised through identify, so sharers can tell storage nodes apart.
+      await this.libp2p.handle(storageProtocol(this.swarmId), (stream) => { void stream.close() })
+    }
     this.announcer.start()
     const bootstrap = this.init.bootstrap ?? []
     if (bootstrap.length > 0) await this.joinSwarm(bootstrap, options)
+    await this.storage?.start()
     this.log('started as %p on %s', this.peerId, this.addresses().map(String).join(', '))
   }
 
   async stop (): Promise<void> {
+    await this.storage?.stop()
     await this.announcer.stop()
     await this.libp2p.stop()
     if (this.ownsStore) await this.store.close()
@@ -186,29 +255,58 @@ export class VeilNode {
     await waitFor(table, ['peer:add'], () => table.size > 0, this.init.bootstrapTimeoutMs ?? 15_000, 'the DHT to learn its first peer', options.signal)
   }
 
-  /** A sink that stores into this node's store and announces each finished unit. */
-  private announcingSink (pending: Array<Promise<boolean>>, options: AbortOptions): BlockSink {
+  /** How this node pushes, proves and finds storage nodes (placement and repair). */
+  placementNetwork (): MaintenanceNetwork {
     return {
-      putMany: async (blocks, opts) => { await this.store.putMany(blocks, opts) },
-      segmentDone: async (unit) => {
-        // Announce in the background so sealing goes on; share() waits for them all.
-        const announced = this.announcer.announce(unit.cid, options)
-        pending.push(announced)
-      }
+      storagePeers: async (unit, opts) => await findStoragePeers(this.libp2p, storageProtocol(this.swarmId), unit, opts),
+      push: async (peer, blocks, opts) => await this.exchange.push(peer, blocks, opts),
+      prove: async (peer, nonce, cids, opts) => await this.exchange.prove(peer, nonce, cids, opts),
+      findHolders: (unit, opts) => this.findHolders(unit, opts)
     }
   }
 
-  /** Share a file or folder: import it into this node's store, announce it, serve it. */
-  async share (path: string, options: ImportOptions = {}): Promise<NodeShareResult> {
+  /**
+   * Share a file or folder: seal it into this node's store and, unit by unit
+   * while sealing goes on, place each unit on the R storage nodes closest to
+   * its discovery key (if the swarm has any). Resolves with the link once
+   * every unit is placed (or could not be), saying how many copies it got.
+   */
+  async share (path: string, options: NodeShareOptions = {}): Promise<NodeShareResult> {
     const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
       throw new InputError(err.code === 'ENOENT' ? `no such file or folder: ${path}` : `cannot read ${path}: ${err.message}`, { cause: err })
     })
-    const pending: Array<Promise<boolean>> = []
-    const sink = this.announcingSink(pending, options)
-    const result = info.isDirectory() ? await importFolder(path, sink, options) : await importFile(path, sink, options)
-    const outcomes = await Promise.all(pending)
-    const failures = outcomes.filter(ok => !ok).length
-    return { ...result, link: formatLink({ cid: result.cid, key: result.key }), announced: outcomes.length, announceFailures: failures }
+    const replicas = options.replicas ?? 3
+    const keepLocal = options.keepLocal ?? true
+    const storage = this.storage
+    const job = new ShareJob({
+      store: this.store,
+      network: this.placementNetwork(),
+      replicas,
+      selfIsStorage: storage !== undefined,
+      self: this.peerId,
+      announce: keepLocal && storage === undefined ? async unit => await this.announcer.announce(unit, options) : undefined,
+      holdLocally: storage === undefined ? undefined : async unit => { await storage.adopt(unit.cid) },
+      log: this.log,
+      options
+    })
+    const result = info.isDirectory() ? await importFolder(path, job.sink, options) : await importFile(path, job.sink, options)
+    const placed = await job.finish()
+    let removedLocal = false
+    if (!keepLocal && storage === undefined && placed.replicas >= replicas && replicas > 0) {
+      for (const cid of job.blocks) await this.store.delete(cid)
+      removedLocal = true
+    }
+    return {
+      ...result,
+      link: formatLink({ cid: result.cid, key: result.key }),
+      replicasWanted: replicas,
+      replicas: placed.replicas,
+      units: job.placements.length,
+      placementFailures: job.placements.flatMap(p => p.failures),
+      announced: placed.announced,
+      announceFailures: placed.announceFailures,
+      removedLocal
+    }
   }
 
   /** A fetch engine for one download (its peer bans and stats are its own). */
@@ -217,7 +315,7 @@ export class VeilNode {
     const self = this.peerId
     return new Fetcher({
       want: (peer, cids, opts) => this.exchange.want(peer, cids, opts),
-      findHolders: (unit, opts) => this.findHolders(unit, { ...opts, enough: fetch.holdersPerUnit, timeoutMs: fetch.lookupTimeoutMs, exclude: peer => peer.equals(self) })
+      findHolders: (unit, opts) => this.findHolders(unit, { ...opts, enough: fetch.holdersPerUnit, timeoutMs: fetch.lookupTimeoutMs, exclude: peer => peer.equals(self) || opts?.exclude?.(peer) === true })
     }, this.libp2p.logger.forComponent('veil:fetch'), this.store, fetch)
   }
 
@@ -244,13 +342,48 @@ export class VeilNode {
    * (a verify-only link is enough).
    */
   async hold (root: CID, options: AbortOptions & { sync?: boolean } = {}): Promise<CopyShareResult> {
-    const pending: Array<Promise<boolean>> = []
+    const pending: Array<Promise<unknown>> = []
+    const storage = this.storage
     const result = await copyShare(root, this.fetcher(), this.store, {
       ...options,
-      onUnit: unit => { pending.push(this.announcer.announce(unit.cid, options)) }
+      sync: options.sync ?? storage !== undefined,
+      // A storage node indexes what it holds, or collection would take it for orphans.
+      onUnit: unit => { pending.push(storage !== undefined ? storage.adopt(unit.cid) : this.announcer.announce(unit.cid, options)) }
     })
     await Promise.all(pending)
     return result
+  }
+
+  /**
+   * Pin a share on this node: copy it here and keep it. On a storage node a
+   * pinned share is never collected; on other nodes everything held is kept.
+   */
+  async pin (root: CID, options: AbortOptions = {}): Promise<{ units: number }> {
+    if (this.storage !== undefined) return await this.storage.pin(root, this.fetcher(), options)
+    const result = await this.hold(root, options)
+    return { units: result.units }
+  }
+
+  /** Unpin a share: on a storage node its units may be collected once their lease ends. */
+  async unpin (root: CID, options: AbortOptions = {}): Promise<{ units: number }> {
+    if (this.storage === undefined) return { units: 0 }
+    return await this.storage.unpin(root, this.fetcher(), options)
+  }
+
+  /** What this node is and holds. */
+  async status (): Promise<NodeStatus> {
+    const size = await this.store.size()
+    return {
+      peerId: this.peerId.toString(),
+      addresses: this.addresses().map(String),
+      swarmId: this.swarmId,
+      peers: this.libp2p.getPeers().length,
+      dhtPeers: (this.libp2p.services.dht as unknown as { routingTable: { size: number } }).routingTable.size,
+      announced: this.announcer.size,
+      refusedConnections: this.refusals.total,
+      store: size,
+      storage: await this.storage?.status()
+    }
   }
 
   /** List a folder share's entries. */

@@ -1,1 +1,5 @@
 export { copyShare, type CopyShareOptions, type CopyShareResult } from './copy-share.js'
+export { StorageService, type StorageInit, type StorageDeps, type StorageStatus } from './storage-service.js'
+export { placeUnit, type PlacementNetwork, type UnitToPlace, type PlaceOptions, type PlaceResult } from './placement.js'
+export { closestTo, peerPosition, unitPosition, compareDistance } from './distance.js'
+export type { GcResult, ScrubResult, RepairResult, MaintenanceNetwork } from './maintenance.js'

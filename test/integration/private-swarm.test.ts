@@ -21,8 +21,7 @@ async function dialAttempts (from: Node | Node[], target: string, attempts: numb
     for (let i = 0; i < attempts; i++) {
       try {
         const connection = await node.libp2p.dial(multiaddr(target), { signal: AbortSignal.timeout(2_000), force: true })
-        const ping = node.libp2p.services as { ping: { ping: (ma: ReturnType<typeof multiaddr>, options: { signal: AbortSignal }) => Promise<number> } }
-        await ping.ping.ping(multiaddr(target), { signal: AbortSignal.timeout(2_000) })
+        await node.libp2p.services.ping.ping(multiaddr(target), { signal: AbortSignal.timeout(2_000) })
         connected++
         await connection.close()
       } catch {

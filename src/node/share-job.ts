@@ -1,0 +1,89 @@
+import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+import PQueue from 'p-queue'
+import type { BlockStore } from '../blockstore/interface.js'
+import type { BlockSink } from '../importer/options.js'
+import type { NodeRef } from '../format/tree.js'
+import { placeUnit, type PlacementNetwork } from '../replication/placement.js'
+
+export interface ShareJobInit {
+  store: BlockStore
+  network: PlacementNetwork
+  /** Copies wanted on storage nodes (0: place nothing). */
+  replicas: number
+  /** This node is itself a storage node: its copy counts as one. */
+  selfIsStorage: boolean
+  self: PeerId
+  /** Announce units from this node (it keeps and serves them). */
+  announce?: (unit: CID) => Promise<boolean>
+  /** Record a unit this storage node now holds (lease, index). */
+  holdLocally?: (unit: NodeRef) => Promise<void>
+  log: Logger
+  options: AbortOptions
+}
+
+export interface UnitPlacement {
+  unit: CID
+  copies: number
+  failures: string[]
+}
+
+/**
+ * One share's trip into the swarm: as each unit (segment, index node, root)
+ * is sealed and stored locally, it is placed on the R storage nodes closest
+ * to its discovery key — while the next unit is still being sealed — and,
+ * when this node keeps a copy, announced. `finish` waits for every unit.
+ */
+export class ShareJob {
+  readonly placements: UnitPlacement[] = []
+  /** Every block of the share (unit nodes included), for a light client's clean-up. */
+  readonly blocks: CID[] = []
+  private readonly queue = new PQueue({ concurrency: 2 })
+  private readonly announcements: Array<Promise<boolean>> = []
+
+  constructor (private readonly init: ShareJobInit) {}
+
+  get sink (): BlockSink {
+    return {
+      putMany: async (blocks, options) => { await this.init.store.putMany(blocks, options) },
+      segmentDone: async (unit) => { this.unitDone(unit) }
+    }
+  }
+
+  private unitDone (unit: NodeRef): void {
+    const { init } = this
+    if (unit.height === 0) this.blocks.push(...unit.children)
+    this.blocks.push(unit.cid)
+    void this.queue.add(async () => {
+      const failures: string[] = []
+      let copies = 0
+      if (init.selfIsStorage && init.holdLocally !== undefined) {
+        await init.holdLocally(unit)
+        copies++
+      }
+      if (init.announce !== undefined) this.announcements.push(init.announce(unit.cid))
+      if (init.replicas > copies) {
+        const result = await placeUnit(
+          { cid: unit.cid, blocks: unit.height === 0 ? unit.children : [] },
+          async (cid, opts) => await init.store.get(cid, opts),
+          init.network,
+          init.log,
+          { ...init.options, replicas: init.replicas, holders: copies > 0 ? [init.self] : [] }
+        )
+        copies += result.placed.length
+        failures.push(...result.failed.map(f => `${f.peer.toString()}: ${f.reason}`))
+      }
+      this.placements.push({ unit: unit.cid, copies, failures })
+    }).catch((err: unknown) => {
+      this.placements.push({ unit: unit.cid, copies: 0, failures: [(err as Error).message] })
+    })
+  }
+
+  /** Wait for every unit's placement and announcement. */
+  async finish (): Promise<{ replicas: number, announced: number, announceFailures: number }> {
+    await this.queue.onIdle()
+    const outcomes = await Promise.all(this.announcements)
+    const replicas = this.placements.length === 0 ? 0 : Math.min(...this.placements.map(p => p.copies))
+    return { replicas, announced: outcomes.length, announceFailures: outcomes.filter(ok => !ok).length }
+  }
+}

@@ -1,0 +1,156 @@
+import * as dagCbor from '@ipld/dag-cbor'
+import { CID } from 'multiformats/cid'
+import type { LevelBlockStore, StoreBatchOperation, StoreSublevel } from '../blockstore/index.js'
+import type { UnitNode } from '../format/nodes.js'
+
+/**
+ * What a storage node knows about each unit (root, segment or index node)
+ * it holds, kept in the block store's LevelDB so records change in the same
+ * batch as the blocks they describe:
+ *
+ *   units!<cid>  { v, k: kind, h: height, n: children, lease: ms, pins: count, at: ms }
+ *   refs!<cid>   u32 — how many held units list this content block
+ *   pins!<cid>   a share root pinned on this node
+ *
+ * Units are the unit of announcing, leasing, pinning, repair and collection.
+ * A content block may belong to several units (convergent shares), so it is
+ * deleted only when no held unit lists it any more.
+ */
+
+export interface UnitRecord {
+  kind: UnitNode['kind']
+  height: number
+  /** Children the node lists (blocks at height 0, units above). */
+  children: number
+  /** Kept at least until this time (ms since the epoch); pushes and pins renew it. */
+  leaseUntil: number
+  /** Pinned shares this unit belongs to; never collected while > 0. */
+  pins: number
+  /** When this node first held it. */
+  storedAt: number
+}
+
+export class UnitIndex {
+  private readonly units: StoreSublevel
+  private readonly refs: StoreSublevel
+  private readonly pins: StoreSublevel
+
+  constructor (store: LevelBlockStore) {
+    this.units = store.sublevel('units')
+    this.refs = store.sublevel('refs')
+    this.pins = store.sublevel('pins')
+  }
+
+  async get (cid: CID): Promise<UnitRecord | undefined> {
+    const bytes = await this.units.get(cid.bytes)
+    return bytes === undefined ? undefined : decodeRecord(bytes)
+  }
+
+  async * all (): AsyncGenerator<{ cid: CID, record: UnitRecord }> {
+    for await (const [key, value] of this.units.iterator()) {
+      const record = decodeRecord(value)
+      if (record !== undefined) yield { cid: CID.decode(key), record }
+    }
+  }
+
+  async refCount (block: CID): Promise<number> {
+    const bytes = await this.refs.get(block.bytes)
+    return bytes === undefined ? 0 : new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0)
+  }
+
+  /**
+   * Operations that record a newly held unit (or renew its lease when it is
+   * already held): for a new unit, one more reference on each content block
+   * it lists. Callers serialise index writes, so the read-modify-write of
+   * reference counts cannot race.
+   */
+  async holdOps (cid: CID, node: UnitNode, leaseUntil: number, now: number): Promise<StoreBatchOperation[]> {
+    const existing = await this.get(cid)
+    if (existing !== undefined) {
+      return existing.leaseUntil >= leaseUntil ? [] : [this.putRecord(cid, { ...existing, leaseUntil })]
+    }
+    const ops: StoreBatchOperation[] = [this.putRecord(cid, { kind: node.kind, height: node.height, children: node.children.length, leaseUntil, pins: 0, storedAt: now })]
+    if (node.height === 0) ops.push(...await this.refOps(node.children, +1))
+    return ops
+  }
+
+  /** Operations that forget a unit; also returns the blocks no held unit lists any more. */
+  async releaseOps (cid: CID, node: UnitNode | undefined): Promise<{ ops: StoreBatchOperation[], orphans: CID[] }> {
+    const ops: StoreBatchOperation[] = [{ type: 'del', sublevel: this.units, key: cid.bytes }]
+    const orphans: CID[] = []
+    if (node !== undefined && node.height === 0) {
+      for (const child of unique(node.children)) {
+        const count = await this.refCount(child)
+        if (count <= 1) {
+          ops.push({ type: 'del', sublevel: this.refs, key: child.bytes })
+          orphans.push(child)
+        } else {
+          ops.push({ type: 'put', sublevel: this.refs, key: child.bytes, value: u32(count - 1) })
+        }
+      }
+    }
+    return { ops, orphans }
+  }
+
+  putRecord (cid: CID, record: UnitRecord): StoreBatchOperation {
+    return { type: 'put', sublevel: this.units, key: cid.bytes, value: encodeRecord(record) }
+  }
+
+  async isPinned (root: CID): Promise<boolean> {
+    return (await this.pins.get(root.bytes)) !== undefined
+  }
+
+  pinOp (root: CID, pinned: boolean): StoreBatchOperation {
+    return pinned
+      ? { type: 'put', sublevel: this.pins, key: root.bytes, value: u32(1) }
+      : { type: 'del', sublevel: this.pins, key: root.bytes }
+  }
+
+  async * pinnedRoots (): AsyncGenerator<CID> {
+    for await (const key of this.pins.keys()) yield CID.decode(key)
+  }
+
+  private async refOps (blocks: CID[], delta: number): Promise<StoreBatchOperation[]> {
+    const ops: StoreBatchOperation[] = []
+    for (const block of unique(blocks)) {
+      const count = await this.refCount(block) + delta
+      ops.push(count <= 0
+        ? { type: 'del', sublevel: this.refs, key: block.bytes }
+        : { type: 'put', sublevel: this.refs, key: block.bytes, value: u32(count) })
+    }
+    return ops
+  }
+}
+
+function unique (cids: CID[]): CID[] {
+  const seen = new Map<string, CID>()
+  for (const cid of cids) seen.set(cid.toString(), cid)
+  return [...seen.values()]
+}
+
+function u32 (value: number): Uint8Array {
+  const out = new Uint8Array(4)
+  new DataView(out.buffer).setUint32(0, value)
+  return out
+}
+
+function encodeRecord (record: UnitRecord): Uint8Array {
+  return dagCbor.encode({ v: 1, k: record.kind, h: record.height, n: record.children, lease: record.leaseUntil, pins: record.pins, at: record.storedAt })
+}
+
+function decodeRecord (bytes: Uint8Array): UnitRecord | undefined {
+  try {
+    const map = dagCbor.decode(bytes) as Record<string, unknown>
+    if (map.v !== 1) return undefined
+    return {
+      kind: map.k as UnitRecord['kind'],
+      height: map.h as number,
+      children: map.n as number,
+      leaseUntil: map.lease as number,
+      pins: map.pins as number,
+      storedAt: map.at as number
+    }
+  } catch {
+    return undefined
+  }
+}
