@@ -23,3 +23,12 @@ export {
   exportShare, openShare, readShare, readFolderListing,
   type ExportOptions, type ExportResult, type ExportProgressEvents, type BlockSource, type OpenedShare
 } from './exporter/index.js'
+export {
+  VeilNode, storageProtocol,
+  type VeilNodeInit, type NodeShareOptions, type NodeShareResult, type NodeGetOptions, type NodeGetResult, type NodeStatus
+} from './node/index.js'
+export type { StorageInit, StorageStatus } from './replication/index.js'
+export {
+  createSwarmKey, formatSwarmKeyFile, parseSwarmKeyFile, readSwarmKeyFile, writeSwarmKeyFile, swarmId,
+  formatInvite, parseInvite, type SwarmKey, type Invite, type InviteInit
+} from './swarm/index.js'
