@@ -1,6 +1,9 @@
 import { describe, it, expect } from 'vitest'
 import { join } from 'node:path'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import type { CID } from 'multiformats/cid'
+import { BlockFiles } from '../../src/blockstore/block-files.js'
+import type { LevelBlockStore } from '../../src/blockstore/index.js'
 import { startNode, addressOf } from '../helpers/swarm.js'
 import { startStorageNodes, unitsOf, provenHolders } from '../helpers/storage.js'
 import { tempDir, writeRandomFile, sha256File } from '../helpers/files.js'
@@ -9,7 +12,7 @@ import type { VeilNode } from '../../src/node/index.js'
 const KiB = 1024
 const MiB = 1024 * KiB
 
-interface Shared { name: string, link: string, digest: string, root: import('multiformats/cid').CID }
+interface Shared { name: string, link: string, digest: string, root: CID }
 
 /** Fetch every share with a brand-new client and compare digests; returns how many matched. */
 async function fetchAll (bootstrap: VeilNode, shares: Shared[], dir: string): Promise<number> {
@@ -68,4 +71,112 @@ describe('storage nodes', () => {
     await Promise.all([rest[0]!.stop(), rest[1]!.stop()])
     expect(await fetchAll(bootstrap, shares, dir)).toBe(20)
   }, 300_000)
+})
+
+describe('storage quotas, scrub and collection', () => {
+  it('a tiny storage node refuses pushes over its quota; shares still reach 3 copies elsewhere; its data is unharmed', async () => {
+    const dir = await tempDir()
+    const bootstrap = await startNode()
+    await startStorageNodes(3, dir, bootstrap)
+    const [tiny] = await startStorageNodes(1, dir, bootstrap, { capacity: 200 * KiB })
+    const keeper = await startNode({ bootstrap: [addressOf(bootstrap)] })
+    const light = await startNode({ bootstrap: [addressOf(bootstrap)], dhtServer: false })
+
+    // Something the tiny node already holds and must not lose.
+    const smallDigest = await writeRandomFile(join(dir, 'small.bin'), 10 * KiB)
+    const small = await keeper.share(join(dir, 'small.bin'), { replicas: 0 })
+    await tiny!.pin(small.cid)
+    await keeper.stop()
+
+    let refusedByTiny = false
+    for (let i = 0; i < 12 && !refusedByTiny; i++) {
+      await writeRandomFile(join(dir, `big-${i}.bin`), MiB)
+      const result = await light.share(join(dir, `big-${i}.bin`), { replicas: 3, keepLocal: false })
+      expect(result.replicas).toBe(3)
+      refusedByTiny = result.placementFailures.some(f => f.startsWith(tiny!.peerId.toString()) && /Quota/.test(f))
+    }
+    expect(refusedByTiny).toBe(true)
+    expect((await tiny!.store.size()).bytes).toBeLessThanOrEqual(200 * KiB)
+    expect((await tiny!.storage!.scrub()).corrupt).toBe(0)
+    const out = join(dir, 'small-out.bin')
+    await tiny!.get(small.link, { output: out })
+    expect(await sha256File(out)).toBe(smallDigest)
+  }, 120_000)
+
+  it('scrub finds every block flipped on disk (1%), refetches it, and every file then fetches byte-identical', async () => {
+    const dir = await tempDir()
+    const bootstrap = await startNode()
+    const storage = await startStorageNodes(4, dir, bootstrap)
+    const light = await startNode({ bootstrap: [addressOf(bootstrap)], dhtServer: false })
+    const shares: Shared[] = []
+    for (let i = 0; i < 5; i++) {
+      const name = `f${i}.bin`
+      const digest = await writeRandomFile(join(dir, name), 2 * MiB + i)
+      const result = await light.share(join(dir, name), { replicas: 3, keepLocal: false, blockSize: 64 * KiB })
+      shares.push({ name, link: result.link, digest, root: result.cid })
+    }
+    await light.stop()
+
+    // The node holding the most blocks loses 1% of them to bit rot.
+    const sizes = await Promise.all(storage.map(async node => (await node.store.size()).blocks))
+    const victim = storage[sizes.indexOf(Math.max(...sizes))]!
+    const raw: CID[] = []
+    for await (const cid of victim.store.cids()) if (cid.code === 0x55) raw.push(cid)
+    const flips = raw.slice(0, Math.max(2, Math.ceil(raw.length / 100)))
+    const files = new BlockFiles(join((victim.store as LevelBlockStore).path, 'blocks'))
+    for (const cid of flips) {
+      const path = files.pathOf(cid)
+      const bytes = await readFile(path)
+      bytes[bytes.length >> 1]! ^= 0x20
+      await writeFile(path, bytes)
+    }
+
+    const result = await victim.storage!.scrub()
+    expect(result.corrupt).toBe(flips.length)
+    expect(result.refetched).toBe(flips.length)
+    for (const cid of flips) expect((await victim.store.get(cid)).length).toBeGreaterThan(0)
+    expect((await victim.storage!.scrub()).corrupt).toBe(0)
+    expect(await fetchAll(bootstrap, shares, dir)).toBe(5)
+  }, 120_000)
+
+  it('collection: an expired unpinned share goes under space pressure, a pinned one stays, even when the node is full', async () => {
+    const dir = await tempDir()
+    const bootstrap = await startNode()
+    const [node] = await startStorageNodes(1, dir, bootstrap, { capacity: 4 * MiB, leaseMs: 1, highWatermark: 0.5, orphanGraceMs: 0 })
+    const keeper = await startNode({ bootstrap: [addressOf(bootstrap)] })
+    const light = await startNode({ bootstrap: [addressOf(bootstrap)], dhtServer: false })
+
+    const pinnedDigest = await writeRandomFile(join(dir, 'pinned.bin'), MiB)
+    const pinned = await keeper.share(join(dir, 'pinned.bin'), { replicas: 0 })
+    await node!.pin(pinned.cid)
+    await writeRandomFile(join(dir, 'leased.bin'), 700 * KiB)
+    const leased = await light.share(join(dir, 'leased.bin'), { replicas: 1, keepLocal: false })
+    expect(leased.replicas).toBe(1)
+    expect(await node!.store.has(leased.cid)).toBe(true)
+
+    // Its 1 ms lease is over; the next push takes usage past the watermark and collection runs.
+    const collected = new Promise<void>(resolve => { node!.storage!.addEventListener('gc', () => { resolve() }, { once: true }) })
+    await writeRandomFile(join(dir, 'trigger.bin'), 900 * KiB)
+    await light.share(join(dir, 'trigger.bin'), { replicas: 1, keepLocal: false })
+    await collected
+    expect(await node!.store.has(leased.cid)).toBe(false)
+    expect(await node!.store.has(pinned.cid)).toBe(true)
+
+    // Fill the node with pinned shares: collection never touches them, pushes are refused.
+    for (let i = 0; (await node!.store.size()).bytes < 4 * MiB; i++) {
+      await writeRandomFile(join(dir, `pin-${i}.bin`), MiB)
+      const extra = await keeper.share(join(dir, `pin-${i}.bin`), { replicas: 0 })
+      await node!.pin(extra.cid)
+    }
+    await node!.storage!.collect(Date.now() + 365 * 24 * 3_600_000)
+    expect(await node!.store.has(pinned.cid)).toBe(true)
+    await writeRandomFile(join(dir, 'refused.bin'), 300 * KiB)
+    const refused = await light.share(join(dir, 'refused.bin'), { replicas: 1, keepLocal: false })
+    expect(refused.replicas).toBe(0)
+    expect(refused.placementFailures.join(' ')).toMatch(/Quota/)
+    await keeper.stop()
+    const out = join(dir, 'pinned-out.bin')
+    await light.get(pinned.link, { output: out })
+    expect(await sha256File(out)).toBe(pinnedDigest)
+  }, 120_000)
 })

@@ -1,0 +1,25 @@
+/**
+ * A Veil node in its own process, for tests and benchmarks that need to kill
+ * one (SIGKILL) or measure it apart:
+ *   node dist/scripts/testnet/node.js --repo DIR [--storage BYTES] [--bootstrap ADDR]
+ * Prints `{"ready":true,"addr":…,"peerId":…}` once started; stops on SIGTERM.
+ */
+import '../../src/platform/shim.js'
+import { VeilNode } from '../../src/node/index.js'
+import { parseFlags } from '../bench/lib.js'
+
+const flags = parseFlags(process.argv.slice(2))
+const bootstrap = flags.get('bootstrap')
+const storage = flags.get('storage')
+const node = await VeilNode.create({
+  repo: flags.get('repo'),
+  bootstrap: bootstrap === undefined ? [] : [bootstrap],
+  storage: storage === undefined ? undefined : { capacity: Number(storage), orphanGraceMs: 3_600_000 }
+})
+await node.start()
+process.stdout.write(JSON.stringify({ ready: true, addr: node.addresses()[0]!.toString(), peerId: node.peerId.toString() }) + '\n')
+await new Promise<void>(resolve => { process.once('SIGTERM', () => { resolve() }) })
+const status = await node.status()
+await node.stop()
+// Last line: what this node did (the share benchmark counts DHT records from it).
+process.stdout.write(JSON.stringify({ stopped: true, published: node.announcer.published, units: status.storage?.units ?? 0, bytes: status.store.bytes }) + '\n')
