@@ -15,6 +15,7 @@ import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { CID } from 'multiformats/cid'
+import { Writable } from 'node:stream'
 import { VeilNode } from '../../src/node/index.js'
 import type { ExportProgressEvents } from '../../src/index.js'
 import { parseFlags, peakRss } from './lib.js'
@@ -87,7 +88,9 @@ async function fetch (): Promise<void> {
   const onProgress = (event: ExportProgressEvents): void => {
     if (firstByte === 0 && event.type === 'veil:export:block') firstByte = performance.now()
   }
-  const result = await node.get(flags.get('link')!, { output: flags.get('out')!, window, onProgress, overwrite: true })
+  // --out null: discard the bytes (measures the network side alone).
+  const output = flags.get('out') === 'null' ? new Writable({ write (_chunk, _enc, done) { done() } }) : flags.get('out')!
+  const result = await node.get(flags.get('link')!, { output, window, onProgress, overwrite: true })
   const ms = performance.now() - start
   say({ ms, ttfbMs: firstByte - start, bytes: result.size, peakRss: peakRss(), perPeer: Object.fromEntries(result.perPeer) })
   await node.stop()

@@ -3,3 +3,4 @@ export { FILE_KEY_LENGTH, generateFileKey, deriveSubkeys, commitmentMatches, con
 export { TAG_LENGTH, NONCE_LENGTH, streamNonce, sealBlock, openBlock, seal, open, syntheticNonce } from './aead.js'
 export { padme, paddedLength, MIN_PADDED_SIZE, type PaddingMode } from './padding.js'
 export { importAesKey, sealBlockAsync, openBlockAsync, sha256Async, type CryptoKey } from './async.js'
+export { CryptoPool, CryptoPoolError, type CryptoPoolInit } from './pool.js'

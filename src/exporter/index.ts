@@ -59,7 +59,7 @@ export async function exportShare (link: ShareLink | string, source: BlockSource
 }
 
 export { openShare, readRoot, type OpenedShare } from './open-share.js'
-export { readShare, readShareBlocks, resolveRange, openBlockOffThread, type BlockOpener, type ReadShareOptions, type ReadProgressEvents } from './read-share.js'
+export { readShare, readShareBlocks, resolveRange, openBlockOffThread, poolOpener, type BlockOpener, type ReadShareOptions, type ReadProgressEvents } from './read-share.js'
 export { readFolderListing, openEntry } from './folder-output.js'
 export { isLocalCopy } from './local-copy.js'
 export { isIntegrityError } from './file-output.js'

@@ -2,6 +2,7 @@ import type { AbortOptions } from '@libp2p/interface'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
 import { CustomProgressEvent } from 'progress-events'
 import { openBlockAsync } from '../crypto/async.js'
+import type { CryptoPool } from '../crypto/pool.js'
 import { orderedWindow } from '../util/ordered-window.js'
 import { walkBlocks, type BlockRef, type LoadTreeNode } from '../format/tree.js'
 import { BlockAuthenticationError, InvalidRangeError, ShareStructureError } from '../errors.js'
@@ -19,6 +20,11 @@ export type ReadProgressEvents =
 export type BlockOpener = (share: OpenedShare, ref: BlockRef, sealed: Uint8Array, options?: AbortOptions) => Promise<Uint8Array | undefined>
 
 export const openBlockOffThread: BlockOpener = async (share, ref, sealed) => await openBlockAsync(share.aesKey, ref.index, ref.last, sealed)
+
+/** Decrypt on a worker pool (the sealed buffer is transferred to the worker). */
+export function poolOpener (pool: CryptoPool): BlockOpener {
+  return async (share, ref, sealed) => await pool.open(share.blockKey, ref.index, ref.last, sealed)
+}
 
 export interface ReadShareOptions extends AbortOptions, ProgressOptions<ReadProgressEvents> {
   /** First byte to read. Default 0. */

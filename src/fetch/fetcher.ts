@@ -8,6 +8,7 @@ import { RemoteError } from '../protocol/errors.js'
 import { ErrorCode } from '../protocol/wire.js'
 import { PeerStats } from './peer-stats.js'
 import { UnitHolders } from './unit-holders.js'
+import { WantBatcher } from './want-batcher.js'
 
 /** What the fetcher needs from the network. */
 export interface FetchNetwork {
@@ -22,6 +23,8 @@ export interface FetcherInit {
   maxAttempts?: number
   /** Requests in flight to one peer; more wait for a slot. Default 16. */
   maxInFlightPerPeer?: number
+  /** Blocks asked of one peer in the same tick share one WANT, up to this many. Default 4. */
+  blocksPerRequest?: number
   /** DHT look-ups per unit (another starts, for new holders, when every known one failed). Default 4. */
   maxLookups?: number
   /** A peer that sent a wrong block or broke the protocol. */
@@ -56,6 +59,7 @@ export class Fetcher implements BlockSource {
   private readonly maxAttempts: number
   private readonly maxLookups: number
   private readonly maxInFlightPerPeer: number
+  private readonly batchers = new Map<string, WantBatcher>()
   /** Gets waiting for a busy peer to free a slot. */
   private slotWaiters: Array<() => void> = []
 
@@ -118,17 +122,14 @@ export class Fetcher implements BlockSource {
     const started = performance.now()
     this.peers.begin(peer)
     try {
-      for await (const result of this.network.want(peer, [cid], options)) {
-        if (result.bytes === undefined) {
-          this.peers.failed(peer)
-          return 'missing'
-        }
-        this.peers.succeeded(peer, result.bytes.length, performance.now() - started)
-        this.record(peer, result.bytes.length)
-        return result.bytes
+      const bytes = await this.batcher(peer).request(cid, options)
+      if (bytes === undefined) {
+        this.peers.failed(peer)
+        return 'missing'
       }
-      this.peers.failed(peer)
-      return undefined
+      this.peers.succeeded(peer, bytes.length, performance.now() - started)
+      this.record(peer, bytes.length)
+      return bytes
     } catch (err) {
       if (options.signal?.aborted === true) { this.peers.failed(peer); throw err }
       const name = (err as Error).name
@@ -148,6 +149,16 @@ export class Fetcher implements BlockSource {
     } finally {
       this.wakeSlotWaiters()
     }
+  }
+
+  private batcher (peer: PeerId): WantBatcher {
+    const key = peer.toString()
+    let batcher = this.batchers.get(key)
+    if (batcher === undefined) {
+      batcher = new WantBatcher(peer, (p, cids, opts) => this.network.want(p, cids, opts), this.init.blocksPerRequest ?? 4)
+      this.batchers.set(key, batcher)
+    }
+    return batcher
   }
 
   /** Wait until a request to some peer ends, or a new holder appears. */
@@ -172,7 +183,8 @@ export class Fetcher implements BlockSource {
   private async fromLocal (cid: CID): Promise<Uint8Array | undefined> {
     if (this.local === undefined) return undefined
     try {
-      return await this.local.get(cid)
+      // has() first: a miss is the common case and costs no thrown error.
+      return await this.local.has(cid) ? await this.local.get(cid) : undefined
     } catch {
       return undefined // absent or corrupt here: fetch it from the network
     }

@@ -11,17 +11,19 @@ import type { Ping } from '@libp2p/ping'
 export type VeilServices = { dht: KadDHT, ping: Ping } & Record<string, unknown>
 import type { CID } from 'multiformats/cid'
 import { openBlockStore, LevelBlockStore, type BlockStore } from '../blockstore/index.js'
-import { BlockExchange, type BlockExchangeInit } from '../protocol/index.js'
+import { BlockExchange, type BlockExchangeInit, type BlockVerifier } from '../protocol/index.js'
 import { Announcer, findHolders, type AnnouncerInit } from '../routing/index.js'
 import { Fetcher, type FetcherInit } from '../fetch/index.js'
 import { copyShare, StorageService, type CopyShareResult, type MaintenanceNetwork, type StorageInit, type StorageStatus } from '../replication/index.js'
 import { ShareJob } from './share-job.js'
 import { findStoragePeers, storageProtocol } from './storage-peers.js'
 import { importFile, importFolder, type ImportOptions, type ShareResult } from '../importer/index.js'
-import { exportShare, openShare, readFolderListing, type ExportOptions, type ExportResult } from '../exporter/index.js'
+import { exportShare, openShare, poolOpener, readFolderListing, type ExportOptions, type ExportResult } from '../exporter/index.js'
+import { CryptoPool } from '../crypto/pool.js'
+import { digestMatches } from '../format/cid.js'
 import { formatLink, parseShareLink, type ShareLink } from '../link/index.js'
 import type { FolderEntry } from '../format/index.js'
-import { InputError, InvalidOptionError, SwarmRequiredError } from '../errors.js'
+import { BlockHashMismatchError, InputError, InvalidOptionError, SwarmRequiredError } from '../errors.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { libp2pOptions } from './libp2p-options.js'
 import { allowListGater, swarmProtector, type SwarmNetwork } from './guarded-network.js'
@@ -66,6 +68,8 @@ export interface VeilNodeInit {
     /** Give up looking for holders of a unit after this long. Default 15 s. */
     lookupTimeoutMs?: number
   }
+  /** Worker threads for fetched blocks' hashing and decryption. Default: cores, at most 4. */
+  cryptoThreads?: number
   /** Wait this long at start for the DHT to know a peer (when bootstrapping). Default 15 s. */
   bootstrapTimeoutMs?: number
 }
@@ -135,6 +139,8 @@ export interface NodeGetResult extends ExportResult {
 export class VeilNode {
   private readonly log: Logger
   private readonly ownsStore: boolean
+  /** Worker threads for hashing and decrypting fetched blocks (while started). */
+  private cryptoPool: CryptoPool | undefined
 
   private constructor (
     readonly libp2p: Libp2p<VeilServices>,
@@ -219,6 +225,7 @@ export class VeilNode {
   }
 
   async start (options: AbortOptions = {}): Promise<void> {
+    this.cryptoPool = new CryptoPool({ threads: this.init.cryptoThreads })
     await this.libp2p.start()
     if (this.init.dhtServer ?? true) await this.libp2p.services.dht.setMode('server')
     if (this.storage !== undefined) {
@@ -236,6 +243,8 @@ export class VeilNode {
     await this.storage?.stop()
     await this.announcer.stop()
     await this.libp2p.stop()
+    await this.cryptoPool?.close()
+    this.cryptoPool = undefined
     if (this.ownsStore) await this.store.close()
   }
 
@@ -313,8 +322,9 @@ export class VeilNode {
   fetcher (): Fetcher {
     const fetch = this.init.fetch ?? {}
     const self = this.peerId
+    const verify = this.verifier()
     return new Fetcher({
-      want: (peer, cids, opts) => this.exchange.want(peer, cids, opts),
+      want: (peer, cids, opts) => this.exchange.want(peer, cids, { ...opts, verify }),
       findHolders: (unit, opts) => this.findHolders(unit, { ...opts, enough: fetch.holdersPerUnit, timeoutMs: fetch.lookupTimeoutMs, exclude: peer => peer.equals(self) || opts?.exclude?.(peer) === true })
     }, this.libp2p.logger.forComponent('veil:fetch'), this.store, fetch)
   }
@@ -329,10 +339,25 @@ export class VeilNode {
     }
   }
 
+  /**
+   * Received blocks are hashed (and later decrypted) on worker threads: the
+   * thread that receives them also runs Noise and Yamux, the known limit.
+   */
+  private verifier (): BlockVerifier | undefined {
+    const pool = this.cryptoPool
+    if (pool === undefined) return undefined
+    return async (cid, bytes) => {
+      const { bytes: back, digest } = await pool.hash(bytes)
+      if (!digestMatches(cid, digest)) throw new BlockHashMismatchError(`block bytes do not match their CID ${cid.toString()}: the peer sent altered data`)
+      return back
+    }
+  }
+
   /** Fetch a share by link from the swarm and write it out. */
   async get (link: string | ShareLink, options: NodeGetOptions): Promise<NodeGetResult> {
     const fetcher = this.fetcher()
-    const result = await exportShare(link, fetcher, { ...options, concurrency: options.window ?? this.init.fetch?.window ?? 16 })
+    const opener = this.cryptoPool === undefined ? undefined : poolOpener(this.cryptoPool)
+    const result = await exportShare(link, fetcher, { opener, ...options, concurrency: options.window ?? this.init.fetch?.window ?? 16 })
     return { ...result, ...fetcher.stats, banned: [...fetcher.stats.banned] }
   }
 

@@ -19,6 +19,18 @@ export interface AbortOpts { signal?: AbortSignal }
 
 export type WantResult = { cid: CID, bytes: Uint8Array } | { cid: CID, bytes: undefined }
 
+/**
+ * Checks a received block against its CID and returns the bytes to use (a
+ * worker-thread verifier hands back the same bytes it was given). Throws
+ * BlockHashMismatchError on a mismatch.
+ */
+export type BlockVerifier = (cid: CID, bytes: Uint8Array, options?: AbortOpts) => Promise<Uint8Array>
+
+export const verifyOffThread: BlockVerifier = async (cid, bytes) => {
+  await verifyBlockAsync(cid, bytes)
+  return bytes
+}
+
 export type PushOutcome = { cid: CID, ok: true } | { cid: CID, ok: false, code: RefuseCode, reason: string }
 
 function signalFor (timeoutMs: number, options: AbortOpts): AbortSignal {
@@ -47,7 +59,8 @@ function expectCid (response: Response & { cid: CID }, cid: CID): void {
  * BlockHashMismatchError, so the caller knows which peer lied. A peer that
  * does not hold a block answers NONE (`bytes: undefined`).
  */
-export async function * wantBlocks (stream: Stream, cids: CID[], limits: ClientLimits, options: AbortOpts = {}): AsyncGenerator<WantResult> {
+export async function * wantBlocks (stream: Stream, cids: CID[], limits: ClientLimits, options: AbortOpts & { verify?: BlockVerifier } = {}): AsyncGenerator<WantResult> {
+  const verify = options.verify ?? verifyOffThread
   // Room for every block asked for: an honest peer never sends more.
   const lp = open(stream, cids.length * MAX_FRAME + 1024)
   await lp.write(encodeWant(cids), { signal: signalFor(limits.writeTimeoutMs, options) })
@@ -56,8 +69,7 @@ export async function * wantBlocks (stream: Stream, cids: CID[], limits: ClientL
     const response = await readResponse(lp, limits, options)
     if (response.type === MessageType.Block) {
       expectCid(response, cid)
-      await verifyBlockAsync(cid, response.bytes)
-      yield { cid, bytes: response.bytes }
+      yield { cid, bytes: await verify(cid, response.bytes, options) }
     } else if (response.type === MessageType.None) {
       expectCid(response, cid)
       yield { cid, bytes: undefined }

@@ -2,7 +2,7 @@ import type { AbortOptions, ComponentLogger, Logger, PeerId, Startable, Stream }
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { CID } from 'multiformats/cid'
 import { BlockServer, refuseAllPushes, type BlockReader, type PushAcceptor, type ServerEvents } from './server.js'
-import { pushBlocks, proveBlocks, wantBlocks, type ClientLimits, type PushOutcome, type WantResult } from './client.js'
+import { pushBlocks, proveBlocks, wantBlocks, type BlockVerifier, type ClientLimits, type PushOutcome, type WantResult } from './client.js'
 import { blockProtocol } from '../swarm/protocols.js'
 
 export const DEFAULT_BLOCK_PROTOCOL = blockProtocol()
@@ -96,7 +96,7 @@ export class BlockExchange implements Startable {
   }
 
   /** Ask `peer` for blocks; each yielded block is verified against its CID. */
-  async * want (peer: PeerId, cids: CID[], options: AbortOptions = {}): AsyncGenerator<WantResult> {
+  async * want (peer: PeerId, cids: CID[], options: AbortOptions & { verify?: BlockVerifier } = {}): AsyncGenerator<WantResult> {
     const stream = await this.open(peer, options)
     let done = false
     try {
@@ -119,9 +119,12 @@ export class BlockExchange implements Startable {
   }
 
   private async open (peer: PeerId, options: AbortOptions): Promise<Stream> {
-    return await this.components.connectionManager.openStream(peer, this.protocol, {
-      signal: options.signal ?? AbortSignal.timeout(this.limits.readTimeoutMs)
-    })
+    const signal = options.signal ?? AbortSignal.timeout(this.limits.readTimeoutMs)
+    // A stream per request: take it straight from an open connection when
+    // there is one (openStream looks the peer up in the peer store each time).
+    const connection = this.components.connectionManager.getConnections(peer).find(c => c.status === 'open')
+    if (connection !== undefined) return await connection.newStream(this.protocol, { signal })
+    return await this.components.connectionManager.openStream(peer, this.protocol, { signal })
   }
 
   private async withStream<T> (peer: PeerId, options: AbortOptions, work: (stream: Stream) => Promise<T>): Promise<T> {

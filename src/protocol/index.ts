@@ -1,6 +1,6 @@
 export { BlockExchange, blockExchange, DEFAULT_BLOCK_PROTOCOL, type BlockExchangeInit, type BlockExchangeComponents } from './exchange.js'
 export { BlockServer, refuseAllPushes, type BlockReader, type PushAcceptor, type PushResult, type ServerLimits, type ServerEvents } from './server.js'
-export { wantBlocks, pushBlocks, proveBlocks, type ClientLimits, type WantResult, type PushOutcome } from './client.js'
+export { wantBlocks, pushBlocks, proveBlocks, verifyOffThread, type BlockVerifier, type ClientLimits, type WantResult, type PushOutcome } from './client.js'
 export { MAX_FRAME, MAX_WIRE_BLOCK, MAX_CIDS_PER_REQUEST, MAX_BLOCKS_PER_PUT, type Push } from './messages.js'
 export { RefuseCode, ErrorCode, refuseCodeName, errorCodeName } from './wire.js'
 export { ProtocolViolationError, RemoteError, PushRefusedError } from './errors.js'

@@ -177,6 +177,30 @@ class FrameReader {
   }
 }
 
+/**
+ * A BLOCK frame arrives as a list of transport chunks. Read the small header
+ * from its front and copy the block bytes out once, into a buffer of their
+ * own — which a worker thread can then take without another copy.
+ */
+function decodeBlockFrame (frame: Uint8Array | Uint8ArrayList): Response {
+  const head = new FrameReader(frame.subarray(0, Math.min(frame.byteLength, 2 + MAX_CID_BYTES)))
+  head.u8()
+  const cid = head.cid()
+  const start = 2 + cid.bytes.length
+  const length = frame.byteLength - start
+  if (length > MAX_WIRE_BLOCK) throw new ProtocolViolationError('block too large')
+  const bytes = new Uint8Array(length)
+  if (frame instanceof Uint8Array) bytes.set(frame.subarray(start))
+  else {
+    let at = 0
+    for (const chunk of frame.sublist(start)) {
+      bytes.set(chunk, at)
+      at += chunk.byteLength
+    }
+  }
+  return { type: MessageType.Block, cid, bytes }
+}
+
 function flat (frame: Uint8Array | Uint8ArrayList): Uint8Array {
   return frame instanceof Uint8Array ? frame : frame.subarray()
 }
@@ -219,15 +243,10 @@ export function decodePush (frame: Uint8Array | Uint8ArrayList): Push {
 }
 
 export function decodeResponse (frame: Uint8Array | Uint8ArrayList): Response {
+  if (frame.byteLength > 0 && frame.subarray(0, 1)[0] === MessageType.Block) return decodeBlockFrame(frame)
   const reader = new FrameReader(flat(frame))
   const type = reader.u8()
   switch (type) {
-    case MessageType.Block: {
-      const cid = reader.cid()
-      const bytes = reader.rest()
-      if (bytes.length > MAX_WIRE_BLOCK) throw new ProtocolViolationError('block too large')
-      return { type, cid, bytes }
-    }
     case MessageType.None:
     case MessageType.Ok: {
       const cid = reader.cid()
