@@ -2,23 +2,19 @@ import { join } from 'node:path'
 import { stat } from 'node:fs/promises'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import type { AbortOptions, ComponentLogger, Logger, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Logger, PeerId, PeerInfo } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { KadDHT } from '@libp2p/kad-dht'
-import type { Ping } from '@libp2p/ping'
 
-/** The libp2p services every Veil node runs (besides the block exchange). */
-export type VeilServices = { dht: KadDHT, ping: Ping } & Record<string, unknown>
 import type { CID } from 'multiformats/cid'
 import { openBlockStore, LevelBlockStore, type BlockStore } from '../blockstore/index.js'
-import { BlockExchange, type BlockExchangeInit, type BlockVerifier } from '../protocol/index.js'
-import { Announcer, findHolders, type AnnouncerInit } from '../routing/index.js'
-import { Fetcher, type FetcherInit } from '../fetch/index.js'
-import { copyShare, StorageService, type CopyShareResult, type MaintenanceNetwork, type StorageInit, type StorageStatus } from '../replication/index.js'
+import { BlockExchange, type BlockVerifier } from '../protocol/index.js'
+import { Announcer, findHolders } from '../routing/index.js'
+import { Fetcher } from '../fetch/index.js'
+import { copyShare, StorageService, type CopyShareResult, type MaintenanceNetwork } from '../replication/index.js'
 import { ShareJob } from './share-job.js'
 import { findStoragePeers, storageProtocol } from './storage-peers.js'
-import { importFile, importFolder, type ImportOptions, type ShareResult } from '../importer/index.js'
-import { exportShare, openShare, poolOpener, readFolderListing, type ExportOptions, type ExportResult } from '../exporter/index.js'
+import { importFile, importFolder } from '../importer/index.js'
+import { exportShare, openShare, poolOpener, readFolderListing } from '../exporter/index.js'
 import { CryptoPool } from '../crypto/pool.js'
 import { digestMatches } from '../format/cid.js'
 import { formatLink, parseShareLink, type ShareLink } from '../link/index.js'
@@ -26,109 +22,13 @@ import type { FolderEntry } from '../format/index.js'
 import { BlockHashMismatchError, InputError, InvalidOptionError, SwarmRequiredError } from '../errors.js'
 import { loadOrCreateIdentity } from './identity.js'
 import { libp2pOptions } from './libp2p-options.js'
-import { allowListGater, swarmProtector, type SwarmNetwork } from './guarded-network.js'
+import type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, NodeStatus, VeilNodeInit, VeilServices } from './types.js'
+
+export type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, NodeStatus, VeilNodeInit, VeilServices } from './types.js'
+import { allowListGater, swarmProtector } from './guarded-network.js'
 import { RefusalCounter } from './refusals.js'
 import { blockProtocol, dhtProtocol, swarmId } from '../swarm/index.js'
 import { waitFor } from './wait.js'
-
-export interface VeilNodeInit {
-  /** Repo directory: identity and block store live here. Without one, both are ephemeral. */
-  repo?: string
-  /** Listen addresses. Default `/ip4/127.0.0.1/tcp/0`. */
-  listen?: string[]
-  /** Peers to join the swarm through (multiaddrs with /p2p/<peer id>). */
-  bootstrap?: string[]
-  /** Answer DHT queries (default) or only ask them (light clients). */
-  dhtServer?: boolean
-  /** Protocol ids; a private swarm scopes both. */
-  dhtProtocol?: string
-  blockProtocol?: string
-  /** Use this store instead of the repo's (or memory). */
-  store?: BlockStore
-  privateKey?: PrivateKey
-  /**
-   * A private swarm: connections need its pre-shared key (pnet), and the DHT
-   * and block protocols are scoped to its id, so its records never mix with
-   * another swarm's or the public network's.
-   */
-  swarm?: SwarmNetwork
-  /** Fail closed: refuse to start without a swarm (VEIL_FORCE_SWARM). */
-  requireSwarm?: boolean
-  /** DHT record lifetimes (tests shorten them). */
-  providerValidityMs?: number
-  /** Make this a storage node giving `capacity` bytes to the swarm (needs a repo). */
-  storage?: StorageInit
-  announce?: AnnouncerInit
-  exchange?: Omit<BlockExchangeInit, 'store' | 'protocol'>
-  fetch?: FetcherInit & {
-    /** Blocks in flight per fetch. Default 16. */
-    window?: number
-    /** Holders to find per unit before the lookup stops. Default 3. */
-    holdersPerUnit?: number
-    /** Give up looking for holders of a unit after this long. Default 15 s. */
-    lookupTimeoutMs?: number
-  }
-  /** Worker threads for fetched blocks' hashing and decryption. Default: cores, at most 4. */
-  cryptoThreads?: number
-  /** Wait this long at start for the DHT to know a peer (when bootstrapping). Default 15 s. */
-  bootstrapTimeoutMs?: number
-}
-
-export interface NodeShareOptions extends ImportOptions {
-  /** Copies to place on storage nodes. Default 3; 0 places none. */
-  replicas?: number
-  /**
-   * Keep the blocks here and announce this node as a holder (default). A
-   * light client passes false: once every unit has `replicas` copies on
-   * storage nodes, its local blocks are removed.
-   */
-  keepLocal?: boolean
-}
-
-export interface NodeShareResult extends ShareResult {
-  link: string
-  /** Copies wanted, and the fewest copies any unit of the share got (storage nodes). */
-  replicasWanted: number
-  replicas: number
-  /** Units (roots, segments) the share is made of. */
-  units: number
-  /** Why some placements failed (quota, unreachable, …). */
-  placementFailures: string[]
-  /** Units this node announced as their holder, and how many announcements failed. */
-  announced: number
-  announceFailures: number
-  /** The local copy was removed (light client, every unit fully placed). */
-  removedLocal: boolean
-}
-
-export interface NodeStatus {
-  peerId: string
-  addresses: string[]
-  /** The private swarm's public id, absent on the public network. */
-  swarmId?: string
-  peers: number
-  dhtPeers: number
-  /** Units this node announces as their holder. */
-  announced: number
-  refusedConnections: number
-  store: { blocks: number, bytes: number }
-  /** Present on storage nodes: capacity, usage, units, pins, repair backlog. */
-  storage?: StorageStatus
-}
-
-export interface NodeGetOptions extends Omit<ExportOptions, 'output'>, AbortOptions {
-  output: ExportOptions['output']
-  /** Blocks in flight (default from init.fetch.window). */
-  window?: number
-}
-
-export interface NodeGetResult extends ExportResult {
-  blocksFetched: number
-  bytesFetched: number
-  /** Blocks per holder. */
-  perPeer: Map<string, number>
-  banned: string[]
-}
 
 /**
  * A Veil node: libp2p (TCP, Noise, Yamux, identify, ping, kad-dht on Veil's

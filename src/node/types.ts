@@ -1,0 +1,114 @@
+import type { AbortOptions, PrivateKey } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Ping } from '@libp2p/ping'
+import type { BlockStore } from '../blockstore/index.js'
+import type { BlockExchangeInit } from '../protocol/index.js'
+import type { AnnouncerInit } from '../routing/index.js'
+import type { FetcherInit } from '../fetch/index.js'
+import type { ImportOptions, ShareResult } from '../importer/index.js'
+import type { ExportOptions, ExportResult } from '../exporter/index.js'
+import type { StorageInit, StorageStatus } from '../replication/index.js'
+import type { SwarmNetwork } from './guarded-network.js'
+
+/** The libp2p services every Veil node runs (besides the block exchange). */
+export type VeilServices = { dht: KadDHT, ping: Ping } & Record<string, unknown>
+
+export interface VeilNodeInit {
+  /** Repo directory: identity and block store live here. Without one, both are ephemeral. */
+  repo?: string
+  /** Listen addresses. Default `/ip4/127.0.0.1/tcp/0`. */
+  listen?: string[]
+  /** Peers to join the swarm through (multiaddrs with /p2p/<peer id>). */
+  bootstrap?: string[]
+  /** Answer DHT queries (default) or only ask them (light clients). */
+  dhtServer?: boolean
+  /** Protocol ids; a private swarm scopes both. */
+  dhtProtocol?: string
+  blockProtocol?: string
+  /** Use this store instead of the repo's (or memory). */
+  store?: BlockStore
+  privateKey?: PrivateKey
+  /**
+   * A private swarm: connections need its pre-shared key (pnet), and the DHT
+   * and block protocols are scoped to its id, so its records never mix with
+   * another swarm's or the public network's.
+   */
+  swarm?: SwarmNetwork
+  /** Fail closed: refuse to start without a swarm (VEIL_FORCE_SWARM). */
+  requireSwarm?: boolean
+  /** DHT record lifetimes (tests shorten them). */
+  providerValidityMs?: number
+  /** Make this a storage node giving `capacity` bytes to the swarm (needs a repo). */
+  storage?: StorageInit
+  announce?: AnnouncerInit
+  exchange?: Omit<BlockExchangeInit, 'store' | 'protocol'>
+  fetch?: FetcherInit & {
+    /** Blocks in flight per fetch. Default 16. */
+    window?: number
+    /** Holders to find per unit before the lookup stops. Default 3. */
+    holdersPerUnit?: number
+    /** Give up looking for holders of a unit after this long. Default 15 s. */
+    lookupTimeoutMs?: number
+  }
+  /** Worker threads for fetched blocks' hashing and decryption. Default: cores, at most 4. */
+  cryptoThreads?: number
+  /** Wait this long at start for the DHT to know a peer (when bootstrapping). Default 15 s. */
+  bootstrapTimeoutMs?: number
+}
+
+export interface NodeShareOptions extends ImportOptions {
+  /** Copies to place on storage nodes. Default 3; 0 places none. */
+  replicas?: number
+  /**
+   * Keep the blocks here and announce this node as a holder (default). A
+   * light client passes false: once every unit has `replicas` copies on
+   * storage nodes, its local blocks are removed.
+   */
+  keepLocal?: boolean
+}
+
+export interface NodeShareResult extends ShareResult {
+  link: string
+  /** Copies wanted, and the fewest copies any unit of the share got (storage nodes). */
+  replicasWanted: number
+  replicas: number
+  /** Units (roots, segments) the share is made of. */
+  units: number
+  /** Why some placements failed (quota, unreachable, …). */
+  placementFailures: string[]
+  /** Units this node announced as their holder, and how many announcements failed. */
+  announced: number
+  announceFailures: number
+  /** The local copy was removed (light client, every unit fully placed). */
+  removedLocal: boolean
+}
+
+export interface NodeStatus {
+  peerId: string
+  addresses: string[]
+  /** The private swarm's public id, absent on the public network. */
+  swarmId?: string
+  peers: number
+  dhtPeers: number
+  /** Units this node announces as their holder. */
+  announced: number
+  refusedConnections: number
+  store: { blocks: number, bytes: number }
+  /** Present on storage nodes: capacity, usage, units, pins, repair backlog. */
+  storage?: StorageStatus
+}
+
+export interface NodeGetOptions extends Omit<ExportOptions, 'output'>, AbortOptions {
+  output: ExportOptions['output']
+  /** Blocks in flight (default from init.fetch.window). */
+  window?: number
+}
+
+export interface NodeGetResult extends ExportResult {
+  blocksFetched: number
+  bytesFetched: number
+  /** Blocks per holder. */
+  perPeer: Map<string, number>
+  banned: string[]
+}
+
