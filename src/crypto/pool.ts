@@ -96,7 +96,15 @@ export class CryptoPool {
     if (this.closed) return
     this.closed = true
     this.failAll(new CryptoPoolError('the crypto pool was closed'))
-    await Promise.all(this.workers.map(async worker => await worker.terminate()))
+    // Idle workers are unref'd, and terminate() alone does not keep the event
+    // loop alive until their exit events: without this timer the process can
+    // run out of work first and this promise never settles.
+    const keepAlive = setInterval(() => {}, 1_000)
+    try {
+      await Promise.all(this.workers.map(async worker => await worker.terminate()))
+    } finally {
+      clearInterval(keepAlive)
+    }
   }
 
   private async run (job: Record<string, unknown>, data: Uint8Array): Promise<Reply> {

@@ -1,0 +1,115 @@
+/**
+ * `veil node start`: run a node in the foreground until SIGINT/SIGTERM. It
+ * prints `listening <multiaddr>/p2p/<peer id>` per address, serves the
+ * control API on a loopback port with a fresh token, and records both in
+ * <repo>/api.json (removed again on a clean shutdown).
+ */
+import { randomBytes } from 'node:crypto'
+import type { Command } from 'commander'
+import { SwarmRequiredError } from '../../errors.js'
+import { ControlServer, isLoopbackHost } from '../../daemon/index.js'
+import { formatSize } from '../config.js'
+import { ConfigError, NodeRunningError, PortInUseError, UsageError } from '../errors.js'
+import { examples, sizeArg, withNetworkOptions } from '../options.js'
+import { convergenceSecret, findDaemon, loadSwarm, removeApiInfo, writeApiInfo } from '../repo.js'
+import { openNode, settingsFor, type Context } from '../session.js'
+import { printable } from '../output.js'
+import type { Runtime } from '../program.js'
+import { showStatus } from './status.js'
+
+interface StartFlags {
+  listen?: string[]
+  bootstrap?: string[]
+  storage?: number
+  swarmKey?: string
+  api?: string
+}
+
+export function registerNode (program: Command, runtime: Runtime): void {
+  const node = program
+    .command('node')
+    .description('run a node (`veil node start`) or show it (`veil node status`)')
+    .addHelpText('after', examples('veil node start --storage 50GB'))
+
+  withNetworkOptions(node
+    .command('start')
+    .description('run a node in the foreground until Ctrl-C (SIGINT) or SIGTERM')
+    .option('--listen <multiaddr...>', 'addresses to listen on (default: config, /ip4/0.0.0.0/tcp/4001)')
+    .option('--storage <size>', 'make this a storage node giving <size> to the swarm, e.g. 50GB', sizeArg))
+    .option('--api <host:port>', 'control API address, loopback only (default: VEIL_API, then config, then 127.0.0.1:0)')
+    .addHelpText('after', examples(
+      'veil node start --storage 50GB',
+      'veil node start --listen /ip4/0.0.0.0/tcp/4001 --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW…'
+    ))
+    .action(async (flags: StartFlags, cmd: Command) => { await startNode(runtime.context(cmd), flags) })
+
+  node
+    .command('status')
+    .description('the same as `veil status`')
+    .addHelpText('after', examples('veil node status --json'))
+    .action(async (_opts: object, cmd: Command) => { await showStatus(runtime.context(cmd)) })
+}
+
+async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
+  const settings = await settingsFor(ctx, flags)
+  const { repo } = settings
+  const running = await findDaemon(repo)
+  if (running !== undefined) throw new NodeRunningError(repo, running.info.pid)
+  if (!isLoopbackHost(settings.api.host)) {
+    const message = `the control API must listen on this machine only (127.0.0.1, ::1 or localhost), not ${settings.api.host}: anyone who reaches it with the token controls the node`
+    throw flags.api !== undefined ? new UsageError(message) : new ConfigError(message)
+  }
+  const swarm = await loadSwarm(settings)
+  if (settings.requireSwarm && swarm === undefined) throw new SwarmRequiredError()
+
+  const node = await openNode(repo, async (VeilNode) => await VeilNode.create({
+    repo,
+    listen: settings.listen,
+    bootstrap: settings.bootstrap,
+    dhtServer: true,
+    storage: settings.storage === undefined ? undefined : { capacity: settings.storage },
+    swarm: swarm === undefined ? undefined : { key: swarm.key },
+    requireSwarm: settings.requireSwarm
+  }))
+  let server: ControlServer | undefined
+  try {
+    await node.start({ signal: ctx.signal })
+    const token = randomBytes(32).toString('hex')
+    server = new ControlServer({
+      node,
+      host: settings.api.host,
+      port: settings.api.port,
+      token,
+      replicas: settings.replicas,
+      convergenceSecret: async () => await convergenceSecret(repo, swarm?.key),
+      onError: (err) => { ctx.out.warn(`control API: ${(err as Error).message ?? String(err)}`) }
+    })
+    const url = await server.start().catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') throw new PortInUseError(`the control API port ${settings.api.port} is in use: pass --api ${settings.api.host}:<other port> (or port 0 for any free port)`, { cause: err })
+      throw err
+    })
+    const addresses = node.addresses().map(String)
+    await writeApiInfo(repo, { url, token, pid: process.pid, addresses })
+
+    ctx.out.result({
+      peerId: node.peerId.toString(),
+      addresses,
+      api: url,
+      repo,
+      swarmId: swarm?.id ?? null,
+      storage: settings.storage ?? null
+    }, () => {
+      for (const address of addresses) ctx.out.line(`listening ${address}`)
+      const role = settings.storage === undefined ? 'node' : `storage node (${formatSize(settings.storage)})`
+      const where = swarm === undefined ? '' : ` in private swarm ${swarm.id}`
+      ctx.out.note(`veil: ${role} ${node.peerId.toString()} running${where}; control API on ${url}; press Ctrl-C to stop`)
+    })
+    if (!ctx.signal.aborted) await new Promise<void>(resolve => { ctx.signal.addEventListener('abort', () => { resolve() }, { once: true }) })
+    ctx.out.note('veil: stopping…')
+  } finally {
+    await server?.stop().catch(() => {})
+    await node.stop()
+    await removeApiInfo(repo).catch(() => {})
+  }
+  ctx.out.note(`veil: stopped (${printable(repo)})`)
+}

@@ -1,0 +1,39 @@
+/**
+ * `veil pin <link>` / `veil unpin <link>`: keep a share on the running node
+ * (a storage node never collects a pinned share), or let it expire. Both
+ * need a running node: a temporary one would stop right after pinning.
+ */
+import type { Command } from 'commander'
+import { parseLink } from '../../link/index.js'
+import { NodeNotRunningError } from '../errors.js'
+import { examples } from '../options.js'
+import { findDaemon } from '../repo.js'
+import { settingsFor, type Context } from '../session.js'
+import type { Runtime } from '../program.js'
+
+export function registerPin (program: Command, runtime: Runtime): void {
+  program
+    .command('pin')
+    .description('copy a share to the running node and keep it (a verify-only link is enough)')
+    .argument('<link>', 'the share\'s link')
+    .addHelpText('after', examples("veil pin 'veil://bafy…#…'"))
+    .action(async (link: string, _opts: object, cmd: Command) => { await pin(runtime.context(cmd), link, true) })
+
+  program
+    .command('unpin')
+    .description('let the running node collect a share once its lease ends')
+    .argument('<link>', 'the share\'s link')
+    .addHelpText('after', examples("veil unpin 'veil://bafy…#…'"))
+    .action(async (link: string, _opts: object, cmd: Command) => { await pin(runtime.context(cmd), link, false) })
+}
+
+async function pin (ctx: Context, link: string, pinned: boolean): Promise<void> {
+  parseLink(link)
+  const settings = await settingsFor(ctx)
+  const daemon = await findDaemon(settings.repo)
+  if (daemon === undefined) throw new NodeNotRunningError(pinned ? 'pinning' : 'unpinning', settings.repo)
+  const result = pinned ? await daemon.client.pin(link, { signal: ctx.signal }) : await daemon.client.unpin(link, { signal: ctx.signal })
+  ctx.out.result({ ...result, pinned }, () => {
+    ctx.out.line(`${pinned ? 'pinned' : 'unpinned'} ${result.cid} (${result.units} units)`)
+  })
+}

@@ -1,0 +1,156 @@
+/**
+ * `veil swarm create|invite|join|rotate`: private swarms. The key lives in a
+ * swarm.key file (IPFS format); an invite is one line with the key and the
+ * addresses to join through, so it is as secret as the key.
+ */
+import { rename, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Command } from 'commander'
+import {
+  createSwarmKey, formatInvite, parseInvite, readSwarmKeyFile, swarmId, writeSwarmKeyFile,
+  MAX_INVITE_ADDRESSES
+} from '../../swarm/index.js'
+import { SWARM_KEY_FILE, absolute, readConfigFile, updateRepoConfig, CONFIG_FILE, type Settings } from '../config.js'
+import { ConfigError } from '../errors.js'
+import { examples, withNetworkOptions } from '../options.js'
+import { printable } from '../output.js'
+import { findDaemon, loadSwarm } from '../repo.js'
+import { settingsFor, type Context, type NetworkFlags } from '../session.js'
+import type { Runtime } from '../program.js'
+
+class NoSwarmError extends ConfigError {
+  override name = 'NoSwarmError'
+  constructor () { super('this repo is not in a private swarm: create one with `veil swarm create`, join one with `veil swarm join <invite>`, or pass --swarm-key <file>') }
+}
+
+class NoInviteAddressError extends ConfigError {
+  override name = 'NoInviteAddressError'
+  constructor () { super('an invite needs an address to join through, and there is none: start a node with `veil node start` first, or pass --bootstrap <multiaddr>') }
+}
+
+export function registerSwarm (program: Command, runtime: Runtime): void {
+  const swarm = program
+    .command('swarm')
+    .description('private swarms: create a key, invite members, join, rotate the key')
+    .addHelpText('after', examples('veil swarm create', 'veil swarm invite', 'veil swarm join veil-invite:v1:…'))
+
+  swarm
+    .command('create')
+    .description('make a new swarm key (default <repo>/swarm.key) and print its swarm id')
+    .option('-o, --output <file>', 'write the key here instead of <repo>/swarm.key')
+    .option('--force', 'replace an existing key file (cuts off the swarm it belonged to)')
+    .addHelpText('after', examples('veil swarm create', 'veil swarm create -o ./lab.swarm.key'))
+    .action(async (flags: { output?: string, force?: boolean }, cmd: Command) => {
+      const ctx = runtime.context(cmd)
+      const path = flags.output !== undefined ? absolute(flags.output) : join((await settingsFor(ctx)).repo, SWARM_KEY_FILE)
+      const key = createSwarmKey()
+      await writeSwarmKeyFile(path, key, { overwrite: flags.force === true })
+      const id = swarmId(key)
+      ctx.out.result({ path, swarmId: id }, () => {
+        ctx.out.line(`created swarm ${id}`)
+        ctx.out.line(`key ${printable(path)}`)
+        ctx.out.note('keep the key secret; start a node with it, then hand out `veil swarm invite`')
+      })
+    })
+
+  withNetworkOptions(swarm
+    .command('invite')
+    .description('print a one-line invite: the swarm key and the addresses to join through')
+    .option('--name <label>', 'a label for people, such as "lab backups"'))
+    .addHelpText('after', examples('veil swarm invite', 'veil swarm invite --name "lab backups"'))
+    .action(async (flags: NetworkFlags & { name?: string }, cmd: Command) => {
+      const ctx = runtime.context(cmd)
+      const settings = await settingsFor(ctx, flags)
+      const loaded = await loadSwarm(settings)
+      if (loaded === undefined) throw new NoSwarmError()
+      const bootstrap = await inviteAddresses(settings, flags.bootstrap !== undefined)
+      if (bootstrap.length === 0) throw new NoInviteAddressError()
+      const invite = formatInvite({ key: loaded.key, bootstrap, name: flags.name })
+      ctx.out.result({ invite, swarmId: loaded.id, bootstrap }, () => {
+        ctx.out.line(invite)
+        ctx.out.note(`anyone with this invite can join swarm ${loaded.id}: send it privately`)
+      })
+    })
+
+  swarm
+    .command('join')
+    .description('join a swarm from an invite: writes <repo>/swarm.key and the bootstrap addresses into config.json')
+    .argument('<invite>', 'the veil-invite:v1:… line')
+    .option('--force', 'replace a different swarm key already in the repo')
+    .addHelpText('after', examples('veil swarm join veil-invite:v1:…'))
+    .action(async (text: string, flags: { force?: boolean }, cmd: Command) => { await joinSwarm(runtime.context(cmd), text, flags.force === true) })
+
+  withNetworkOptions(swarm
+    .command('rotate')
+    .description('replace the swarm key with a new one (the old one is kept as <key>.old) and print the new invite'))
+    .addHelpText('after', examples('veil swarm rotate'))
+    .action(async (flags: NetworkFlags, cmd: Command) => { await rotate(runtime.context(cmd), flags) })
+}
+
+async function joinSwarm (ctx: Context, text: string, force: boolean): Promise<void> {
+  const invite = parseInvite(text)
+  const settings = await settingsFor(ctx)
+  const path = join(settings.repo, SWARM_KEY_FILE)
+  const current = await readSwarmKeyFile(path).catch(() => undefined)
+  if (current !== undefined && Buffer.from(current.key).equals(Buffer.from(invite.key))) {
+    // Already this swarm's key: only the addresses are refreshed.
+  } else if (current !== undefined && !force) {
+    throw new ConfigError(`there is already a different swarm key at ${path} (swarm ${current.id}): joining swarm ${invite.id} replaces it and cuts this node off from its current swarm; pass --force to do so`)
+  } else {
+    await writeSwarmKeyFile(path, invite.key, { overwrite: force })
+  }
+  const configPath = join(settings.repo, CONFIG_FILE)
+  const config = await readConfigFile(configPath, configPath)
+  // A swarmKey path in config.json would shadow the key just written.
+  await updateRepoConfig(settings.repo, { bootstrap: invite.bootstrap, ...(typeof config.swarmKey === 'string' ? { swarmKey: null } : {}) })
+  ctx.out.result({ swarmId: invite.id, name: invite.name ?? null, keyPath: path, bootstrap: invite.bootstrap, config: configPath }, () => {
+    ctx.out.line(`joined swarm ${invite.id}${invite.name !== undefined ? ` (${printable(invite.name)})` : ''} with ${invite.bootstrap.length} bootstrap address${invite.bootstrap.length === 1 ? '' : 'es'}`)
+    ctx.out.note(`key ${path}; bootstrap addresses in ${configPath}. Restart your node (\`veil node start\`) to use them.`)
+  })
+}
+
+async function rotate (ctx: Context, flags: NetworkFlags): Promise<void> {
+  const settings = await settingsFor(ctx, flags)
+  const path = settings.swarmKeyPath
+  if (path === undefined || !await stat(path).then(s => s.isFile(), () => false)) throw new NoSwarmError()
+  const old = await readSwarmKeyFile(path)
+  const oldPath = `${path}.old`
+  const key = createSwarmKey()
+  // Keep the old key beside the new one, then write the new one where the old was.
+  await rename(path, oldPath)
+  try {
+    await writeSwarmKeyFile(path, key)
+  } catch (err) {
+    await rename(oldPath, path).catch(() => {})
+    throw err
+  }
+  const id = swarmId(key)
+  const bootstrap = await inviteAddresses(settings, flags.bootstrap !== undefined)
+  const invite = bootstrap.length > 0 ? formatInvite({ key, bootstrap }) : null
+  ctx.out.result({ swarmId: id, previousSwarmId: old.id, keyPath: path, oldKeyPath: oldPath, invite }, () => {
+    ctx.out.line(`rotated swarm ${old.id} to ${id}`)
+    ctx.out.line(`old key kept at ${printable(oldPath)}`)
+    if (invite !== null) ctx.out.line(invite)
+    ctx.out.note(invite !== null
+      ? 'every member must run `veil swarm join --force <invite>` with this invite and restart its node; nodes still on the old key can no longer connect'
+      : 'restart your node with `veil node start`, then hand every member `veil swarm invite`; each must join with it (`veil swarm join --force`) and restart')
+  })
+}
+
+/**
+ * Addresses for an invite: --bootstrap if given, else the running node's
+ * (without its loopback ones when it has others: they reach only this
+ * machine), else the configured bootstrap list.
+ */
+async function inviteAddresses (settings: Settings, explicit: boolean): Promise<string[]> {
+  let addresses = settings.bootstrap
+  if (!explicit) {
+    const daemon = await findDaemon(settings.repo)
+    if (daemon !== undefined && daemon.info.addresses.length > 0) {
+      const loopback = (a: string): boolean => a.startsWith('/ip4/127.') || a.startsWith('/ip6/::1/')
+      const remote = daemon.info.addresses.filter(a => !loopback(a))
+      addresses = remote.length > 0 ? remote : daemon.info.addresses
+    }
+  }
+  return addresses.filter(a => a.includes('/p2p/')).slice(0, MAX_INVITE_ADDRESSES)
+}

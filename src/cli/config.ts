@@ -1,0 +1,261 @@
+/**
+ * Where every setting comes from, in order: command-line flags, then the
+ * environment (VEIL_HOME, VEIL_BOOTSTRAP, VEIL_SWARM_KEY, VEIL_FORCE_SWARM,
+ * VEIL_API), then the repo's config.json, then config/default.json shipped
+ * in the package. A bad flag value is a usage error (exit 2); a bad value in
+ * the environment or a file is a ConfigError naming where it came from.
+ */
+import { existsSync } from 'node:fs'
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import bytes from 'bytes'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ConfigError, UsageError } from './errors.js'
+
+export const CONFIG_FILE = 'config.json'
+export const SWARM_KEY_FILE = 'swarm.key'
+
+/** The keys a config file may set (config/default.json sets them all). */
+export interface ConfigFile {
+  /** Multiaddrs a node started with `veil node start` listens on. */
+  listen?: string[]
+  /** Peers to join through, each ending with /p2p/<peer id>. */
+  bootstrap?: string[]
+  /** host:port of the daemon's control API (loopback only; port 0 picks one). */
+  api?: string
+  /** Copies a share gets on storage nodes. */
+  replicas?: number
+  /** Space a storage node gives ("50GB"); null: not a storage node. */
+  storage?: string | number | null
+  /** Path of the swarm key file (relative to the repo); null: <repo>/swarm.key if it exists. */
+  swarmKey?: string | null
+  /** Refuse to run without a swarm key. */
+  requireSwarm?: boolean
+}
+
+export interface Settings {
+  repo: string
+  listen: string[]
+  bootstrap: string[]
+  api: { host: string, port: number }
+  replicas: number
+  /** Storage capacity in bytes, or undefined for a node that is not a storage node. */
+  storage: number | undefined
+  swarmKeyPath: string | undefined
+  requireSwarm: boolean
+}
+
+/** Flags already parsed by commander (sizes and counts are numbers). */
+export interface SettingFlags {
+  repo?: string
+  listen?: string[]
+  bootstrap?: string[]
+  api?: string
+  replicas?: number
+  storage?: number
+  swarmKey?: string
+}
+
+type Env = Record<string, string | undefined>
+
+/** Where a value came from, for error messages. */
+interface Origin { flag: boolean, where: string }
+
+export function repoDir (flag: string | undefined, env: Env = process.env): string {
+  const dir = nonEmpty(flag) ?? nonEmpty(env.VEIL_HOME) ?? join(homedir(), '.veil')
+  return resolve(dir)
+}
+
+export async function loadSettings (flags: SettingFlags, env: Env = process.env): Promise<Settings> {
+  const repo = repoDir(flags.repo, env)
+  const defaults = await readConfigFile(defaultsPath(), 'the package defaults (config/default.json)')
+  const file = await readConfigFile(join(repo, CONFIG_FILE), join(repo, CONFIG_FILE))
+  const fileOrigin = (key: string): Origin => ({ flag: false, where: `"${key}" in ${join(repo, CONFIG_FILE)}` })
+  const defaultOrigin = (key: string): Origin => ({ flag: false, where: `"${key}" in config/default.json` })
+
+  const pick = <T>(key: keyof ConfigFile, flag: T | undefined, fromEnv: { value: T | undefined, name: string } | undefined): { value: T | undefined, origin: Origin } => {
+    if (flag !== undefined) return { value: flag, origin: { flag: true, where: `--${key.replace(/[A-Z]/g, c => '-' + c.toLowerCase())}` } }
+    if (fromEnv?.value !== undefined) return { value: fromEnv.value, origin: { flag: false, where: fromEnv.name } }
+    if (file[key] !== undefined) return { value: file[key] as T, origin: fileOrigin(key) }
+    return { value: defaults[key] as T, origin: defaultOrigin(key) }
+  }
+
+  const listen = pick<string[]>('listen', flags.listen, undefined)
+  const bootstrap = pick<string[]>('bootstrap', flags.bootstrap, { value: listEnv(env.VEIL_BOOTSTRAP), name: 'VEIL_BOOTSTRAP' })
+  const api = pick<string>('api', flags.api, { value: nonEmpty(env.VEIL_API), name: 'VEIL_API' })
+  const replicas = pick<number>('replicas', flags.replicas, undefined)
+  const storage = pick<string | number | null>('storage', flags.storage, undefined)
+  const requireSwarm = pick<boolean>('requireSwarm', undefined, { value: boolEnv(env.VEIL_FORCE_SWARM), name: 'VEIL_FORCE_SWARM' })
+
+  return {
+    repo,
+    listen: (listen.value ?? []).map(text => checkListen(text, listen.origin)),
+    bootstrap: (bootstrap.value ?? []).flatMap(text => text.split(',')).map(s => s.trim()).filter(s => s.length > 0).map(text => checkBootstrap(text, bootstrap.origin)),
+    api: parseHostPort(api.value ?? '127.0.0.1:0', api.origin),
+    replicas: checkReplicas(replicas.value ?? 3, replicas.origin),
+    storage: storage.value === null || storage.value === undefined ? undefined : checkStorage(storage.value, storage.origin),
+    swarmKeyPath: swarmKeyPath(repo, flags.swarmKey, env, file, defaults),
+    requireSwarm: requireSwarm.value === true
+  }
+}
+
+/** flag > VEIL_SWARM_KEY > config.json "swarmKey" > <repo>/swarm.key if present > defaults. */
+function swarmKeyPath (repo: string, flag: string | undefined, env: Env, file: ConfigFile, defaults: ConfigFile): string | undefined {
+  const chosen = nonEmpty(flag) ?? nonEmpty(env.VEIL_SWARM_KEY)
+  if (chosen !== undefined) return resolve(chosen)
+  if (typeof file.swarmKey === 'string') return resolve(repo, file.swarmKey)
+  const inRepo = join(repo, SWARM_KEY_FILE)
+  if (existsSync(inRepo)) return inRepo
+  return typeof defaults.swarmKey === 'string' ? resolve(repo, defaults.swarmKey) : undefined
+}
+
+let defaultsFile: string | undefined
+
+/**
+ * config/default.json in the package: found by walking up from this module,
+ * so it resolves from dist/src/cli (the built CLI) and from src/cli (tests).
+ */
+export function defaultsPath (): string {
+  if (defaultsFile !== undefined) return defaultsFile
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'config', 'default.json')
+    if (existsSync(candidate)) return (defaultsFile = candidate)
+    dir = dirname(dir)
+  }
+  throw new ConfigError('the package\'s config/default.json is missing: reinstall Veil')
+}
+
+/** Read and check a config file; a missing file is an empty config. */
+export async function readConfigFile (path: string, shown: string): Promise<ConfigFile> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw new ConfigError(`cannot read ${shown}: ${(err as Error).message}`, { cause: err })
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError(`${shown} is not valid JSON (${(err as Error).message}): fix it or delete it`, { cause: err })
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${shown} must hold a JSON object like {"bootstrap": ["/ip4/…/p2p/…"]}`)
+  const config = value as Record<string, unknown>
+  const expect = (key: keyof ConfigFile, ok: (v: unknown) => boolean, what: string): void => {
+    if (config[key] !== undefined && !ok(config[key])) throw new ConfigError(`"${key}" in ${shown} must be ${what}`)
+  }
+  const stringList = (v: unknown): boolean => Array.isArray(v) && v.every(s => typeof s === 'string')
+  expect('listen', stringList, 'a list of multiaddrs')
+  expect('bootstrap', stringList, 'a list of multiaddrs')
+  expect('api', v => typeof v === 'string', 'a "host:port" string')
+  expect('replicas', v => typeof v === 'number', 'a number')
+  expect('storage', v => v === null || typeof v === 'string' || typeof v === 'number', 'a size such as "50GB", or null')
+  expect('swarmKey', v => v === null || typeof v === 'string', 'a file path, or null')
+  expect('requireSwarm', v => typeof v === 'boolean', 'true or false')
+  return config as ConfigFile
+}
+
+/** Merge `patch` into <repo>/config.json (written atomically). */
+export async function updateRepoConfig (repo: string, patch: ConfigFile): Promise<string> {
+  const path = join(repo, CONFIG_FILE)
+  const current = await readConfigFile(path, path)
+  const tmp = `${path}.${process.pid}.tmp`
+  await writeFile(tmp, JSON.stringify({ ...current, ...patch }, null, 2) + '\n')
+  await rename(tmp, path)
+  return path
+}
+
+/**
+ * A human size: "50GB", "1.5GiB", "500 MB", "1048576". Units are binary
+ * (1 GB = 1024³ bytes, as the bytes package and most tools count disk).
+ */
+export function parseSize (text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|pb|kib|mib|gib|tib|pib)?\s*$/i.exec(text)
+  if (match === null) throw new Error(`"${text}" is not a size: use a number with a unit, such as 500MB, 50GB or 1.5TB`)
+  const unit = (match[2] ?? 'b').toLowerCase().replace('ib', 'b')
+  const value = unit === 'b' ? Number(match[1]) : bytes.parse(`${match[1]!}${unit}`)
+  if (value === null || !Number.isFinite(value)) throw new Error(`"${text}" is not a size: use a number with a unit, such as 500MB, 50GB or 1.5TB`)
+  return Math.floor(value)
+}
+
+export function formatSize (value: number): string {
+  return bytes.format(value, { unitSeparator: ' ', decimalPlaces: value < 1024 ? 0 : 1 }) ?? `${value} B`
+}
+
+export function parseHostPort (text: string, origin: Origin = { flag: true, where: '--api' }): { host: string, port: number } {
+  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text.trim())
+  const port = Number(match?.[3])
+  if (match === null || port > 65535) throw fail(origin, `${origin.where} "${text}" must be host:port, such as 127.0.0.1:5001 (port 0 picks a free one)`)
+  return { host: match[1] ?? match[2]!, port }
+}
+
+function checkListen (text: string, origin: Origin): string {
+  let ma
+  try {
+    ma = multiaddr(text)
+  } catch (err) {
+    throw fail(origin, `${origin.where} has "${text}", which is not a multiaddr (${(err as Error).message}): use one like /ip4/0.0.0.0/tcp/4001`)
+  }
+  const names = ma.getComponents().map(c => c.name)
+  if (!((names[0] === 'ip4' || names[0] === 'ip6') && names[1] === 'tcp' && names.length === 2)) {
+    throw fail(origin, `${origin.where} has "${text}": a node listens on TCP, like /ip4/0.0.0.0/tcp/4001`)
+  }
+  return ma.toString()
+}
+
+function checkBootstrap (text: string, origin: Origin): string {
+  let ma
+  try {
+    ma = multiaddr(text)
+  } catch (err) {
+    throw fail(origin, `${origin.where} has "${text}", which is not a multiaddr (${(err as Error).message}): use one like /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW…`)
+  }
+  const parts = ma.getComponents()
+  if (parts.at(-1)?.name !== 'p2p' || parts.length < 2) {
+    throw fail(origin, `${origin.where} has "${text}", which does not end with /p2p/<peer id>: copy the whole "listening …" address the node printed`)
+  }
+  return ma.toString()
+}
+
+function checkReplicas (value: number, origin: Origin): number {
+  if (!Number.isSafeInteger(value) || value < 0 || value > 20) throw fail(origin, `${origin.where} must be a whole number of copies from 0 to 20`)
+  return value
+}
+
+function checkStorage (value: string | number, origin: Origin): number {
+  let size: number
+  try {
+    size = typeof value === 'number' ? value : parseSize(value)
+  } catch (err) {
+    throw fail(origin, `${origin.where}: ${(err as Error).message}`)
+  }
+  if (!Number.isSafeInteger(size) || size < 1024 * 1024) throw fail(origin, `${origin.where} must be at least 1MB`)
+  return size
+}
+
+function fail (origin: Origin, message: string): Error {
+  return origin.flag ? new UsageError(message) : new ConfigError(message)
+}
+
+function nonEmpty (value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value
+}
+
+function listEnv (value: string | undefined): string[] | undefined {
+  return nonEmpty(value)?.split(',').map(s => s.trim()).filter(s => s.length > 0)
+}
+
+function boolEnv (value: string | undefined): boolean | undefined {
+  const text = nonEmpty(value)?.toLowerCase()
+  if (text === undefined) return undefined
+  return text !== '0' && text !== 'false' && text !== 'no'
+}
+
+/** Absolute form of a path given on the command line. */
+export function absolute (path: string): string {
+  return isAbsolute(path) ? path : resolve(path)
+}

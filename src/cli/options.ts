@@ -1,0 +1,36 @@
+/**
+ * Flag value parsers and the flags several commands share. A parser that
+ * throws InvalidArgumentError makes commander report a usage error (exit 2).
+ */
+import { InvalidArgumentError, type Command } from 'commander'
+import { parseSize } from './config.js'
+
+/** "50GB", "1.5TiB", "500 MB": at least 1 MB. */
+export function sizeArg (value: string): number {
+  let size: number
+  try {
+    size = parseSize(value)
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message)
+  }
+  if (size < 1024 * 1024) throw new InvalidArgumentError(`"${value}" is too small: give at least 1MB`)
+  return size
+}
+
+/** A whole number of copies, 0–20. */
+export function replicasArg (value: string): number {
+  if (!/^\d{1,2}$/.test(value.trim()) || Number(value) > 20) throw new InvalidArgumentError(`"${value}" is not a number of copies: use a whole number from 0 to 20, such as 3`)
+  return Number(value)
+}
+
+/** --bootstrap and --swarm-key, for every command that may start a node. */
+export function withNetworkOptions (cmd: Command): Command {
+  return cmd
+    .option('--bootstrap <multiaddr...>', 'peers to join through, each ending with /p2p/<peer id> (default: VEIL_BOOTSTRAP, then config)')
+    .option('--swarm-key <file>', 'the private swarm\'s key file (default: VEIL_SWARM_KEY, then config, then <repo>/swarm.key)')
+}
+
+/** The "Example:" block under a command's help. */
+export function examples (...lines: string[]): string {
+  return `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map(line => `  $ ${line}`).join('\n')}`
+}

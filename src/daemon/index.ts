@@ -1,0 +1,12 @@
+/**
+ * The daemon's control API (server and client) and the node operations both
+ * the daemon and the CLI's temporary nodes run.
+ */
+export { ControlServer, isLoopbackHost, type ControlServerInit } from './server.js'
+export { DaemonClient, type CallOptions } from './client.js'
+export {
+  shareOp, getOp, listOp, pinOp, unpinOp, statusOp, peersOp, checkOutputPath, safeOutputName, CHECKPOINT_BLOCKS,
+  type OpOptions, type ShareOpInit, type GetOpInit
+} from './operations.js'
+export * from './protocol.js'
+export * from './errors.js'

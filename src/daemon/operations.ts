@@ -1,0 +1,211 @@
+/**
+ * What the CLI asks of a node, in one place: the daemon runs these for its
+ * control API, and the CLI runs them on a temporary light node when no
+ * daemon is running. Both therefore answer with the same shapes and errors.
+ */
+import { access, constants, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import type { Writable } from 'node:stream'
+import { formatLink, parseLink, parseShareLink } from '../link/index.js'
+import { openShare, readFolderListing } from '../exporter/index.js'
+import { checkEntryName } from '../format/index.js'
+import { InvalidOptionError, OutputError } from '../errors.js'
+import type { VeilNode } from '../node/index.js'
+import { NotAFolderError } from './errors.js'
+import {
+  toWireProgress, type GetSummary, type ListSummary, type PeerSummary, type PinSummary, type ShareSummary,
+  type StatusSummary, type WireProgress
+} from './protocol.js'
+
+export interface OpOptions {
+  signal?: AbortSignal
+  onProgress?: (event: WireProgress) => void
+}
+
+/** Checkpoint a download every this many blocks (the library's default is 32). */
+export const CHECKPOINT_BLOCKS = 8
+
+export interface ShareOpInit {
+  path: string
+  replicas: number
+  /** Keep and serve the blocks here (a daemon) or drop them once placed (a light client). */
+  keepLocal: boolean
+  convergenceSecret?: Uint8Array
+}
+
+export async function shareOp (node: VeilNode, init: ShareOpInit, options: OpOptions = {}): Promise<ShareSummary> {
+  const onProgress = progressRelay(options)
+  const result = await node.share(init.path, {
+    replicas: init.replicas,
+    keepLocal: init.keepLocal,
+    convergenceSecret: init.convergenceSecret,
+    signal: options.signal,
+    onProgress
+  })
+  // A folder's result also counts its files and their total size.
+  const folder = result as Partial<{ files: number, totalSize: number }>
+  const isFolder = result.meta.kind === 'folder'
+  return {
+    link: result.link,
+    cid: result.cid.toString(),
+    name: result.meta.name,
+    kind: result.meta.kind,
+    size: isFolder ? folder.totalSize ?? 0 : result.meta.size,
+    files: isFolder ? folder.files ?? 0 : 1,
+    replicas: result.replicas,
+    replicasWanted: result.replicasWanted,
+    placementFailures: result.placementFailures,
+    keptLocal: !result.removedLocal
+  }
+}
+
+export interface GetOpInit {
+  link: string
+  /** A path, a stream, or undefined for `<cwd>/<share name>`. */
+  output?: string | Writable
+  /** The folder the default output goes into (needed when `output` is absent). */
+  cwd?: string
+  force?: boolean
+  /** Told once the share is open and known to fit the output, before any byte is written. */
+  onOpen?: (share: { name: string, kind: string, size: number }) => void | Promise<void>
+}
+
+export async function getOp (node: VeilNode, init: GetOpInit, options: OpOptions = {}): Promise<GetSummary> {
+  const link = parseShareLink(init.link)
+  let output = init.output
+  if (typeof output === 'string') await checkOutputPath(output)
+  if (output === undefined || init.onOpen !== undefined) {
+    // Open the root first: its name is the default output, its kind decides whether a stream can take it.
+    const share = await openShare(link, node.fetcher(), { signal: options.signal })
+    const { name, kind, size } = share.meta
+    if (output === undefined) {
+      if (init.cwd === undefined) throw new InvalidOptionError('give an output path, or the folder to write the share into')
+      output = join(init.cwd, safeOutputName(name))
+      await checkOutputPath(output)
+    }
+    if (typeof output !== 'string' && kind === 'folder') {
+      throw new OutputError('this link is a folder, which cannot be written to a stream: give a folder path with -o <path>')
+    }
+    await init.onOpen?.({ name, kind, size })
+  }
+  const result = await node.get(link, {
+    output,
+    overwrite: init.force === true,
+    checkpointBlocks: CHECKPOINT_BLOCKS,
+    signal: options.signal,
+    onProgress: progressRelay(options)
+  })
+  return {
+    path: typeof output === 'string' ? output : '-',
+    cid: result.cid.toString(),
+    name: result.name,
+    kind: result.kind,
+    size: result.size,
+    bytesWritten: result.bytesWritten,
+    resumedBlocks: result.resumedBlocks,
+    alreadyComplete: result.alreadyComplete,
+    files: result.files,
+    blocksFetched: result.blocksFetched,
+    bytesFetched: result.bytesFetched
+  }
+}
+
+export async function listOp (node: VeilNode, text: string, options: OpOptions = {}): Promise<ListSummary> {
+  const link = parseShareLink(text)
+  const fetcher = node.fetcher()
+  const share = await openShare(link, fetcher, { signal: options.signal })
+  if (share.meta.kind !== 'folder') throw new NotAFolderError()
+  const entries = await readFolderListing(share, fetcher, { signal: options.signal })
+  return {
+    cid: share.cid.toString(),
+    name: share.meta.name,
+    entries: entries.map(e => ({ name: e.name, kind: e.kind, size: e.size, link: formatLink({ cid: e.cid, key: e.key }) }))
+  }
+}
+
+/** Pin takes any link, a verify-only one included: holding a share needs only its CID. */
+export async function pinOp (node: VeilNode, text: string, options: OpOptions = {}): Promise<PinSummary> {
+  const { cid } = parseLink(text)
+  const result = await node.pin(cid, { signal: options.signal })
+  return { cid: cid.toString(), units: result.units }
+}
+
+export async function unpinOp (node: VeilNode, text: string, options: OpOptions = {}): Promise<PinSummary> {
+  const { cid } = parseLink(text)
+  const result = await node.unpin(cid, { signal: options.signal })
+  return { cid: cid.toString(), units: result.units }
+}
+
+export async function statusOp (node: VeilNode): Promise<StatusSummary> {
+  const status = await node.status()
+  const storage = status.storage
+  return {
+    peerId: status.peerId,
+    addresses: status.addresses,
+    ...(status.swarmId !== undefined ? { swarmId: status.swarmId } : {}),
+    peers: status.peers,
+    dhtPeers: status.dhtPeers,
+    announced: status.announced,
+    refusedConnections: status.refusedConnections,
+    store: { blocks: status.store.blocks, bytes: status.store.bytes },
+    ...(storage !== undefined
+      ? {
+          storage: {
+            capacity: storage.capacity,
+            used: storage.used,
+            blocks: storage.blocks,
+            units: storage.units,
+            pinnedShares: storage.pinnedShares,
+            repairBacklog: storage.repairBacklog
+          }
+        }
+      : {})
+  }
+}
+
+export function peersOp (node: VeilNode): PeerSummary {
+  const byPeer = new Map<string, Set<string>>()
+  for (const conn of node.libp2p.getConnections()) {
+    const id = conn.remotePeer.toString()
+    const addresses = byPeer.get(id) ?? new Set<string>()
+    addresses.add(conn.remoteAddr.toString())
+    byPeer.set(id, addresses)
+  }
+  return { peers: [...byPeer].map(([id, addresses]) => ({ id, addresses: [...addresses] })).sort((a, b) => a.id < b.id ? -1 : 1) }
+}
+
+/**
+ * Fail early, before any network work, when an output path cannot be
+ * written: its folder is missing, is not a folder, or is not writable.
+ */
+export async function checkOutputPath (path: string): Promise<void> {
+  const parent = dirname(path)
+  const info = await stat(parent).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') {
+      throw new OutputError(`cannot write ${path}: the folder ${parent} does not exist; create it or choose another path with -o`, { cause: err })
+    }
+    throw new OutputError(`cannot write ${path}: ${err.message}`, { cause: err })
+  })
+  if (!info.isDirectory()) throw new OutputError(`cannot write ${path}: ${parent} is not a folder; choose another path with -o`)
+  await access(parent, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
+    throw new OutputError(`cannot write ${path}: permission denied in ${parent}; choose another path with -o`, { cause: err })
+  })
+}
+
+/** The share's own name as an output file name, if it is one safe path component. */
+export function safeOutputName (name: string): string {
+  try {
+    checkEntryName(name)
+    // Control characters would garble the terminal when the path is printed.
+    if (/[\u0000-\u001f\u007f]/.test(name)) throw new Error('control character')
+    return name
+  } catch {
+    throw new OutputError('the share\'s name cannot be used as a file name here: choose the output path with -o <path>')
+  }
+}
+
+function progressRelay (options: OpOptions): ((event: { type: string, detail?: unknown }) => void) | undefined {
+  const onProgress = options.onProgress
+  if (onProgress === undefined) return undefined
+  return (event) => { onProgress(toWireProgress(event)) }
+}

@@ -1,0 +1,156 @@
+/**
+ * The control API's wire shapes, shared by the daemon (server.ts), its
+ * client (client.ts) and the CLI. Everything is JSON; long operations answer
+ * with NDJSON: progress lines, then one `result` or `error` line.
+ *
+ * Links (with their keys) travel only in request and response bodies, never
+ * in URLs, so no access log or proxy ever records a key.
+ */
+import { CID } from 'multiformats/cid'
+import type { ShareKind } from '../format/index.js'
+
+export const API_PREFIX = '/v1'
+/** Largest request body the daemon reads. */
+export const MAX_REQUEST_BYTES = 64 * 1024
+/** Trailer carrying the outcome of a `get` streamed as raw bytes. */
+export const RESULT_TRAILER = 'x-veil-result'
+
+export interface ShareRequest {
+  /** Absolute path on the daemon's machine. */
+  path: string
+  replicas?: number
+  convergent?: boolean
+}
+
+export interface GetRequest {
+  link: string
+  /** Absolute path, "-" to stream the bytes in the response body, or absent: `<cwd>/<share name>`. */
+  output?: string
+  /** Absolute folder the default output goes into. */
+  cwd?: string
+  force?: boolean
+}
+
+export interface LinkRequest {
+  link: string
+}
+
+/** A library progress event, flattened to JSON. */
+export interface WireProgress {
+  type: string
+  detail: Record<string, string | number | boolean | null>
+}
+
+/** An error as the daemon reports it: the class name, its code and its message. */
+export interface WireError {
+  name: string
+  code: string
+  message: string
+}
+
+export type StreamLine<T> = { progress: WireProgress } | { result: T } | { error: WireError }
+
+export interface ShareSummary {
+  link: string
+  cid: string
+  name: string
+  kind: ShareKind
+  /** Bytes shared: a file's size, or the total of a folder's files. */
+  size: number
+  /** Files in the share (1 for a file). */
+  files: number
+  /** The fewest copies any unit got on storage nodes, and how many were wanted. */
+  replicas: number
+  replicasWanted: number
+  placementFailures: string[]
+  /** The sharing node kept its copy (and serves it). */
+  keptLocal: boolean
+}
+
+export interface GetSummary {
+  /** Where it was written, or "-" for a stream. */
+  path: string
+  cid: string
+  name: string
+  kind: ShareKind
+  size: number
+  bytesWritten: number
+  resumedBlocks: number
+  alreadyComplete: boolean
+  files: number
+  blocksFetched: number
+  bytesFetched: number
+}
+
+export interface ListEntry {
+  name: string
+  kind: ShareKind
+  size: number
+  /** The entry's own link: it opens this entry alone. */
+  link: string
+}
+
+export interface ListSummary {
+  cid: string
+  name: string
+  entries: ListEntry[]
+}
+
+export interface PinSummary {
+  cid: string
+  units: number
+}
+
+export interface StatusSummary {
+  peerId: string
+  addresses: string[]
+  swarmId?: string
+  peers: number
+  dhtPeers: number
+  announced: number
+  refusedConnections: number
+  store: { blocks: number, bytes: number }
+  storage?: {
+    capacity: number
+    used: number
+    blocks: number
+    units: number
+    pinnedShares: number
+    repairBacklog: number
+  }
+}
+
+export interface PeerSummary {
+  peers: Array<{ id: string, addresses: string[] }>
+}
+
+/** Flatten a library progress event (its detail may hold CIDs) into JSON. */
+export function toWireProgress (event: { type: string, detail?: unknown }): WireProgress {
+  const detail: WireProgress['detail'] = {}
+  if (event.detail !== null && typeof event.detail === 'object') {
+    for (const [key, value] of Object.entries(event.detail as Record<string, unknown>)) {
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null) detail[key] = value
+      else if (CID.asCID(value) !== null) detail[key] = String(value)
+    }
+  }
+  return { type: event.type, detail }
+}
+
+/** An error as JSON; anything that is not one of ours says only that it was unexpected. */
+export function toWireError (err: unknown): WireError {
+  const e = err as { name?: unknown, code?: unknown, message?: unknown }
+  return {
+    name: typeof e?.name === 'string' ? e.name : 'Error',
+    code: typeof e?.code === 'string' ? e.code : 'ERR_UNEXPECTED',
+    message: typeof e?.message === 'string' ? e.message : String(err)
+  }
+}
+
+/** The outcome of a streamed `get`, as the trailer carries it. */
+export function encodeTrailer (value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url')
+}
+
+export function decodeTrailer (text: string): unknown {
+  return JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
+}
