@@ -12,9 +12,6 @@ import { dhtProtocol } from '../swarm/index.js'
 
 export const DEFAULT_DHT_PROTOCOL = dhtProtocol()
 
-/** A 4 MiB block plus its frame header fits in one stream's first window. */
-const INITIAL_STREAM_WINDOW = 4 * 1024 * 1024 + 64 * 1024
-
 export interface TransportOptions {
   privateKey: PrivateKey
   listen: string[]
@@ -41,11 +38,11 @@ export function libp2pOptions (options: TransportOptions, extraServices: Record<
     transports: [tcp()],
     connectionEncrypters: [noise()],
     metrics: options.refusals === undefined ? undefined : refusalMetrics(options.refusals),
-    // Every block travels on a fresh stream: with Yamux's 256 KiB starting
-    // window a 1 MiB block waited on four window updates. Veil nodes all start
-    // streams with a window that holds a whole block (both sides must agree:
-    // Yamux assumes the peer's initial window equals its own).
-    streamMuxers: [yamux({ streamOptions: { initialStreamWindowSize: INITIAL_STREAM_WINDOW, maxStreamWindowSize: 16 * 1024 * 1024, maxReadBufferLength: 32 * 1024 * 1024 } })],
+    // Yamux's default 256 KiB starting window: a larger one (tried: 4 MiB, so
+    // a block fits a fresh stream) did not measurably speed fetches up, and it
+    // lets any peer push that much into every stream it opens before flow
+    // control stops it (the hostile-peer test saw memory grow 8× more).
+    streamMuxers: [yamux()],
     connectionProtector: options.connectionProtector,
     connectionGater: {
       // Loopback and LAN addresses are how local and private swarms reach each other.
