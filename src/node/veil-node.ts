@@ -14,9 +14,10 @@ import { copyShare, StorageService, type CopyShareResult, type MaintenanceNetwor
 import { ShareJob } from './share-job.js'
 import { findStoragePeers, storageProtocol } from './storage-peers.js'
 import { importFile, importFolder } from '../importer/index.js'
-import { exportShare, openShare, poolOpener, readFolderListing } from '../exporter/index.js'
+import { exportShare, openShare, poolOpener, readFolderListing, type BlockOpener } from '../exporter/index.js'
 import { CryptoPool } from '../crypto/pool.js'
-import { digestMatches } from '../format/cid.js'
+import { digestMatches, verifyBlock } from '../format/cid.js'
+import { openBlock } from '../crypto/aead.js'
 import { formatLink, parseShareLink, type ShareLink } from '../link/index.js'
 import type { FolderEntry } from '../format/index.js'
 import { BlockHashMismatchError, InputError, InvalidOptionError, SwarmRequiredError } from '../errors.js'
@@ -125,7 +126,7 @@ export class VeilNode {
   }
 
   async start (options: AbortOptions = {}): Promise<void> {
-    this.cryptoPool = new CryptoPool({ threads: this.init.cryptoThreads })
+    if (this.init.fetchCrypto === 'workers') this.cryptoPool = new CryptoPool({ threads: this.init.cryptoThreads })
     await this.libp2p.start()
     if (this.init.dhtServer ?? true) await this.libp2p.services.dht.setMode('server')
     if (this.storage !== undefined) {
@@ -240,12 +241,17 @@ export class VeilNode {
   }
 
   /**
-   * Received blocks are hashed (and later decrypted) on worker threads: the
-   * thread that receives them also runs Noise and Yamux, the known limit.
+   * How received blocks are checked against their CIDs: inline, or on the
+   * worker pool when `fetchCrypto` is 'workers' (see its note).
    */
-  private verifier (): BlockVerifier | undefined {
+  private verifier (): BlockVerifier {
     const pool = this.cryptoPool
-    if (pool === undefined) return undefined
+    if (pool === undefined) {
+      return async (cid, bytes) => {
+        verifyBlock(cid, bytes)
+        return bytes
+      }
+    }
     return async (cid, bytes) => {
       const { bytes: back, digest } = await pool.hash(bytes)
       if (!digestMatches(cid, digest)) throw new BlockHashMismatchError(`block bytes do not match their CID ${cid.toString()}: the peer sent altered data`)
@@ -256,8 +262,10 @@ export class VeilNode {
   /** Fetch a share by link from the swarm and write it out. */
   async get (link: string | ShareLink, options: NodeGetOptions): Promise<NodeGetResult> {
     const fetcher = this.fetcher()
-    const opener = this.cryptoPool === undefined ? undefined : poolOpener(this.cryptoPool)
-    const result = await exportShare(link, fetcher, { opener, ...options, concurrency: options.window ?? this.init.fetch?.window ?? 16 })
+    const opener: BlockOpener = this.cryptoPool === undefined
+      ? async (share, ref, sealed) => openBlock(share.blockKey, ref.index, ref.last, sealed)
+      : poolOpener(this.cryptoPool)
+    const result = await exportShare(link, fetcher, { opener, ...options, concurrency: options.window ?? this.init.fetch?.window ?? 8 })
     return { ...result, ...fetcher.stats, banned: [...fetcher.stats.banned] }
   }
 

@@ -1,12 +1,22 @@
 import { describe, it, expect } from 'vitest'
 import { join } from 'node:path'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { startSwarm } from '../helpers/swarm.js'
+import { startSwarm, startNode, addressOf } from '../helpers/swarm.js'
 import { tempDir, writeRandomFile, sha256File, treeDigest } from '../helpers/files.js'
 
 const MiB = 1024 * 1024
 
 describe('share on one node, fetch by link on another', () => {
+  it('fetches with hashing and decryption on worker threads too', async () => {
+    const [a, b] = await startSwarm(2)
+    const e = await startNode({ bootstrap: [addressOf(a!)], fetchCrypto: 'workers', cryptoThreads: 2 })
+    const dir = await tempDir()
+    const digest = await writeRandomFile(join(dir, 'in.bin'), 3 * MiB + 5)
+    const shared = await b!.share(join(dir, 'in.bin'))
+    await e.get(shared.link, { output: join(dir, 'out.bin') })
+    expect(await sha256File(join(dir, 'out.bin'))).toBe(digest)
+  }, 60_000)
+
   it('5 nodes: E, which only knows the bootstrap node, fetches files of 0 B, 1 B, 5 MiB, 40 MiB and a folder that A shared', async () => {
     // B is the bootstrap node; A, C, D and E know only B.
     const [, a, , , e] = await startSwarm(5)
