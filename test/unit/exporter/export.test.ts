@@ -127,6 +127,23 @@ describe('resume', () => {
     expect(await exists(out + '.veil-state')).toBe(false)
   })
 
+  it('resumes only from blocks that check out, whatever the checkpoint claims', async () => {
+    const { dir, input, store, share } = await shared(12 * B)
+    const out = join(dir, 'o.bin')
+    await expect(exportShare({ cid: share.cid, key: share.key }, new CountingSource(store, 10), { output: out, concurrency: 1, checkpointBlocks: 2 }))
+      .rejects.toMatchObject({ name: 'NetworkDown' })
+    // A power cut lost part of block 6 though the checkpoint says 10 are done.
+    const { open } = await import('node:fs/promises')
+    const handle = await open(out + '.veil-part', 'r+')
+    await handle.write(new Uint8Array(100).fill(0xee), 0, 100, 6 * B + 50)
+    await handle.close()
+    const source = new CountingSource(store)
+    const result = await exportShare({ cid: share.cid, key: share.key }, source, { output: out })
+    expect(result.resumedBlocks).toBe(6)
+    expect(source.requests).toBe(share.blocks - 6)
+    expect(await sha256File(out)).toBe(await sha256File(input))
+  })
+
   it('starts afresh when the state belongs to another share or the part file is short', async () => {
     const { dir, input, store, share } = await shared(6 * B)
     const out = join(dir, 'o.bin')
