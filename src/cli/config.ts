@@ -33,7 +33,22 @@ export interface ConfigFile {
   swarmKey?: string | null
   /** Refuse to run without a swarm key. */
   requireSwarm?: boolean
+  /**
+   * A storage node's timing, durations like "90s", "10m", "1h", "30d":
+   * { repairEvery, scrubEvery, collectEvery, lease }. Unset keys keep the
+   * library defaults (1 h, 24 h, 1 h, 30 d). VEIL_TEST_MODE=1 sets them all
+   * short (5 s, 20 s, 10 s, 10 min) for test swarms.
+   */
+  maintenance?: Partial<Record<MaintenanceKey, string>> | null
 }
+
+export type MaintenanceKey = 'repairEvery' | 'scrubEvery' | 'collectEvery' | 'lease'
+
+/** A storage node's timing, in milliseconds (only what was set). */
+export type Maintenance = Partial<Record<MaintenanceKey, number>>
+
+/** VEIL_TEST_MODE: short enough that repair and collection are seen within a test. */
+export const TEST_MODE_MAINTENANCE: Maintenance = { repairEvery: 5_000, scrubEvery: 20_000, collectEvery: 10_000, lease: 600_000 }
 
 export interface Settings {
   repo: string
@@ -45,6 +60,7 @@ export interface Settings {
   storage: number | undefined
   swarmKeyPath: string | undefined
   requireSwarm: boolean
+  maintenance: Maintenance
 }
 
 /** Flags already parsed by commander (sizes and counts are numbers). */
@@ -88,6 +104,9 @@ export async function loadSettings (flags: SettingFlags, env: Env = process.env)
   const replicas = pick<number>('replicas', flags.replicas, undefined)
   const storage = pick<string | number | null>('storage', flags.storage, undefined)
   const requireSwarm = pick<boolean>('requireSwarm', undefined, { value: boolEnv(env.VEIL_FORCE_SWARM), name: 'VEIL_FORCE_SWARM' })
+  const maintenance = boolEnv(env.VEIL_TEST_MODE) === true
+    ? { value: undefined, origin: { flag: false, where: 'VEIL_TEST_MODE' } }
+    : pick<ConfigFile['maintenance']>('maintenance', undefined, undefined)
 
   return {
     repo,
@@ -97,8 +116,32 @@ export async function loadSettings (flags: SettingFlags, env: Env = process.env)
     replicas: checkReplicas(replicas.value ?? 3, replicas.origin),
     storage: storage.value === null || storage.value === undefined ? undefined : checkStorage(storage.value, storage.origin),
     swarmKeyPath: swarmKeyPath(repo, flags.swarmKey, env, file, defaults),
-    requireSwarm: requireSwarm.value === true
+    requireSwarm: requireSwarm.value === true,
+    maintenance: maintenance.origin.where === 'VEIL_TEST_MODE' ? TEST_MODE_MAINTENANCE : parseMaintenance(maintenance.value ?? {}, maintenance.origin)
   }
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** "90s", "10m", "1h", "30d", "500ms" → milliseconds. */
+export function parseDuration (text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/i.exec(text)
+  if (match === null) throw new Error(`"${text}" is not a duration: use a number with s, m, h or d, such as 90s, 10m, 1h or 30d`)
+  return Math.round(Number(match[1]) * DURATION_UNITS[match[2]!.toLowerCase()]!)
+}
+
+function parseMaintenance (value: Partial<Record<MaintenanceKey, string>>, origin: Origin): Maintenance {
+  const out: Maintenance = {}
+  for (const key of ['repairEvery', 'scrubEvery', 'collectEvery', 'lease'] as const) {
+    const text = value[key]
+    if (text === undefined) continue
+    try {
+      out[key] = parseDuration(text)
+    } catch (err) {
+      throw fail(origin, `${origin.where}.${key}: ${(err as Error).message}`)
+    }
+  }
+  return out
 }
 
 /** flag > VEIL_SWARM_KEY > config.json "swarmKey" > <repo>/swarm.key if present > defaults. */
@@ -156,6 +199,7 @@ export async function readConfigFile (path: string, shown: string): Promise<Conf
   expect('storage', v => v === null || typeof v === 'string' || typeof v === 'number', 'a size such as "50GB", or null')
   expect('swarmKey', v => v === null || typeof v === 'string', 'a file path, or null')
   expect('requireSwarm', v => typeof v === 'boolean', 'true or false')
+  expect('maintenance', v => v === null || (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every(d => typeof d === 'string')), 'an object of durations like {"repairEvery": "1h"}, or null')
   return config as ConfigFile
 }
 

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest'
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { defaultsPath, loadSettings, parseSize } from '../../src/cli/config.js'
+import { defaultsPath, loadSettings, parseDuration, parseSize, TEST_MODE_MAINTENANCE } from '../../src/cli/config.js'
 import { convergenceSecret } from '../../src/cli/repo.js'
 import { createSwarmKey, writeSwarmKeyFile } from '../../src/swarm/index.js'
 import { tempDir } from '../helpers/files.js'
@@ -25,6 +25,24 @@ describe('CLI configuration (unit)', () => {
     expect(parseSize('1048576')).toBe(1048576)
     expect(parseSize('2tb')).toBe(2 * 1024 ** 4)
     for (const bad of ['12zz', '', 'GB', '-5GB', '1e3', '5 GB extra', '0x10']) expect(() => parseSize(bad), bad).toThrow(/is not a size/)
+  })
+
+  it('parses durations and a storage node\'s timing, with a short test mode', async () => {
+    expect(parseDuration('90s')).toBe(90_000)
+    expect(parseDuration('1.5h')).toBe(5_400_000)
+    expect(parseDuration('30d')).toBe(30 * 86_400_000)
+    expect(parseDuration('250ms')).toBe(250)
+    for (const bad of ['', '10', '5 weeks', 'h', '-1s']) expect(() => parseDuration(bad), bad).toThrow(/is not a duration/)
+
+    const dir = await tempDir()
+    const repo = join(dir, 'repo')
+    expect((await loadSettings({ repo }, {})).maintenance).toEqual({})
+    await mkdir(repo)
+    await writeFile(join(repo, 'config.json'), JSON.stringify({ maintenance: { repairEvery: '10m', lease: '2d' } }))
+    expect((await loadSettings({ repo }, {})).maintenance).toEqual({ repairEvery: 600_000, lease: 2 * 86_400_000 })
+    expect((await loadSettings({ repo }, { VEIL_TEST_MODE: '1' })).maintenance).toEqual(TEST_MODE_MAINTENANCE)
+    await writeFile(join(repo, 'config.json'), JSON.stringify({ maintenance: { repairEvery: 'soon' } }))
+    await expect(loadSettings({ repo }, {})).rejects.toThrow(/repairEvery.*is not a duration/)
   })
 
   it('flags > environment > repo config.json > package defaults, key by key', async () => {

@@ -67,7 +67,15 @@ async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
     listen: settings.listen,
     bootstrap: settings.bootstrap,
     dhtServer: true,
-    storage: settings.storage === undefined ? undefined : { capacity: settings.storage },
+    storage: settings.storage === undefined
+      ? undefined
+      : {
+          capacity: settings.storage,
+          repairIntervalMs: settings.maintenance.repairEvery,
+          scrubIntervalMs: settings.maintenance.scrubEvery,
+          gcIntervalMs: settings.maintenance.collectEvery,
+          leaseMs: settings.maintenance.lease
+        },
     swarm: swarm === undefined ? undefined : { key: swarm.key },
     requireSwarm: settings.requireSwarm
   }))
