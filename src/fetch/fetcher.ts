@@ -29,6 +29,12 @@ export interface FetcherInit {
   maxLookups?: number
   /** A peer that sent a wrong block or broke the protocol. */
   onMisbehaviour?: (peer: PeerId, reason: string) => void
+  /**
+   * How much to hold a peer's past against it (0: nothing): its cost is
+   * multiplied by 1 + penalty, so a peer caught lying in an earlier fetch is
+   * asked only when no better holder is free.
+   */
+  penalty?: (peer: PeerId) => number
 }
 
 export interface FetchStats {
@@ -216,7 +222,7 @@ export class Fetcher implements BlockSource {
       const key = peer.toString()
       if (tried.has(key) || this.stats.banned.has(key)) continue
       if (this.peers.inFlight(peer) >= this.maxInFlightPerPeer) { busy = true; continue }
-      const cost = this.peers.cost(peer)
+      const cost = this.peers.cost(peer) * (1 + (this.init.penalty?.(peer) ?? 0))
       if (cost < bestCost) { best = peer; bestCost = cost }
     }
     return best === undefined ? { busy } : { peer: best, busy }

@@ -40,6 +40,8 @@ import { waitFor } from './wait.js'
 export class VeilNode {
   private readonly log: Logger
   private readonly ownsStore: boolean
+  /** Peers caught sending wrong blocks or breaking the protocol, and how often. */
+  readonly misbehaviour = new Map<string, number>()
   /** Worker threads for hashing and decrypting fetched blocks (while started). */
   private cryptoPool: CryptoPool | undefined
 
@@ -227,7 +229,15 @@ export class VeilNode {
     return new Fetcher({
       want: (peer, cids, opts) => this.exchange.want(peer, cids, { ...opts, verify }),
       findHolders: (unit, opts) => this.findHolders(unit, { ...opts, enough: fetch.holdersPerUnit, timeoutMs: fetch.lookupTimeoutMs, exclude: peer => peer.equals(self) || opts?.exclude?.(peer) === true })
-    }, this.libp2p.logger.forComponent('veil:fetch'), this.store, fetch)
+    }, this.libp2p.logger.forComponent('veil:fetch'), this.store, {
+      ...fetch,
+      // Scored down on this node: later fetches ask such a peer last.
+      onMisbehaviour: (peer, reason) => {
+        this.misbehaviour.set(peer.toString(), (this.misbehaviour.get(peer.toString()) ?? 0) + 1)
+        fetch.onMisbehaviour?.(peer, reason)
+      },
+      penalty: peer => 100 * (this.misbehaviour.get(peer.toString()) ?? 0)
+    })
   }
 
   /** Holders of a unit, with their addresses remembered so they can be dialled. */
