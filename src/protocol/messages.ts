@@ -189,7 +189,8 @@ function decodeBlockFrame (frame: Uint8Array | Uint8ArrayList): Response {
   const start = 2 + cid.bytes.length
   const length = frame.byteLength - start
   if (length > MAX_WIRE_BLOCK) throw new ProtocolViolationError('block too large')
-  const bytes = new Uint8Array(length)
+  // Not zero-filled first: every byte is overwritten just below.
+  const bytes = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length)
   if (frame instanceof Uint8Array) bytes.set(frame.subarray(start))
   else {
     let at = 0

@@ -9,6 +9,7 @@ import {
 } from './messages.js'
 import { ErrorCode, RefuseCode } from './wire.js'
 import { ProtocolViolationError } from './errors.js'
+import { orderedWindow } from '../util/ordered-window.js'
 
 /** What the server serves blocks from (a block store fits). */
 export interface BlockReader {
@@ -106,14 +107,16 @@ export class BlockServer {
 
   private async serve (request: Request, lp: LengthPrefixedStream, peer: PeerId): Promise<void> {
     switch (request.type) {
-      case MessageType.Want:
-        for (const cid of request.cids) {
-          const bytes = await this.read(cid)
+      case MessageType.Want: {
+        // Read (and re-verify) the next block while this one is being sent.
+        const reads = request.cids.map(cid => async () => ({ cid, bytes: await this.read(cid) }))
+        for await (const { cid, bytes } of orderedWindow(reads, 2)) {
           if (bytes === undefined) await this.write(lp, encodeNone(cid))
           else await this.writeV(lp, [blockHeader(MessageType.Block, cid), bytes])
         }
         this.log.trace('served %d blocks to %p', request.cids.length, peer)
         return
+      }
       case MessageType.Prove:
         for (const cid of request.cids) {
           const bytes = await this.read(cid)
