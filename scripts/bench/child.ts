@@ -1,20 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { join } from 'node:path'
+import type { ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { BENCH_DIR } from './lib.js'
+import { peakRssOf, spawnScript } from './lib.js'
 
 /**
- * A long-running bench process (a holder, a listener) that prints JSON lines:
- * `next()` waits for the next one; `stop()` sends SIGTERM and waits for exit.
+ * A long-running bench process (a holder, a listener, a server) that prints
+ * JSON lines: `next()` waits for the next one; `stop()` reads its peak RSS,
+ * sends SIGTERM and waits for it to exit.
  */
 export class BenchChild {
   private readonly child: ChildProcess
   private readonly lines: unknown[] = []
   private waiting: Array<(value: unknown) => void> = []
   private readonly exited: Promise<number | null>
+  /** Peak RSS in bytes, read just before `stop()` signalled it (Linux only). */
+  peakRss: number | undefined
 
   constructor (script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [join(BENCH_DIR, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } })
+    this.child = spawnScript(script, args, env)
     createInterface({ input: this.child.stdout! }).on('line', line => {
       let value: unknown
       try { value = JSON.parse(line) } catch { return }
@@ -35,7 +37,10 @@ export class BenchChild {
   }
 
   async stop (): Promise<void> {
-    if (this.child.exitCode === null) this.child.kill('SIGTERM')
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.peakRss = peakRssOf(this.child.pid) ?? this.peakRss
+      this.child.kill('SIGTERM')
+    }
     await this.exited
   }
 }

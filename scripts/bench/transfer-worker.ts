@@ -1,7 +1,9 @@
 /**
  * One process of the transfer benchmark. Roles:
- *   --role raw-recv  --bytes N                 listen; read N bytes from one stream; report MB/s
- *   --role raw-send  --to ADDR --bytes N       dial ADDR and push N bytes on one stream
+ *   --role raw-recv  --bytes N                 listen; read N bytes from one libp2p stream; report MB/s
+ *   --role raw-send  --to ADDR --bytes N       dial ADDR and push N bytes on one libp2p stream
+ *   --role tcp-recv  --bytes N                 the same over a bare TCP socket (node:net), no libp2p
+ *   --role tcp-send  --to ADDR --bytes N
  *   --role holder    --file F | --hold CID [--bootstrap ADDR] [--repo DIR]
  *                                              share F (or copy CID), then serve until SIGTERM
  *   --role fetch     --bootstrap ADDR --link L --out O [--window W]
@@ -16,6 +18,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { CID } from 'multiformats/cid'
 import { Writable } from 'node:stream'
+import { createConnection, createServer } from 'node:net'
 import { VeilNode } from '../../src/node/index.js'
 import type { ExportProgressEvents } from '../../src/index.js'
 import { parseFlags, peakRss } from './lib.js'
@@ -67,14 +70,51 @@ async function rawSend (): Promise<void> {
   await node.stop()
 }
 
+/** The machine's ceiling: one TCP connection on loopback, no encryption, no multiplexing. */
+async function tcpRecv (): Promise<void> {
+  const bytes = Number(flags.get('bytes'))
+  const done = Promise.withResolvers<{ ms: number }>()
+  const server = createServer(socket => {
+    let received = 0
+    let start = 0
+    socket.on('data', (chunk: Buffer) => {
+      if (start === 0) start = performance.now()
+      received += chunk.byteLength
+      if (received >= bytes) { done.resolve({ ms: performance.now() - start }); socket.end() }
+    })
+    socket.on('error', err => { done.reject(err) })
+  })
+  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
+  const { port } = server.address() as { port: number }
+  say({ ready: true, addr: `127.0.0.1:${port}` })
+  const { ms } = await done.promise
+  say({ ms, bytes, peakRss: peakRss() })
+  server.close()
+}
+
+async function tcpSend (): Promise<void> {
+  const bytes = Number(flags.get('bytes'))
+  const [host, port] = flags.get('to')!.split(':')
+  const socket = createConnection({ host: host!, port: Number(port) })
+  await new Promise<void>((resolve, reject) => { socket.once('connect', resolve).once('error', reject) })
+  const chunk = new Uint8Array(256 * 1024).fill(7)
+  for (let sent = 0; sent < bytes; sent += chunk.length) {
+    if (!socket.write(chunk)) await new Promise(resolve => socket.once('drain', resolve))
+  }
+  await new Promise<void>(resolve => { socket.end(resolve) })
+  say({ sent: bytes })
+}
+
 async function holder (): Promise<void> {
   const bootstrap = flags.get('bootstrap')
   const node = await VeilNode.create({ repo: flags.get('repo'), bootstrap: bootstrap === undefined ? [] : [bootstrap] })
   await node.start()
   let link: string | undefined
-  if (flags.has('file')) link = (await node.share(flags.get('file')!)).link
+  const start = performance.now()
+  // Kept here and served from here: no storage nodes to place copies on.
+  if (flags.has('file')) link = (await node.share(flags.get('file')!, { replicas: 0 })).link
   if (flags.has('hold')) await node.hold(CID.parse(flags.get('hold')!))
-  say({ ready: true, addr: node.addresses()[0]!.toString(), link })
+  say({ ready: true, addr: node.addresses()[0]!.toString(), link, ms: performance.now() - start })
   await new Promise<void>(resolve => { process.once('SIGTERM', () => { resolve() }) })
   await node.stop()
 }
@@ -99,9 +139,11 @@ async function fetch (): Promise<void> {
 const role = flags.get('role')
 if (role === 'raw-recv') await rawRecv()
 else if (role === 'raw-send') await rawSend()
+else if (role === 'tcp-recv') await tcpRecv()
+else if (role === 'tcp-send') await tcpSend()
 else if (role === 'holder') await holder()
 else if (role === 'fetch') await fetch()
 else {
-  console.error('usage: transfer-worker --role raw-recv|raw-send|holder|fetch …')
+  console.error('usage: transfer-worker --role raw-recv|raw-send|tcp-recv|tcp-send|holder|fetch …')
   process.exit(2)
 }

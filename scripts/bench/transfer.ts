@@ -6,75 +6,162 @@
  *  (b) Veil fetching a share of that size from one holder;
  *  (c) from three holders.
  * Prints MB/s, (b)/(a), (c)/(b), time to first byte and the fetcher's peak RSS.
+ *
+ * `transferBench` is also one part of `npm run bench` (all.ts), which adds a
+ * bare TCP stream between two processes as the machine's limit.
  */
 import '../../src/platform/shim.js'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseLink } from '../../src/link/index.js'
-import { MiB, fmt, mbps, median, parseFlags, printTable, writeRandomFile } from './lib.js'
+import { MiB, figure, fmt, isMain, main, mbps, parseFlags, printTable, range, runBenches, tempDir, writeRandomFile, type Bench, type Figure } from './lib.js'
 import { BenchChild } from './child.js'
 
 interface FetchRun { ms: number, ttfbMs: number, bytes: number, peakRss: number, perPeer: Record<string, number> }
-interface RawRun { ms: number, bytes: number }
+interface StreamRun { ms: number, bytes: number, peakRss: number }
 
-const flags = parseFlags(process.argv.slice(2))
-const size = Number(flags.get('mib') ?? 1024) * MiB
-const runs = Number(flags.get('runs') ?? 3)
-const dir = await mkdtemp(join(tmpdir(), 'veil-bench-transfer-'))
-const children: BenchChild[] = []
-const start = (args: string[]): BenchChild => { const child = new BenchChild('transfer-worker.js', args); children.push(child); return child }
-const range = (values: number[]): string => `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`
-
-async function rawRun (): Promise<RawRun> {
-  const recv = start(['--role', 'raw-recv', '--bytes', String(size)])
-  const { addr } = await recv.next<{ addr: string }>()
-  const send = start(['--role', 'raw-send', '--to', addr, '--bytes', String(size)])
-  const result = await recv.next<RawRun>()
-  await send.stop()
-  await recv.stop()
-  return result
+export interface TransferBenchOptions {
+  size: number
+  /** The file to share (written by the bench when absent). */
+  input?: string
+  /** Also measure a bare TCP stream between two processes. Default false. */
+  tcp?: boolean
+  dir: string
 }
 
-async function fetchRun (bootstrap: string, link: string, out: string): Promise<FetchRun> {
-  const fetcher = start(['--role', 'fetch', '--bootstrap', bootstrap, '--link', link, '--out', out])
-  const result = await fetcher.next<FetchRun>()
-  await fetcher.stop()
-  await rm(out, { force: true })
-  return result
+/** Peak RSS in bytes: the highest over runs, per process role. */
+export interface FetchFigures {
+  mbps: Figure
+  ttfbMs: Figure
+  fetcherPeakRss: number
+  /** Blocks each holder served in the last run. */
+  blocksPerHolder: number[]
 }
 
-try {
-  const input = join(dir, 'input.bin')
-  await writeRandomFile(input, size)
-  const first = start(['--role', 'holder', '--file', input, '--repo', join(dir, 'h1')])
-  const { addr, link } = await first.next<{ addr: string, link: string }>()
-  const cid = parseLink(link).cid.toString()
+export interface TransferBenchResult {
+  size: number
+  libp2p: Figure & { peakRss: number }
+  tcp?: Figure & { peakRss: number }
+  oneHolder: FetchFigures
+  threeHolders: FetchFigures
+  /** The holders' own share of the file (into their own node), ms, and their peak RSS after serving every run. */
+  holderShareMs: number[]
+  holderPeakRss: { one: number, three: number }
+}
 
-  const raw: RawRun[] = []
-  const one: FetchRun[] = []
-  for (let r = 0; r < runs; r++) {
-    raw.push(await rawRun())
-    one.push(await fetchRun(addr, link, join(dir, 'out.bin')))
+/** One stream of `size` bytes between two fresh processes: libp2p (tcp+noise+yamux) or bare TCP. */
+export async function streamRun (kind: 'libp2p' | 'tcp', size: number): Promise<StreamRun> {
+  const role = kind === 'libp2p' ? 'raw' : 'tcp'
+  const recv = new BenchChild('transfer-worker.js', ['--role', `${role}-recv`, '--bytes', String(size)])
+  let send: BenchChild | undefined
+  try {
+    const { addr } = await recv.next<{ addr: string }>()
+    send = new BenchChild('transfer-worker.js', ['--role', `${role}-send`, '--to', addr, '--bytes', String(size)])
+    return await recv.next<StreamRun>()
+  } finally {
+    await send?.stop()
+    await recv.stop()
   }
-  const more = [start(['--role', 'holder', '--hold', cid, '--bootstrap', addr, '--repo', join(dir, 'h2')]), start(['--role', 'holder', '--hold', cid, '--bootstrap', addr, '--repo', join(dir, 'h3')])]
-  for (const holder of more) await holder.next()
-  const three: FetchRun[] = []
-  for (let r = 0; r < runs; r++) three.push(await fetchRun(addr, link, join(dir, 'out.bin')))
+}
 
-  const rawMB = raw.map(r => mbps(r.bytes, r.ms))
-  const oneMB = one.map(r => mbps(r.bytes, r.ms))
-  const threeMB = three.map(r => mbps(r.bytes, r.ms))
-  console.log(`Veil transfer benchmark — ${size / MiB} MiB, ${runs} run(s), medians; all measured in this run\n`)
+/** A Veil node in its own process that shares `input` (or copies `hold` from `bootstrap`) and serves it. */
+async function startHolder (repo: string, how: { input: string } | { hold: string, bootstrap: string }): Promise<{ child: BenchChild, addr: string, link?: string, ms: number }> {
+  const args = 'input' in how ? ['--file', how.input] : ['--hold', how.hold, '--bootstrap', how.bootstrap]
+  const child = new BenchChild('transfer-worker.js', ['--role', 'holder', ...args, '--repo', repo])
+  const ready = await child.next<{ addr: string, link?: string, ms: number }>()
+  return { child, ...ready }
+}
+
+/** Veil fetching `link` in a fresh process that joins through `bootstrap`, writing to `out` (removed after). */
+export async function fetchRun (bootstrap: string, link: string, out: string): Promise<FetchRun> {
+  const fetcher = new BenchChild('transfer-worker.js', ['--role', 'fetch', '--bootstrap', bootstrap, '--link', link, '--out', out])
+  try {
+    const result = await fetcher.next<FetchRun>()
+    if (result.bytes <= 0) throw new Error('the fetch returned no bytes')
+    return result
+  } finally {
+    await fetcher.stop()
+    await rm(out, { force: true })
+  }
+}
+
+/**
+ * Two swarms on loopback so one- and three-holder fetches can alternate:
+ * one holder that shared the file, and three holders (one shared it, two
+ * copied it). Each run: the raw stream(s), a fetch from the one holder, a
+ * fetch from the three.
+ */
+export function transferBench (options: TransferBenchOptions): Bench<TransferBenchResult> {
+  const { size, dir } = options
+  const holders: BenchChild[] = []
+  const swarms: Array<{ addr: string, link: string }> = []
+  const shareMs: number[] = []
+  const raw: StreamRun[] = []
+  const tcp: StreamRun[] = []
+  const one: FetchRun[] = []
+  const three: FetchRun[] = []
+  const fetchFigures = (runs: FetchRun[]): FetchFigures => ({
+    mbps: figure(runs.map(r => mbps(r.bytes, r.ms))),
+    ttfbMs: figure(runs.map(r => r.ttfbMs)),
+    fetcherPeakRss: Math.max(...runs.map(r => r.peakRss)),
+    blocksPerHolder: Object.values(runs[runs.length - 1]!.perPeer)
+  })
+  const streamFigure = (runs: StreamRun[]): Figure & { peakRss: number } => ({ ...figure(runs.map(r => mbps(r.bytes, r.ms))), peakRss: Math.max(...runs.map(r => r.peakRss)) })
+  return {
+    async setup () {
+      const input = options.input ?? join(dir, 'transfer-input.bin')
+      if (options.input === undefined) await writeRandomFile(input, size)
+      for (const name of ['one', 'three']) {
+        const first = await startHolder(join(dir, `holder-${name}-1`), { input })
+        holders.push(first.child)
+        shareMs.push(first.ms)
+        swarms.push({ addr: first.addr, link: first.link! })
+      }
+      const cid = parseLink(swarms[1]!.link).cid.toString()
+      for (const i of [2, 3]) holders.push((await startHolder(join(dir, `holder-three-${i}`), { hold: cid, bootstrap: swarms[1]!.addr })).child)
+    },
+    async run () {
+      raw.push(await streamRun('libp2p', size))
+      if (options.tcp === true) tcp.push(await streamRun('tcp', size))
+      one.push(await fetchRun(swarms[0]!.addr, swarms[0]!.link, join(dir, 'fetched.bin')))
+      three.push(await fetchRun(swarms[1]!.addr, swarms[1]!.link, join(dir, 'fetched.bin')))
+    },
+    result () {
+      return {
+        size,
+        libp2p: streamFigure(raw),
+        tcp: options.tcp === true ? streamFigure(tcp) : undefined,
+        oneHolder: fetchFigures(one),
+        threeHolders: fetchFigures(three),
+        holderShareMs: shareMs,
+        holderPeakRss: { one: holders[0]?.peakRss ?? 0, three: Math.max(...holders.slice(1).map(h => h.peakRss ?? 0)) }
+      }
+    },
+    async close () {
+      await Promise.all(holders.map(async holder => { await holder.stop() }))
+    }
+  }
+}
+
+function printTransferBench (result: TransferBenchResult, runs: number): void {
+  const { libp2p, oneHolder: one, threeHolders: three } = result
+  console.log(`Veil transfer benchmark — ${result.size / MiB} MiB, ${runs} run(s), medians; all measured in this run\n`)
   printTable([
-    { what: '(a) raw libp2p stream, tcp+noise+yamux, 2 processes', 'MB/s': fmt(median(rawMB)), 'min–max': range(rawMB), 'first byte ms': '', 'fetcher peak RSS MB': '' },
-    { what: '(b) Veil fetch from 1 holder', 'MB/s': fmt(median(oneMB)), 'min–max': range(oneMB), 'first byte ms': fmt(median(one.map(r => r.ttfbMs))), 'fetcher peak RSS MB': fmt(Math.max(...one.map(r => r.peakRss)) / MiB, 0) },
-    { what: '(c) Veil fetch from 3 holders', 'MB/s': fmt(median(threeMB)), 'min–max': range(threeMB), 'first byte ms': fmt(median(three.map(r => r.ttfbMs))), 'fetcher peak RSS MB': fmt(Math.max(...three.map(r => r.peakRss)) / MiB, 0) }
+    { what: '(a) raw libp2p stream, tcp+noise+yamux, 2 processes', 'MB/s': fmt(libp2p.median), 'min–max': range(libp2p), 'first byte ms': '', 'fetcher peak RSS MB': '' },
+    { what: '(b) Veil fetch from 1 holder', 'MB/s': fmt(one.mbps.median), 'min–max': range(one.mbps), 'first byte ms': fmt(one.ttfbMs.median), 'fetcher peak RSS MB': fmt(one.fetcherPeakRss / MiB, 0) },
+    { what: '(c) Veil fetch from 3 holders', 'MB/s': fmt(three.mbps.median), 'min–max': range(three.mbps), 'first byte ms': fmt(three.ttfbMs.median), 'fetcher peak RSS MB': fmt(three.fetcherPeakRss / MiB, 0) }
   ])
   console.log('')
-  printTable([{ '(b)/(a)': fmt(median(oneMB) / median(rawMB), 2), '(c)/(b)': fmt(median(threeMB) / median(oneMB), 2), 'blocks per holder in (c), last run': Object.values(three[three.length - 1]!.perPeer).join(' / ') }])
+  printTable([{ '(b)/(a)': fmt(one.mbps.median / libp2p.median, 2), '(c)/(b)': fmt(three.mbps.median / one.mbps.median, 2), 'blocks per holder in (c), last run': three.blocksPerHolder.join(' / ') }])
   console.log('\ntargets: (b) ≥ 0.8× (a); (c) ≥ 1.3× (b); fetcher peak RSS under 250 MB')
-} finally {
-  await Promise.all(children.map(async child => { await child.stop() }))
-  await rm(dir, { recursive: true, force: true })
+}
+
+if (isMain(import.meta.url)) {
+  await main(async () => {
+    const flags = parseFlags(process.argv.slice(2))
+    const runs = Number(flags.get('runs') ?? 3)
+    const bench = transferBench({ size: Number(flags.get('mib') ?? 1024) * MiB, dir: await tempDir('veil-bench-transfer-') })
+    await runBenches([bench], runs)
+    printTransferBench(bench.result(), runs)
+  })
 }

@@ -1,0 +1,110 @@
+/**
+ * npm run bench [-- --quick] [-- --runs N --mib M --helia-store file|memory --timeout-s S]
+ *
+ * Every benchmark, side by side, in one run on loopback, written up as one
+ * report (bench-report.md, printed too, and bench-report.json at the repo
+ * root):
+ *  - the machine's limits: AES-256-GCM, SHA-256, level batch write, raw TCP
+ *    and a raw libp2p (tcp+noise+yamux) stream between two processes;
+ *  - Helia: add of the file, and bitswap cat of it from a second process;
+ *  - Veil: share of the same file into its own node, to one storage node and
+ *    to R=3, fetch by link from one holder and from three, time to first byte;
+ *  - the peak RSS of each process, and the ratios against their targets.
+ * Full mode: a 256 MiB file, 3 runs of each figure. --quick: 32 MiB, 1 run
+ * (a smoke test that the benchmarks still work, not numbers to compare).
+ * Runs are round-robin (each round runs every measurement once), so drift
+ * hits Veil and Helia alike. Exit 0 whether targets are met or not (they are
+ * reported), 1 if a measurement failed; every process and temp file is
+ * removed on the way out, Ctrl-C included.
+ */
+import '../../src/platform/shim.js'
+import { rm, writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { loadavg } from 'node:os'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { MiB, cleanUpNow, main, parseFlags, runBenches, tempDir, writeRandomFile } from './lib.js'
+import { importBench } from './import.js'
+import { transferBench } from './transfer.js'
+import { heliaBench } from './helia.js'
+import { shareBench } from './share.js'
+import { reportJson, reportMarkdown, type BenchResults } from './report.js'
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const REPORT_MD = join(ROOT, 'bench-report.md')
+const REPORT_JSON = join(ROOT, 'bench-report.json')
+
+/**
+ * CPU ticks (1/100 s) the whole machine spent in user and system time (and
+ * lost to steal), and those this process and its finished children spent
+ * (Linux; zeros elsewhere). Their difference over the run is what other
+ * processes took from it.
+ */
+function cpuTicks (): { machine: number, ours: number } {
+  try {
+    const [, ...cpu] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number)
+    const [user, nice, system, , , , , steal] = cpu
+    const self = readFileSync('/proc/self/stat', 'utf8')
+    const [utime, stime, cutime, cstime] = self.slice(self.lastIndexOf(')') + 2).split(' ').slice(11, 15).map(Number)
+    return { machine: user! + nice! + system! + steal!, ours: utime! + stime! + cutime! + cstime! }
+  } catch {
+    return { machine: 0, ours: 0 }
+  }
+}
+
+await main(async () => {
+  const started = Date.now()
+  const loadAtStart = loadavg()[0]!
+  const ticksAtStart = cpuTicks()
+  const flags = parseFlags(process.argv.slice(2))
+  const quick = flags.has('quick')
+  const size = Number(flags.get('mib') ?? (quick ? 32 : 256)) * MiB
+  const runs = Number(flags.get('runs') ?? (quick ? 1 : 3))
+  // A hung measurement must not hang CI: past this, stop everything and fail.
+  const limitS = Number(flags.get('timeout-s') ?? (quick ? 300 : 600))
+  setTimeout(() => {
+    console.error(`bench: still running after ${limitS} s (a measurement hung?): stopping every benchmark process`)
+    cleanUpNow()
+    process.exit(1)
+  }, limitS * 1000).unref()
+  // A report from an earlier run must not pass for this one if this one fails.
+  await rm(REPORT_MD, { force: true })
+  await rm(REPORT_JSON, { force: true })
+
+  const dir = await tempDir('veil-bench-')
+  const input = join(dir, 'input.bin')
+  await writeRandomFile(input, size)
+  const limits = importBench({ sizes: [], referenceBytes: size, blockFiles: false, dir })
+  const helia = heliaBench({ size, input, dir, memory: flags.get('helia-store') === 'memory' })
+  const transfer = transferBench({ size, input, tcp: true, dir })
+  const shares = shareBench({ size, input, replicas: [0, 1, 3], dir })
+  const log = (line: string): void => { console.error(`bench: ${line} (${Math.round((Date.now() - started) / 1000)} s)`) }
+  log(`${quick ? 'quick' : 'full'} mode, ${size / MiB} MiB, ${runs} run(s); starting the serving nodes`)
+  await runBenches([limits, helia, transfer, shares], runs, round => { log(`round ${round + 1} of ${runs}`) })
+
+  const ticks = cpuTicks()
+  const seconds = (Date.now() - started) / 1000
+  const results: BenchResults = {
+    mode: quick ? 'quick' : 'full',
+    runs,
+    size,
+    limits: limits.result(),
+    helia: helia.result(),
+    transfer: transfer.result(),
+    shares: shares.result(),
+    durationMs: Date.now() - started,
+    date: new Date(),
+    load: {
+      start: loadAtStart,
+      otherCores: Math.max(0, (ticks.machine - ticksAtStart.machine) - (ticks.ours - ticksAtStart.ours)) / 100 / seconds
+    }
+  }
+  for (const share of results.shares) {
+    if (share.copiesPlaced < share.replicas) throw new Error(`the share to R=${share.replicas} placed only ${share.copiesPlaced} copies in some run: its figure would not measure a full share`)
+  }
+  const markdown = reportMarkdown(results)
+  await writeFile(REPORT_MD, markdown)
+  await writeFile(REPORT_JSON, JSON.stringify(reportJson(results), null, 2) + '\n')
+  console.log(markdown)
+  console.log(`written: ${REPORT_MD}, ${REPORT_JSON}`)
+})
