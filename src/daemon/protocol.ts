@@ -8,6 +8,8 @@
  */
 import { CID } from 'multiformats/cid'
 import type { ShareKind } from '../format/index.js'
+import type { NodeStatus } from '../node/types.js'
+import type { StorageStatus } from '../replication/index.js'
 
 export const API_PREFIX = '/v1'
 /** Largest request body the daemon reads. */
@@ -101,23 +103,13 @@ export interface PinSummary {
   units: number
 }
 
-export interface StatusSummary {
-  peerId: string
-  addresses: string[]
-  swarmId?: string
-  peers: number
-  dhtPeers: number
-  announced: number
-  refusedConnections: number
-  store: { blocks: number, bytes: number }
-  storage?: {
-    capacity: number
-    used: number
-    blocks: number
-    units: number
-    pinnedShares: number
-    repairBacklog: number
-  }
+/**
+ * `veil status` on the wire: the node's status with the storage part cut to
+ * the counters the CLI shows (statusOp copies field by field, so nothing new
+ * added to NodeStatus reaches the API by accident).
+ */
+export type StatusSummary = Omit<NodeStatus, 'storage'> & {
+  storage?: Pick<StorageStatus, 'capacity' | 'used' | 'blocks' | 'units' | 'pinnedShares' | 'repairBacklog'>
 }
 
 export interface PeerSummary {
