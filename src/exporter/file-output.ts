@@ -6,6 +6,7 @@ import type { BlockSource } from './source.js'
 import type { OpenedShare } from './open-share.js'
 import { readShare, readShareBlocks, resolveRange, type ReadShareOptions } from './read-share.js'
 import { isLocalCopy, verifiedPrefix } from './local-copy.js'
+import { BackgroundFlush } from './background-flush.js'
 import { loadResumeState, partPath, removeResumeFiles, saveResumeState, statePath, type ResumeState } from './resume-state.js'
 
 const log = logger('veil:export')
@@ -25,6 +26,9 @@ export interface FileOutputResult {
   /** The output already held exactly this share; nothing was fetched. */
   alreadyComplete: boolean
 }
+
+/** Start a background fdatasync after this many bytes written. */
+const FLUSH_EVERY = 16 * 1024 * 1024
 
 /** Errors that mean the share itself is bad: its partial output is worthless. */
 const INTEGRITY_ERRORS = new Set(['BlockAuthenticationError', 'ShareStructureError', 'InvalidManifestError', 'BlockHashMismatchError', 'KeyMismatchError', 'UnsupportedVersionError'])
@@ -90,8 +94,15 @@ export async function writeShareToFile (share: OpenedShare, source: BlockSource,
   let bytesWritten = 0
   let sinceCheckpoint = 0
 
-  // No fdatasync per checkpoint: it stalled downloads ~100 ms per 32 MiB, and
-  // resuming re-verifies the blocks a checkpoint claims (see above).
+  // The data goes to disk in the background: every FLUSH_EVERY bytes an
+  // fdatasync starts on libuv's pool and the download goes on (awaiting one
+  // per checkpoint stalled downloads ~100 ms per 32 MiB; a single fdatasync
+  // of the whole file at the end cost ~13% of a 256 MiB fetch; flushing in
+  // the background measured as fast as not syncing at all). The final one
+  // only has the tail left. Resuming re-verifies the blocks a checkpoint
+  // claims (see above), so a checkpoint need not wait for its data.
+  const flusher = new BackgroundFlush(handle)
+  let flushed = 0
   const checkpoint = async (): Promise<void> => {
     if (!whole) return
     await saveResumeState(path, progress)
@@ -109,11 +120,17 @@ export async function writeShareToFile (share: OpenedShare, source: BlockSource,
         }
         position += data.length
         bytesWritten += data.length
+        if (bytesWritten >= flushed + FLUSH_EVERY) { flushed = bytesWritten; flusher.kick() }
       }
       progress.blocksDone = index + 1
       if (++sinceCheckpoint >= checkpointEvery) await checkpoint()
     }
-    await handle.datasync()
+    try {
+      await flusher.settle()
+      await handle.datasync()
+    } catch (err) {
+      throw outputError(part, err)
+    }
     await handle.close()
     await rename(part, path)
     await rm(statePath(path), { force: true })
@@ -121,11 +138,13 @@ export async function writeShareToFile (share: OpenedShare, source: BlockSource,
   } catch (err) {
     if (isIntegrityError(err)) {
       log.error('share %c is damaged, discarding the partial output: %e', share.cid, err)
+      await flusher.settle().catch(() => {})
       await handle.close().catch(() => {})
       await removeResumeFiles(path)
     } else {
       // Keep what was verified so the next run resumes from here.
       await checkpoint().catch(() => {})
+      await flusher.settle().catch(() => {})
       await handle.close().catch(() => {})
       if (!whole) await rm(part, { force: true })
     }
