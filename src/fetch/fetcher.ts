@@ -9,6 +9,7 @@ import { ErrorCode } from '../protocol/wire.js'
 import { PeerStats } from './peer-stats.js'
 import { UnitHolders } from './unit-holders.js'
 import { WantBatcher } from './want-batcher.js'
+import { setTimeout as pause } from 'node:timers/promises'
 
 /** What the fetcher needs from the network. */
 export interface FetchNetwork {
@@ -46,6 +47,9 @@ export interface FetchStats {
   /** Peers dropped from this fetch for sending a wrong block or breaking the protocol. */
   banned: Set<string>
 }
+
+/** First pause before asking holders that failed a block once more (doubles each round). */
+const RETRY_PAUSE_MS = 100
 
 /** Errors after which a peer is not asked again during this fetch. */
 const MISBEHAVIOUR = new Set(['BlockHashMismatchError', 'ProtocolViolationError', 'UnsupportedHashError'])
@@ -87,7 +91,10 @@ export class Fetcher implements BlockSource {
     const unit = options.segment ?? cid
     const holders = this.holdersOf(unit, options)
     const tried = new Set<string>()
+    /** Tried peers that failed in a way that may pass (a timeout, a reset, a refused dial). */
+    const failed = new Set<string>()
     let lacking = 0
+    let retryRounds = 0
     for (let attempt = 0; attempt < this.maxAttempts;) {
       options.signal?.throwIfAborted()
       const { peer, busy } = this.pick(holders, tried)
@@ -104,14 +111,24 @@ export class Fetcher implements BlockSource {
           holders.search() // every known holder failed: look again, new holders may have appeared
           continue
         }
+        if (failed.size > 0) {
+          // No one new: give the holders that failed (not the ones that lack
+          // the block or lied) another chance, after a pause that grows.
+          await pause(RETRY_PAUSE_MS * 2 ** retryRounds++, undefined, { signal: options.signal })
+          for (const key of failed) tried.delete(key)
+          failed.clear()
+          continue
+        }
         break
       }
       attempt++
-      tried.add(peer.toString())
+      const key = peer.toString()
+      tried.add(key)
       const bytes = await this.fetchFrom(peer, cid, options)
       if (bytes === 'missing') { lacking++; continue }
-      if (bytes === 'busy') { tried.delete(peer.toString()); attempt--; continue }
+      if (bytes === 'busy') { tried.delete(key); attempt--; continue }
       if (bytes !== undefined) return bytes
+      if (!this.stats.banned.has(key)) failed.add(key)
     }
 
     if (holders.peers.length === 0) {

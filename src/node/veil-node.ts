@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { stat } from 'node:fs/promises'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, ComponentLogger, Logger, PeerId, PeerInfo } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 
@@ -29,7 +29,7 @@ export type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, 
 import { allowListGater, swarmProtector } from './guarded-network.js'
 import { RefusalCounter } from './refusals.js'
 import { blockProtocol, dhtProtocol, swarmId } from '../swarm/index.js'
-import { waitFor } from './wait.js'
+import { joinSwarm } from './join-swarm.js'
 
 /**
  * A Veil node: libp2p (TCP, Noise, Yamux, identify, ping, kad-dht on Veil's
@@ -137,7 +137,7 @@ export class VeilNode {
     }
     this.announcer.start()
     const bootstrap = this.init.bootstrap ?? []
-    if (bootstrap.length > 0) await this.joinSwarm(bootstrap, options)
+    if (bootstrap.length > 0) await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? 15_000, options)
     await this.storage?.start()
     this.log('started as %p on %s', this.peerId, this.addresses().map(String).join(', '))
   }
@@ -149,22 +149,6 @@ export class VeilNode {
     await this.cryptoPool?.close()
     this.cryptoPool = undefined
     if (this.ownsStore) await this.store.close()
-  }
-
-  /**
-   * Dial the bootstrap peers and wait until the DHT knows at least one peer,
-   * so the first lookup or announcement does not run against an empty table.
-   */
-  private async joinSwarm (bootstrap: string[], options: AbortOptions): Promise<void> {
-    const results = await Promise.allSettled(bootstrap.map(async addr => await this.libp2p.dial(multiaddr(addr), options)))
-    const reached = results.filter(r => r.status === 'fulfilled').length
-    if (reached === 0) {
-      const reason = results[0]?.status === 'rejected' ? (results[0].reason as Error).message : 'unknown'
-      throw new InputError(`could not reach any bootstrap peer (${bootstrap.length} tried; first error: ${reason}): check the addresses and that those nodes are running`)
-    }
-    // kad-dht's routing table is an event target, though its public type only shows `size`.
-    const table = (this.libp2p.services.dht as unknown as { routingTable: EventTarget & { size: number } }).routingTable
-    await waitFor(table, ['peer:add'], () => table.size > 0, this.init.bootstrapTimeoutMs ?? 15_000, 'the DHT to learn its first peer', options.signal)
   }
 
   /** How this node pushes, proves and finds storage nodes (placement and repair). */

@@ -16,7 +16,12 @@ export interface BlockExchangeInit {
   acceptor?: PushAcceptor
   /** Streams one peer may have open with us at once. Default 64. */
   maxStreamsPerPeer?: number
-  /** Incoming streams of this protocol per connection (libp2p's limit). Default 64. */
+  /**
+   * Incoming streams of this protocol per connection (libp2p's limit, which
+   * resets the stream). Default maxStreamsPerPeer + 16, so a peer over the
+   * server's limit gets a polite "busy" answer it can wait on, not a reset it
+   * takes for a failure.
+   */
   maxInboundStreams?: number
   /** Outgoing streams of this protocol per connection. Default 64. */
   maxOutboundStreams?: number
@@ -54,7 +59,7 @@ export class BlockExchange implements Startable {
     this.log = components.logger.forComponent('veil:blocks')
     this.acceptor = init.acceptor ?? refuseAllPushes
     this.limits = { readTimeoutMs: init.readTimeoutMs ?? 10_000, writeTimeoutMs: init.writeTimeoutMs ?? 30_000 }
-    this.maxInboundStreams = init.maxInboundStreams ?? 64
+    this.maxInboundStreams = init.maxInboundStreams ?? (init.maxStreamsPerPeer ?? 64) + 16
     this.maxOutboundStreams = init.maxOutboundStreams ?? 64
     // The server asks the current acceptor each time, so storage can be switched on later.
     const acceptor: PushAcceptor = { accept: async (from, pushes, options) => await this.acceptor.accept(from, pushes, options) }
