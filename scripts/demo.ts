@@ -14,11 +14,11 @@
  * out, Ctrl-C included. Exit code 0 on PASS, 1 on FAIL.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sha256File, treeDigest, writeRandomFile } from './file-digest.js'
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
 const MiB = 1024 * 1024
@@ -184,45 +184,6 @@ async function pickHolder (): Promise<Daemon> {
 
 function json<T> (result: Result): T {
   return JSON.parse(result.stdout) as T
-}
-
-async function writeRandomFile (path: string, size: number): Promise<string> {
-  await mkdir(join(path, '..'), { recursive: true })
-  const hash = createHash('sha256')
-  const handle = await open(path, 'w')
-  try {
-    for (let written = 0; written < size;) {
-      const chunk = randomBytes(Math.min(4 * MiB, size - written))
-      hash.update(chunk)
-      await handle.write(chunk)
-      written += chunk.length
-    }
-  } finally {
-    await handle.close()
-  }
-  return hash.digest('hex')
-}
-
-async function sha256File (path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex')
-}
-
-/** Relative path → SHA-256 (or "dir"), sorted, for every entry under `dir`. */
-async function treeDigest (dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {}
-  const visit = async (path: string): Promise<void> => {
-    for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name < b.name ? -1 : 1)) {
-      const full = join(path, entry.name)
-      if (entry.isDirectory()) {
-        out[relative(dir, full)] = 'dir'
-        await visit(full)
-      } else {
-        out[relative(dir, full)] = await sha256File(full)
-      }
-    }
-  }
-  await visit(dir)
-  return out
 }
 
 function step (n: number, text: string): void { console.log(`[${n}/6] ${text}`) }
