@@ -35,8 +35,9 @@ try {
         new DataView(bytes.buffer).setFloat64(0, Math.random())
         batch.push({ cid: rawCid(bytes), bytes })
       }
-      const outcomes = await node.exchange.push(target, batch)
-      if (outcomes.some(o => !o.ok)) throw new Error('the reference push was refused')
+      // Raw blocks with no unit node: the PUT names its first block as the unit.
+      const reply = await node.exchange.push(target, { unit: batch[0]!.cid, blocks: batch })
+      if (!reply.admitted || reply.outcomes.some(o => !o.ok)) throw new Error('the reference push was refused')
     }
     pushMs = performance.now() - started
   }

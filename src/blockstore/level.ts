@@ -216,6 +216,15 @@ export class LevelBlockStore implements BlockStore {
     return metaBytes === undefined ? undefined : decodeBlockMeta(metaBytes)?.storedAt ?? 0
   }
 
+  /** A held block's length in bytes, from its index record (the block is not read), or undefined when not held. */
+  async byteLength (cid: CID, options: AbortOptions = {}): Promise<number | undefined> {
+    this.#assertOpen()
+    options.signal?.throwIfAborted()
+    if (!isSupportedCid(cid)) return undefined
+    const metaBytes = await this.#meta.get(cid.bytes)
+    return metaBytes === undefined ? undefined : await this.#storedLength(cid.bytes, metaBytes)
+  }
+
   async has (cid: CID, options: AbortOptions = {}): Promise<boolean> {
     this.#assertOpen()
     options.signal?.throwIfAborted()

@@ -5,6 +5,7 @@ import type { BlockStore } from '../blockstore/interface.js'
 import type { BlockSink } from '../importer/options.js'
 import type { NodeRef } from '../format/tree.js'
 import { placeUnit, type PlacementNetwork } from '../replication/placement.js'
+import { failureReason } from '../util/failure.js'
 
 export interface ShareJobInit {
   store: BlockStore
@@ -16,15 +17,18 @@ export interface ShareJobInit {
   self: PeerId
   /** Announce units from this node (it keeps and serves them). */
   announce?: (unit: CID) => Promise<boolean>
-  /** Record a unit this storage node now holds (lease, index). */
-  holdLocally?: (unit: NodeRef) => Promise<void>
+  /** Record a unit this storage node now holds (lease, index); resolves with its lease end. */
+  holdLocally?: (unit: NodeRef) => Promise<number>
   log: Logger
   options: AbortOptions
 }
 
 export interface UnitPlacement {
   unit: CID
+  /** Durable copies acknowledged by storage nodes (this node's own when it is one). */
   copies: number
+  /** The earliest time any of those copies may be collected (ms since the epoch); undefined without copies. */
+  keptUntil?: number
   failures: string[]
 }
 
@@ -56,9 +60,10 @@ export class ShareJob {
     this.blocks.push(unit.cid)
     void this.queue.add(async () => {
       const failures: string[] = []
+      const leases: number[] = []
       let copies = 0
       if (init.selfIsStorage && init.holdLocally !== undefined) {
-        await init.holdLocally(unit)
+        leases.push(await init.holdLocally(unit))
         copies++
       }
       if (init.announce !== undefined) this.announcements.push(init.announce(unit.cid))
@@ -71,19 +76,22 @@ export class ShareJob {
           { ...init.options, replicas: init.replicas, holders: copies > 0 ? [init.self] : [] }
         )
         copies += result.placed.length
+        leases.push(...result.placed.map(copy => copy.keptUntil))
         failures.push(...result.failed.map(f => `${f.peer.toString()}: ${f.reason}`))
       }
-      this.placements.push({ unit: unit.cid, copies, failures })
+      this.placements.push({ unit: unit.cid, copies, keptUntil: leases.length === 0 ? undefined : Math.min(...leases), failures })
     }).catch((err: unknown) => {
-      this.placements.push({ unit: unit.cid, copies: 0, failures: [(err as Error).message] })
+      this.placements.push({ unit: unit.cid, copies: 0, failures: [failureReason(err)] })
     })
   }
 
   /** Wait for every unit's placement and announcement. */
-  async finish (): Promise<{ replicas: number, announced: number, announceFailures: number }> {
+  async finish (): Promise<{ replicas: number, keptUntil?: number, announced: number, announceFailures: number }> {
     await this.queue.onIdle()
     const outcomes = await Promise.all(this.announcements)
     const replicas = this.placements.length === 0 ? 0 : Math.min(...this.placements.map(p => p.copies))
-    return { replicas, announced: outcomes.length, announceFailures: outcomes.filter(ok => !ok).length }
+    const leases = this.placements.map(p => p.keptUntil)
+    const keptUntil = leases.length === 0 || leases.includes(undefined) ? undefined : Math.min(...leases as number[])
+    return { replicas, keptUntil, announced: outcomes.length, announceFailures: outcomes.filter(ok => !ok).length }
   }
 }

@@ -11,6 +11,14 @@ export function storageProtocol (swarmId?: string): string {
   return `${swarmProtocolPrefix(swarmId)}/storage/1.0.0`
 }
 
+/** Storage nodes this node already knows: their identify records list the storage protocol. */
+export async function knownStoragePeers (libp2p: Libp2p<VeilServices>, protocol: string): Promise<PeerId[]> {
+  const self = libp2p.peerId
+  return (await libp2p.peerStore.all())
+    .filter(peer => !peer.id.equals(self) && peer.protocols.includes(protocol))
+    .map(peer => peer.id)
+}
+
 /**
  * The storage nodes a unit may be placed on: those this node already knows
  * (their identify records list the storage protocol) plus the peers the DHT
@@ -20,9 +28,7 @@ export function storageProtocol (swarmId?: string): string {
 export async function findStoragePeers (libp2p: Libp2p<VeilServices>, protocol: string, unit: CID, options: AbortOptions & { timeoutMs?: number } = {}): Promise<PeerId[]> {
   const found = new Map<string, PeerId>()
   const self = libp2p.peerId
-  for (const peer of await libp2p.peerStore.all()) {
-    if (!peer.id.equals(self) && peer.protocols.includes(protocol)) found.set(peer.id.toString(), peer.id)
-  }
+  for (const peer of await knownStoragePeers(libp2p, protocol)) found.set(peer.toString(), peer)
   const signal = anySignal(options.signal, AbortSignal.timeout(options.timeoutMs ?? 10_000))
   const unknown: PeerId[] = []
   try {

@@ -7,7 +7,7 @@ import type { AnnouncerInit } from '../routing/index.js'
 import type { FetcherInit } from '../fetch/index.js'
 import type { ImportOptions, ShareResult } from '../importer/index.js'
 import type { ExportOptions, ExportResult } from '../exporter/index.js'
-import type { StorageInit, StorageStatus } from '../replication/index.js'
+import type { ShareKeeperInit, StorageInit, StorageStatus } from '../replication/index.js'
 import type { SwarmNetwork } from './guarded-network.js'
 
 /** The libp2p services every Veil node runs (besides the block exchange). */
@@ -40,6 +40,8 @@ export interface VeilNodeInit {
   providerValidityMs?: number
   /** Make this a storage node giving `capacity` bytes to the swarm (needs a repo). */
   storage?: StorageInit
+  /** Renewing the leases of this repo's own shares (a daemon sets `renewEveryMs`). */
+  keepShares?: ShareKeeperInit
   announce?: AnnouncerInit
   exchange?: Omit<BlockExchangeInit, 'store' | 'protocol'>
   fetch?: FetcherInit & {
@@ -81,6 +83,8 @@ export interface NodeShareResult extends ShareResult {
   /** Copies wanted, and the fewest copies any unit of the share got (storage nodes). */
   replicasWanted: number
   replicas: number
+  /** Every copy placed is kept at least until then (ms since the epoch); undefined when some unit has none. */
+  keptUntil?: number
   /** Units (roots, segments) the share is made of. */
   units: number
   /** Why some placements failed (quota, unreachable, …). */

@@ -10,15 +10,15 @@ import { openBlockStore, LevelBlockStore, type BlockStore } from '../blockstore/
 import { BlockExchange, type BlockVerifier } from '../protocol/index.js'
 import { Announcer, findHolders } from '../routing/index.js'
 import { Fetcher } from '../fetch/index.js'
-import { copyShare, StorageService, type CopyShareResult, type MaintenanceNetwork } from '../replication/index.js'
+import { copyShare, ShareKeeper, ShareRecords, StorageService, shareUnits, type CopyShareResult, type MaintenanceNetwork, type RenewSummary } from '../replication/index.js'
 import { ShareJob } from './share-job.js'
-import { findStoragePeers, storageProtocol } from './storage-peers.js'
+import { findStoragePeers, knownStoragePeers, storageProtocol } from './storage-peers.js'
 import { importFile, importFolder } from '../importer/index.js'
-import { exportShare, openShare, poolOpener, readFolderListing, type BlockOpener } from '../exporter/index.js'
+import { exportShare, openShare, poolOpener, readFolderListing, shareRoots, type BlockOpener } from '../exporter/index.js'
 import { CryptoPool } from '../crypto/pool.js'
 import { digestMatches, verifyBlock } from '../format/cid.js'
 import { openBlock } from '../crypto/aead.js'
-import { formatLink, parseShareLink, type ShareLink } from '../link/index.js'
+import { formatLink, parseLink, parseShareLink, type ShareLink } from '../link/index.js'
 import type { FolderEntry } from '../format/index.js'
 import { BlockHashMismatchError, InputError, InvalidOptionError, SwarmRequiredError } from '../errors.js'
 import { loadOrCreateIdentity } from './identity.js'
@@ -44,6 +44,8 @@ export class VeilNode {
   readonly misbehaviour = new Map<string, number>()
   /** Worker threads for hashing and decrypting fetched blocks (while started). */
   private cryptoPool: CryptoPool | undefined
+  /** Records the shares this repo makes and renews their leases (on a timer in a daemon). */
+  readonly keeper: ShareKeeper
 
   private constructor (
     readonly libp2p: Libp2p<VeilServices>,
@@ -62,6 +64,12 @@ export class VeilNode {
   ) {
     this.log = logger.forComponent('veil:node')
     this.ownsStore = ownsStore
+    this.keeper = new ShareKeeper(init.keepShares ?? {}, {
+      records: store instanceof LevelBlockStore ? new ShareRecords(store) : undefined,
+      network: this.placementNetwork(),
+      read: async (cid, options) => await this.readUnit(cid, options),
+      log: logger.forComponent('veil:keep')
+    })
   }
 
   static async create (init: VeilNodeInit = {}): Promise<VeilNode> {
@@ -139,10 +147,12 @@ export class VeilNode {
     const bootstrap = this.init.bootstrap ?? []
     if (bootstrap.length > 0) await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? 15_000, options)
     await this.storage?.start()
+    this.keeper.start()
     this.log('started as %p on %s', this.peerId, this.addresses().map(String).join(', '))
   }
 
   async stop (): Promise<void> {
+    await this.keeper.stop()
     await this.storage?.stop()
     await this.announcer.stop()
     await this.libp2p.stop()
@@ -155,7 +165,8 @@ export class VeilNode {
   placementNetwork (): MaintenanceNetwork {
     return {
       storagePeers: async (unit, opts) => await findStoragePeers(this.libp2p, storageProtocol(this.swarmId), unit, opts),
-      push: async (peer, blocks, opts) => await this.exchange.push(peer, blocks, opts),
+      knownStoragePeers: async () => await knownStoragePeers(this.libp2p, storageProtocol(this.swarmId)),
+      push: async (peer, put, opts) => await this.exchange.push(peer, put, opts),
       prove: async (peer, nonce, cids, opts) => await this.exchange.prove(peer, nonce, cids, opts),
       findHolders: (unit, opts) => this.findHolders(unit, opts)
     }
@@ -181,12 +192,13 @@ export class VeilNode {
       selfIsStorage: storage !== undefined,
       self: this.peerId,
       announce: keepLocal && storage === undefined ? async unit => await this.announcer.announce(unit, options) : undefined,
-      holdLocally: storage === undefined ? undefined : async unit => { await storage.adopt(unit.cid) },
+      holdLocally: storage === undefined ? undefined : async unit => await storage.adopt(unit.cid),
       log: this.log,
       options
     })
     const result = info.isDirectory() ? await importFolder(path, job.sink, options) : await importFile(path, job.sink, options)
     const placed = await job.finish()
+    await this.keeper.record(result.cid, job.placements.map(p => p.unit), placed.keptUntil)
     let removedLocal = false
     if (!keepLocal && storage === undefined && placed.replicas >= replicas && replicas > 0) {
       for (const cid of job.blocks) await this.store.delete(cid)
@@ -197,6 +209,7 @@ export class VeilNode {
       link: formatLink({ cid: result.cid, key: result.key }),
       replicasWanted: replicas,
       replicas: placed.replicas,
+      keptUntil: placed.keptUntil,
       units: job.placements.length,
       placementFailures: job.placements.flatMap(p => p.failures),
       announced: placed.announced,
@@ -311,6 +324,30 @@ export class VeilNode {
       store: size,
       storage: await this.storage?.status()
     }
+  }
+
+  /**
+   * Renew the leases of a share on every holder that proves it holds it: a
+   * link (with its key, a folder's entries too; a verify-only link reaches
+   * only its own units), or — with no link — every share this repo made.
+   */
+  async renew (link?: string | { cid: CID, key?: Uint8Array }, options: AbortOptions = {}): Promise<Array<RenewSummary & { root: CID }>> {
+    if (link === undefined) return await this.keeper.renewRecorded(options)
+    const target = typeof link === 'string' ? parseLink(link) : link
+    const fetcher = this.fetcher()
+    const results: Array<RenewSummary & { root: CID }> = []
+    for await (const root of shareRoots(target, fetcher, options)) {
+      const units: CID[] = []
+      for await (const unit of shareUnits(root, async (cid, opts) => await this.readUnit(cid, opts), options)) units.push(unit)
+      results.push({ ...await this.keeper.renew(units, options), root })
+    }
+    return results
+  }
+
+  /** A unit node from this node's store, else from the swarm. */
+  async readUnit (cid: CID, options: AbortOptions = {}): Promise<Uint8Array> {
+    if (await this.store.has(cid, options)) return await this.store.get(cid, options)
+    return await this.fetcher().get(cid, { ...options, segment: cid })
   }
 
   /** List a folder share's entries. */

@@ -33,6 +33,23 @@ export const verifyOffThread: BlockVerifier = async (cid, bytes) => {
 
 export type PushOutcome = { cid: CID, ok: true } | { cid: CID, ok: false, code: RefuseCode, reason: string }
 
+/** One PUT: blocks of one unit, and how long the pusher asks the node to keep the unit. */
+export interface PutRequest {
+  unit: CID
+  blocks: Array<{ cid: CID, bytes: Uint8Array }>
+  /** ms since the epoch; 0 or absent: the node's default lease. */
+  leaseUntil?: number
+}
+
+/**
+ * What a node said to a PUT: refused from its header (no block was sent),
+ * or admitted — with the time it keeps the unit until — and an outcome for
+ * each block, in order.
+ */
+export type PutReply =
+  | { admitted: false, code: RefuseCode, reason: string }
+  | { admitted: true, keptUntil: number, outcomes: PushOutcome[] }
+
 function signalFor (timeoutMs: number, options: AbortOpts): AbortSignal {
   return deadline(timeoutMs, options.signal)
 }
@@ -80,12 +97,23 @@ export async function * wantBlocks (stream: Stream, cids: CID[], limits: ClientL
 }
 
 /**
- * Push blocks in one PUT and return what the peer said of each. An ok means
- * the peer wrote the block durably; a refusal carries the peer's wire code.
+ * Push blocks of one unit in one PUT: send the header, wait to be admitted
+ * (READY) or refused, then send the blocks and read what the peer said of
+ * each. An ok means the peer wrote the block durably; a refusal carries the
+ * peer's wire code.
  */
-export async function pushBlocks (stream: Stream, blocks: Array<{ cid: CID, bytes: Uint8Array }>, limits: ClientLimits, options: AbortOpts = {}): Promise<PushOutcome[]> {
+export async function pushBlocks (stream: Stream, put: PutRequest, limits: ClientLimits, options: AbortOpts = {}): Promise<PutReply> {
+  const { unit, blocks } = put
   const lp = open(stream, blocks.length * 512 + 4096)
-  await lp.write(encodePut(blocks.length), { signal: signalFor(limits.writeTimeoutMs, options) })
+  const bytes = blocks.reduce((sum, block) => sum + block.bytes.length, 0)
+  await lp.write(encodePut({ unit, count: blocks.length, bytes, leaseUntil: put.leaseUntil ?? 0 }), { signal: signalFor(limits.writeTimeoutMs, options) })
+  const admission = await readResponse(lp, limits, options)
+  if (admission.type === MessageType.Refuse) {
+    expectCid(admission, unit)
+    return { admitted: false, code: admission.code, reason: `${refuseCodeName(admission.code)}: ${admission.reason}` }
+  }
+  if (admission.type !== MessageType.Ready) throw new ProtocolViolationError(`unexpected response type ${admission.type} to a PUT header`)
+  expectCid(admission, unit)
   for (const block of blocks) {
     await lp.write(new Uint8ArrayList(blockHeader(MessageType.Push, block.cid), block.bytes), { signal: signalFor(limits.writeTimeoutMs, options) })
   }
@@ -104,7 +132,7 @@ export async function pushBlocks (stream: Stream, blocks: Array<{ cid: CID, byte
       throw new ProtocolViolationError(`unexpected response type ${response.type} to PUT`)
     }
   }
-  return outcomes
+  return { admitted: true, keptUntil: admission.keptUntil, outcomes }
 }
 
 /**

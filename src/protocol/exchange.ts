@@ -2,13 +2,13 @@ import type { AbortOptions, ComponentLogger, Logger, PeerId, Startable, Stream }
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { CID } from 'multiformats/cid'
 import { BlockServer, refuseAllPushes, type BlockReader, type PushAcceptor, type ServerEvents } from './server.js'
-import { pushBlocks, proveBlocks, wantBlocks, type BlockVerifier, type ClientLimits, type PushOutcome, type WantResult } from './client.js'
+import { pushBlocks, proveBlocks, wantBlocks, type BlockVerifier, type ClientLimits, type PutReply, type PutRequest, type WantResult } from './client.js'
 import { blockProtocol } from '../swarm/protocols.js'
 
 export const DEFAULT_BLOCK_PROTOCOL = blockProtocol()
 
 export interface BlockExchangeInit {
-  /** Protocol id; a private swarm uses `/veil/<swarm id>/blocks/1.0.0`. */
+  /** Protocol id; a private swarm uses `/veil/<swarm id>/blocks/2.0.0`. */
   protocol?: string
   /** Where served blocks come from. */
   store: BlockReader
@@ -62,7 +62,7 @@ export class BlockExchange implements Startable {
     this.maxInboundStreams = init.maxInboundStreams ?? (init.maxStreamsPerPeer ?? 64) + 16
     this.maxOutboundStreams = init.maxOutboundStreams ?? 64
     // The server asks the current acceptor each time, so storage can be switched on later.
-    const acceptor: PushAcceptor = { accept: async (from, pushes, options) => await this.acceptor.accept(from, pushes, options) }
+    const acceptor: PushAcceptor = { admit: async (from, header, options) => await this.acceptor.admit(from, header, options) }
     this.server = new BlockServer(init.store, acceptor, {
       maxStreamsPerPeer: init.maxStreamsPerPeer ?? 64,
       readTimeoutMs: this.limits.readTimeoutMs,
@@ -113,9 +113,9 @@ export class BlockExchange implements Startable {
     }
   }
 
-  /** Push blocks to `peer`; resolves with what it said of each. */
-  async push (peer: PeerId, blocks: Array<{ cid: CID, bytes: Uint8Array }>, options: AbortOptions = {}): Promise<PushOutcome[]> {
-    return await this.withStream(peer, options, async stream => await pushBlocks(stream, blocks, this.limits, options))
+  /** Push blocks of one unit to `peer` in one PUT; resolves with what it said of the PUT and of each block. */
+  async push (peer: PeerId, put: PutRequest, options: AbortOptions = {}): Promise<PutReply> {
+    return await this.withStream(peer, options, async stream => await pushBlocks(stream, put, this.limits, options))
   }
 
   /** Challenge `peer` to prove it holds blocks (see proveBlocks). */

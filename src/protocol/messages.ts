@@ -10,7 +10,9 @@ import { ProtocolViolationError } from './errors.js'
  * responses), each one length-prefixed frame:
  *
  *   request   WANT   0x01 u16 n, n × (u8 len, cid)        ask for n blocks
- *             PUT    0x02 u16 n                           n PUSH frames follow
+ *             PUT    0x02 u16 n, u32 bytes, u64 lease,    offer n blocks (`bytes` in all) of
+ *                         u8 len, unit cid                one unit, to keep until `lease`
+ *                                                         (ms since the epoch; 0: the node's default)
  *             PROVE  0x03 32-byte nonce, u16 n, n × cid   prove possession
  *   push      PUSH   0x04 u8 len, cid, bytes              one pushed block
  *   response  BLOCK  0x10 u8 len, cid, bytes
@@ -18,13 +20,17 @@ import { ProtocolViolationError } from './errors.js'
  *             OK     0x12 u8 len, cid                     push stored durably
  *             REFUSE 0x13 u8 len, cid, u8 code, utf8 reason
  *             PROOF  0x14 u8 len, cid, 32 bytes           SHA-256(nonce ‖ block)
+ *             READY  0x15 u8 len, unit cid, u64 kept      PUT admitted: send the n PUSH frames;
+ *                                                         the unit is kept at least until `kept`
  *             ERROR  0x1f u8 code, utf8 message           request failed; stream ends
+ *
+ * A PUT is admitted or refused from its header alone, before any block is
+ * sent: the node answers READY, or one REFUSE naming the unit, and only then
+ * do the blocks travel. After the blocks it answers OK or REFUSE for each.
  *
  * Binary rather than dag-cbor so a 1 MiB block is never copied by an encoder.
  * Every decoder checks lengths against the frame before slicing.
  */
-
-export const PROTOCOL_VERSION = '1.0.0'
 
 /** Largest block on the wire: a 4 MiB plaintext block plus its tag. */
 export const MAX_WIRE_BLOCK = MAX_BLOCK_SIZE + TAG_LENGTH
@@ -47,12 +53,22 @@ export enum MessageType {
   Ok = 0x12,
   Refuse = 0x13,
   Proof = 0x14,
+  Ready = 0x15,
   Error = 0x1f
+}
+
+/** What a PUT offers: `count` blocks of `unit`, `bytes` of block data in all. */
+export interface PutHeader {
+  unit: CID
+  count: number
+  bytes: number
+  /** Keep the unit until then (ms since the epoch); 0 asks for the node's default lease. */
+  leaseUntil: number
 }
 
 export type Request =
   | { type: MessageType.Want, cids: CID[] }
-  | { type: MessageType.Put, count: number }
+  | ({ type: MessageType.Put } & PutHeader)
   | { type: MessageType.Prove, nonce: Uint8Array, cids: CID[] }
 
 export type Response =
@@ -61,6 +77,7 @@ export type Response =
   | { type: MessageType.Ok, cid: CID }
   | { type: MessageType.Refuse, cid: CID, code: number, reason: string }
   | { type: MessageType.Proof, cid: CID, proof: Uint8Array }
+  | { type: MessageType.Ready, cid: CID, keptUntil: number }
   | { type: MessageType.Error, code: number, message: string }
 
 export interface Push { cid: CID, bytes: Uint8Array }
@@ -95,9 +112,20 @@ export function encodeProve (nonce: Uint8Array, cids: CID[]): Uint8Array {
   return cidList(MessageType.Prove, cids, nonce)
 }
 
-export function encodePut (count: number): Uint8Array {
+export function encodePut (header: PutHeader): Uint8Array {
+  const { count, bytes, leaseUntil, unit } = header
   if (!Number.isInteger(count) || count < 1 || count > MAX_BLOCKS_PER_PUT) throw new RangeError(`a PUT carries 1–${MAX_BLOCKS_PER_PUT} blocks`)
-  return Uint8Array.of(MessageType.Put, count >> 8, count & 0xff)
+  if (!Number.isInteger(bytes) || bytes < 0 || bytes > count * MAX_WIRE_BLOCK) throw new RangeError('a PUT\'s byte count must fit its blocks')
+  if (!Number.isSafeInteger(leaseUntil) || leaseUntil < 0) throw new RangeError('a lease is a time in ms since the epoch, or 0')
+  const out = new Uint8Array(1 + 2 + 4 + 8 + 1 + unit.bytes.length)
+  const view = new DataView(out.buffer)
+  out[0] = MessageType.Put
+  view.setUint16(1, count)
+  view.setUint32(3, bytes)
+  view.setBigUint64(7, BigInt(leaseUntil))
+  out[15] = unit.bytes.length
+  out.set(unit.bytes, 16)
+  return out
 }
 
 /** Header of a frame that carries block bytes; the bytes go out as a second buffer (no copy). */
@@ -121,6 +149,12 @@ function withCid (type: MessageType, cid: CID, tail: Uint8Array = new Uint8Array
 export function encodeNone (cid: CID): Uint8Array { return withCid(MessageType.None, cid) }
 export function encodeOk (cid: CID): Uint8Array { return withCid(MessageType.Ok, cid) }
 export function encodeProof (cid: CID, proof: Uint8Array): Uint8Array { return withCid(MessageType.Proof, cid, proof) }
+
+export function encodeReady (unit: CID, keptUntil: number): Uint8Array {
+  const tail = new Uint8Array(8)
+  new DataView(tail.buffer).setBigUint64(0, BigInt(Math.max(0, Math.floor(keptUntil))))
+  return withCid(MessageType.Ready, unit, tail)
+}
 
 export function encodeRefuse (cid: CID, code: number, reason: string): Uint8Array {
   const text = encoder.encode(reason).subarray(0, MAX_REASON_BYTES)
@@ -149,6 +183,16 @@ class FrameReader {
   }
 
   u16 (): number { return (this.u8() << 8) | this.u8() }
+
+  u32 (): number { return ((this.u16() << 16) >>> 0) + this.u16() }
+
+  /** A u64 that must fit a JS safe integer (times in ms, byte counts). */
+  u64 (): number {
+    const high = this.u32()
+    const low = this.u32()
+    if (high > 0x1fffff) throw new ProtocolViolationError('a 64-bit field out of range')
+    return high * 0x1_0000_0000 + low
+  }
 
   bytes (length: number): Uint8Array {
     if (length < 0 || this.at + length > this.frame.length) throw new ProtocolViolationError('frame ends early')
@@ -223,7 +267,10 @@ export function decodeRequest (frame: Uint8Array | Uint8ArrayList): Request {
   } else if (type === MessageType.Put) {
     const count = reader.u16()
     if (count === 0 || count > MAX_BLOCKS_PER_PUT) throw new ProtocolViolationError(`a PUT must carry 1–${MAX_BLOCKS_PER_PUT} blocks`)
-    request = { type, count }
+    const bytes = reader.u32()
+    if (bytes > count * MAX_WIRE_BLOCK) throw new ProtocolViolationError('a PUT declares more bytes than its blocks can hold')
+    const leaseUntil = reader.u64()
+    request = { type, count, bytes, leaseUntil, unit: reader.cid() }
   } else if (type === MessageType.Prove) {
     const nonce = reader.bytes(32).slice()
     request = { type, nonce, cids: readCids(reader) }
@@ -265,6 +312,12 @@ export function decodeResponse (frame: Uint8Array | Uint8ArrayList): Response {
       const proof = reader.bytes(32).slice()
       reader.end()
       return { type, cid, proof }
+    }
+    case MessageType.Ready: {
+      const cid = reader.cid()
+      const keptUntil = reader.u64()
+      reader.end()
+      return { type, cid, keptUntil }
     }
     case MessageType.Error: {
       const code = reader.u8()

@@ -5,7 +5,7 @@ import type { CID } from 'multiformats/cid'
 import { sha256Async } from '../crypto/async.js'
 import {
   MessageType, MAX_FRAME, blockHeader, decodePush, decodeRequest, encodeError, encodeNone, encodeOk,
-  encodeProof, encodeRefuse, type Push, type Request
+  encodeProof, encodeReady, encodeRefuse, type Push, type PutHeader, type Request
 } from './messages.js'
 import { ErrorCode, RefuseCode } from './wire.js'
 import { ProtocolViolationError } from './errors.js'
@@ -19,16 +19,37 @@ export interface BlockReader {
 export type PushResult = { ok: true } | { ok: false, code: RefuseCode, reason: string }
 
 /**
- * Decides what to do with pushed blocks. A storage node verifies, checks its
- * quota and writes durably before saying ok; everyone else refuses.
+ * What a node says to a PUT header, before any block is sent: refused (with
+ * a wire code), or admitted — then the blocks come, and `put` stores them.
+ */
+export type PutAdmission =
+  | { ok: true, keptUntil: number, put: AdmittedPut }
+  | { ok: false, code: RefuseCode, reason: string }
+
+export interface AdmittedPut {
+  /** Verify and store the PUT's blocks (durably); one result per block. */
+  store(pushes: Push[], options: { signal: AbortSignal }): Promise<PushResult[]>
+  /**
+   * Called exactly once when the request ends, whatever happened: release
+   * what was reserved. `completed` is true only when every block was stored
+   * and the pusher was told so; otherwise the push failed, and blocks it
+   * left that nothing references may go at once.
+   */
+  end(completed: boolean): void
+}
+
+/**
+ * Decides about pushes. A storage node admits a PUT from its header (room,
+ * who sends it), then verifies, stores durably and only then says ok;
+ * everyone else refuses at the header.
  */
 export interface PushAcceptor {
-  accept(from: PeerId, pushes: Push[], options: { signal: AbortSignal }): Promise<PushResult[]>
+  admit(from: PeerId, header: PutHeader, options: { signal: AbortSignal }): Promise<PutAdmission>
 }
 
 export const refuseAllPushes: PushAcceptor = {
-  async accept (_from, pushes) {
-    return pushes.map(() => ({ ok: false as const, code: RefuseCode.NotAccepting, reason: 'this node is not a storage node' }))
+  async admit () {
+    return { ok: false, code: RefuseCode.NotAccepting, reason: 'this node is not a storage node' }
   }
 }
 
@@ -124,21 +145,45 @@ export class BlockServer {
           else await this.write(lp, encodeProof(cid, await sha256Async(concat(request.nonce, bytes))))
         }
         return
-      case MessageType.Put: {
-        const pushes: Push[] = []
-        let bytes = 0
-        for (let i = 0; i < request.count; i++) {
-          const push = decodePush(await lp.read({ signal: AbortSignal.timeout(this.limits.readTimeoutMs) }))
-          bytes += push.bytes.length
-          if (bytes > this.limits.maxPutBytes) throw new ProtocolViolationError(`a PUT may carry at most ${this.limits.maxPutBytes} bytes`)
-          pushes.push(push)
-        }
-        const results = await this.acceptor.accept(peer, pushes, { signal: AbortSignal.timeout(this.limits.readTimeoutMs * 4) })
-        for (let i = 0; i < pushes.length; i++) {
-          const result = results[i] ?? { ok: false, code: RefuseCode.Internal, reason: 'no result' }
-          await this.write(lp, result.ok ? encodeOk(pushes[i]!.cid) : encodeRefuse(pushes[i]!.cid, result.code, result.reason))
-        }
+      case MessageType.Put:
+        await this.servePut(request, lp, peer)
+    }
+  }
+
+  /**
+   * A PUT: admitted or refused from its header before any block is read;
+   * then its blocks (never more bytes than the header declared), stored,
+   * and one answer per block.
+   */
+  private async servePut (header: PutHeader, lp: LengthPrefixedStream, peer: PeerId): Promise<void> {
+    if (header.bytes > this.limits.maxPutBytes) {
+      await this.write(lp, encodeRefuse(header.unit, RefuseCode.TooLarge, `a PUT may carry at most ${this.limits.maxPutBytes} bytes`))
+      return
+    }
+    const admission = await this.acceptor.admit(peer, header, { signal: AbortSignal.timeout(this.limits.readTimeoutMs) })
+    if (!admission.ok) {
+      await this.write(lp, encodeRefuse(header.unit, admission.code, admission.reason))
+      return
+    }
+    let completed = false
+    try {
+      await this.write(lp, encodeReady(header.unit, admission.keptUntil))
+      const pushes: Push[] = []
+      let bytes = 0
+      for (let i = 0; i < header.count; i++) {
+        const push = decodePush(await lp.read({ signal: AbortSignal.timeout(this.limits.readTimeoutMs) }))
+        bytes += push.bytes.length
+        if (bytes > header.bytes) throw new ProtocolViolationError('the PUT sent more bytes than its header declared')
+        pushes.push(push)
       }
+      const results = await admission.put.store(pushes, { signal: AbortSignal.timeout(this.limits.readTimeoutMs * 4) })
+      for (let i = 0; i < pushes.length; i++) {
+        const result = results[i] ?? { ok: false, code: RefuseCode.Internal, reason: 'no result' }
+        await this.write(lp, result.ok ? encodeOk(pushes[i]!.cid) : encodeRefuse(pushes[i]!.cid, result.code, result.reason))
+      }
+      completed = results.length === pushes.length && results.every(result => result.ok)
+    } finally {
+      admission.put.end(completed)
     }
   }
 

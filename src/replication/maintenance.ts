@@ -10,9 +10,13 @@ import type { UnitIndex } from './unit-index.js'
 import type { SerialQueue } from './serial-queue.js'
 import { closestTo } from './distance.js'
 import { placeUnit, type PlacementNetwork } from './placement.js'
+import { readUnitNode } from './eviction.js'
+import { deadline } from '../util/signals.js'
 
 export interface MaintenanceNetwork extends PlacementNetwork {
   findHolders(unit: CID, options: AbortOptions & { enough?: number, timeoutMs?: number }): AsyncIterable<PeerInfo>
+  /** Storage nodes this node already knows (no look-up). */
+  knownStoragePeers(): Promise<PeerId[]>
 }
 
 export interface MaintenanceDeps {
@@ -26,77 +30,23 @@ export interface MaintenanceDeps {
   network: MaintenanceNetwork
   /** A fresh fetch engine (for blocks missing or corrupt here). */
   fetcher: () => BlockSource
-  /** Raw blocks no unit lists are kept this long (a push may still be bringing their node). */
-  orphanGraceMs: number
   /** How long one liveness look-up may take. */
   lookupTimeoutMs: number
   log: Logger
 }
 
-export interface GcResult { units: number, blocks: number, bytes: number }
 export interface ScrubResult { checked: number, corrupt: number, refetched: number, missing: number }
 export interface RepairResult { units: number, underReplicated: number, repaired: number, copiesAdded: number }
 
 /**
- * The storage node's three background passes over the units it holds:
- * collection (expired, unpinned leases; orphans), scrubbing (re-hash every
- * block, replace what rotted) and repair (keep R live, proven copies of every
- * unit in the swarm). All work with public data only — the verify-only
+ * Two of the storage node's background passes over the units it holds (the
+ * third, collection, is in collection.ts): scrubbing (re-hash every block,
+ * replace what rotted) and repair (keep R live, proven copies of every unit
+ * in the swarm). Both work with public data only — the verify-only
  * capability — never a key.
  */
 export class Maintenance {
   constructor (private readonly deps: MaintenanceDeps) {}
-
-  // --- collection ------------------------------------------------------------------
-
-  async collect (now = Date.now(), options: AbortOptions = {}): Promise<GcResult> {
-    const result: GcResult = { units: 0, blocks: 0, bytes: 0 }
-    const expired: CID[] = []
-    for await (const { cid, record } of this.deps.index.all()) {
-      if (record.pins === 0 && record.leaseUntil <= now) expired.push(cid)
-    }
-    for (const unit of expired) {
-      options.signal?.throwIfAborted()
-      await this.deps.queue.run(async () => { await this.release(unit, result) })
-    }
-    await this.collectOrphans(now, result, options)
-    if (result.units > 0) this.deps.log('collected %d units (%d blocks, %d bytes)', result.units, result.blocks, result.bytes)
-    return result
-  }
-
-  private async release (unit: CID, result: GcResult): Promise<void> {
-    const { store, index } = this.deps
-    const record = await index.get(unit)
-    if (record === undefined || record.pins > 0) return // pinned or renewed meanwhile
-    const node = await this.readUnitNode(unit)
-    const { ops, orphans } = await index.releaseOps(unit, node)
-    await store.putMany([], { extraOps: ops })
-    for (const cid of [...orphans, unit]) {
-      const bytes = await this.sizeOf(cid)
-      await store.delete(cid)
-      result.blocks++
-      result.bytes += bytes
-    }
-    this.deps.forget(unit)
-    result.units++
-  }
-
-  /** Raw blocks that no held unit lists, older than the grace period. */
-  private async collectOrphans (now: number, result: GcResult, options: AbortOptions): Promise<void> {
-    const { store, index } = this.deps
-    for await (const cid of store.cids(options)) {
-      if (cid.code !== 0x55) continue
-      if (await index.refCount(cid) > 0) continue
-      const storedAt = await store.storedAt(cid)
-      if (storedAt === undefined || now - storedAt < this.deps.orphanGraceMs) continue
-      await this.deps.queue.run(async () => {
-        if (await index.refCount(cid) > 0) return
-        result.bytes += await this.sizeOf(cid)
-        result.blocks++
-        await store.delete(cid)
-      })
-    }
-  }
 
   // --- scrubbing -------------------------------------------------------------------
 
@@ -161,10 +111,13 @@ export class Maintenance {
    */
   async repair (options: AbortOptions = {}): Promise<RepairResult> {
     const result: RepairResult = { units: 0, underReplicated: 0, repaired: 0, copiesAdded: 0 }
-    for await (const { cid: unit } of this.deps.index.all()) {
+    const now = Date.now()
+    for await (const { cid: unit, record } of this.deps.index.all()) {
       options.signal?.throwIfAborted()
+      // An expired share is kept while there is room, but not spread further.
+      if (record.pins === 0 && record.leaseUntil <= now) continue
       result.units++
-      const node = await this.readUnitNode(unit)
+      const node = await readUnitNode(this.deps.store, unit)
       if (node === undefined) continue
       const live = await this.liveHolders(unit, node, options)
       if (live.length >= this.deps.replicas) continue
@@ -175,7 +128,8 @@ export class Maintenance {
         async (cid, opts) => await this.deps.store.get(cid, opts),
         this.deps.network,
         this.deps.log,
-        { ...options, replicas: this.deps.replicas, holders: live }
+        // New copies keep the lease this one has (a pinned unit's copies get the nodes' own).
+        { ...options, replicas: this.deps.replicas, holders: live, leaseUntil: record.pins > 0 ? 0 : record.leaseUntil }
       )
       result.copiesAdded += placed.placed.length
       if (live.length + placed.placed.length >= this.deps.replicas) result.repaired++
@@ -184,17 +138,26 @@ export class Maintenance {
     return result
   }
 
-  /** This node plus every holder that proves it has the unit (node and a sample of its blocks). */
+  /**
+   * This node plus every holder that proves it has the unit (its node and a
+   * sample of its blocks). Asked: the holders the DHT names, and the storage
+   * nodes closest to the unit that this node knows — where placement puts
+   * copies — so a holder whose record the look-up missed still counts.
+   */
   async liveHolders (unit: CID, node: UnitNode, options: AbortOptions = {}): Promise<PeerId[]> {
     const live: PeerId[] = [this.deps.self]
     const sample = [unit, ...pickSample(node.height === 0 ? node.children : [], 2)]
+    const asked = new Set<string>([this.deps.self.toString()])
     const checks: Array<Promise<void>> = []
-    for await (const holder of this.deps.network.findHolders(unit, { ...options, enough: this.deps.replicas * 3, timeoutMs: this.deps.lookupTimeoutMs })) {
-      if (holder.id.equals(this.deps.self)) continue
+    const ask = (peer: PeerId): void => {
+      if (asked.has(peer.toString())) return
+      asked.add(peer.toString())
       checks.push((async () => {
-        if (await this.proves(holder.id, sample, options)) live.push(holder.id)
+        if (await this.proves(peer, sample, options)) live.push(peer)
       })())
     }
+    for (const peer of closestTo(unit, await this.deps.network.knownStoragePeers()).slice(0, this.deps.replicas * 2)) ask(peer)
+    for await (const holder of this.deps.network.findHolders(unit, { ...options, enough: this.deps.replicas * 3, timeoutMs: this.deps.lookupTimeoutMs })) ask(holder.id)
     await Promise.all(checks)
     return live
   }
@@ -202,7 +165,7 @@ export class Maintenance {
   private async proves (peer: PeerId, cids: CID[], options: AbortOptions): Promise<boolean> {
     try {
       const nonce = new Uint8Array(randomBytes(32))
-      const proofs = await this.deps.network.prove(peer, nonce, cids, { signal: options.signal ?? AbortSignal.timeout(this.deps.lookupTimeoutMs) })
+      const proofs = await this.deps.network.prove(peer, nonce, cids, { signal: deadline(this.deps.lookupTimeoutMs, options.signal) })
       for (let i = 0; i < cids.length; i++) {
         const proof = proofs[i]
         if (proof === undefined) return false
@@ -212,22 +175,6 @@ export class Maintenance {
       return true
     } catch {
       return false
-    }
-  }
-
-  private async readUnitNode (unit: CID): Promise<UnitNode | undefined> {
-    try {
-      return decodeUnitNode(await this.deps.store.get(unit))
-    } catch {
-      return undefined
-    }
-  }
-
-  private async sizeOf (cid: CID): Promise<number> {
-    try {
-      return (await this.deps.store.get(cid)).length
-    } catch {
-      return 0
     }
   }
 }

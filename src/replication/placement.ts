@@ -1,16 +1,17 @@
 import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { randomBytes } from 'node:crypto'
-import type { PushOutcome } from '../protocol/client.js'
+import type { PutReply, PutRequest } from '../protocol/client.js'
 import { MAX_BLOCKS_PER_PUT } from '../protocol/messages.js'
 import { sha256 } from '../crypto/hash.js'
+import { failureReason } from '../util/failure.js'
 import { closestTo } from './distance.js'
 
 /** What placement needs from the node. */
 export interface PlacementNetwork {
   /** Storage nodes that may take a unit (any order; placement sorts them). */
   storagePeers(unit: CID, options?: AbortOptions): Promise<PeerId[]>
-  push(peer: PeerId, blocks: Array<{ cid: CID, bytes: Uint8Array }>, options?: AbortOptions): Promise<PushOutcome[]>
+  push(peer: PeerId, put: PutRequest, options?: AbortOptions): Promise<PutReply>
   prove(peer: PeerId, nonce: Uint8Array, cids: CID[], options?: AbortOptions): Promise<Array<Uint8Array | undefined>>
 }
 
@@ -26,14 +27,35 @@ export interface PlaceOptions extends AbortOptions {
   holders?: PeerId[]
   /** Bytes per PUT. Default 8 MiB. */
   putBytes?: number
+  /** Ask the storage nodes to keep the unit until then (ms since the epoch). Default: their own lease. */
+  leaseUntil?: number
+  /** Only renew the lease of a peer that proves it holds the unit; never send it blocks. */
+  renewOnly?: boolean
+}
+
+/** A storage node that acknowledged a durable copy of the whole unit. */
+export interface PlacedCopy {
+  peer: PeerId
+  /** The node keeps the unit at least until then (ms since the epoch). */
+  keptUntil: number
 }
 
 export interface PlaceResult {
   /** Peers that acknowledged a durable copy (not counting `holders`). */
-  placed: PeerId[]
+  placed: PlacedCopy[]
   /** Peers that refused or failed, with why. */
   failed: Array<{ peer: PeerId, reason: string }>
 }
+
+/**
+ * How pushing a unit to one peer ended. Only `placed` counts as a copy, and
+ * only `pushUnit` makes one, from the peer's durable OK for every block and
+ * for the unit node; everything else — a refusal, an error, a thrown value
+ * of any shape — is `failed`.
+ */
+export type UnitPushOutcome =
+  | { placed: true, keptUntil: number }
+  | { placed: false, reason: string }
 
 /**
  * Place a unit on the storage nodes closest (XOR) to its discovery key until
@@ -55,48 +77,59 @@ export async function placeUnit (unit: UnitToPlace, read: (cid: CID, options?: A
   const tryNext = async (): Promise<void> => {
     while (result.placed.length < needed && next < candidates.length) {
       const peer = candidates[next++]!
-      const reason = await pushUnit(peer, unit, read, network, options)
-      if (reason === undefined) {
-        result.placed.push(peer)
+      const outcome = await pushUnit(peer, unit, read, network, options)
+      if (outcome.placed) {
+        result.placed.push({ peer, keptUntil: outcome.keptUntil })
         return
       }
-      log('placing unit %c on %p failed: %s', unit.cid, peer, reason)
-      result.failed.push({ peer, reason })
+      log('placing unit %c on %p failed: %s', unit.cid, peer, outcome.reason)
+      result.failed.push({ peer, reason: outcome.reason })
     }
   }
   await Promise.all(Array.from({ length: needed }, tryNext))
   return result
 }
 
-/** Push a whole unit to one peer; undefined on success, else why it failed. */
-async function pushUnit (peer: PeerId, unit: UnitToPlace, read: (cid: CID, options?: AbortOptions) => Promise<Uint8Array>, network: PlacementNetwork, options: PlaceOptions): Promise<string | undefined> {
+/** Push a whole unit to one peer: its blocks (unless it proves it holds the unit), then its node. */
+export async function pushUnit (peer: PeerId, unit: UnitToPlace, read: (cid: CID, options?: AbortOptions) => Promise<Uint8Array>, network: PlacementNetwork, options: PlaceOptions): Promise<UnitPushOutcome> {
   try {
-    const blocks = await holdsUnit(peer, unit.cid, read, network, options) ? [] : unit.blocks
+    const holds = await holdsUnit(peer, unit.cid, read, network, options)
+    if (!holds && options.renewOnly === true) return { placed: false, reason: 'it does not hold the unit' }
+    const blocks = holds ? [] : unit.blocks
     const limit = options.putBytes ?? 8 * 1024 * 1024
+    const send = async (batch: Array<{ cid: CID, bytes: Uint8Array }>): Promise<UnitPushOutcome> =>
+      acknowledged(batch, await network.push(peer, { unit: unit.cid, blocks: batch, leaseUntil: options.leaseUntil }, options))
     let batch: Array<{ cid: CID, bytes: Uint8Array }> = []
     let bytes = 0
-    const flush = async (): Promise<string | undefined> => {
-      if (batch.length === 0) return undefined
-      const outcomes = await network.push(peer, batch, options)
-      batch = []
-      bytes = 0
-      const refused = outcomes.find(outcome => !outcome.ok)
-      return refused !== undefined && !refused.ok ? refused.reason : undefined
-    }
+    // The unit node goes last, so a node that holds it holds every block before it.
     for (const cid of [...blocks, unit.cid]) {
       const data = await read(cid, options)
       if (batch.length > 0 && (bytes + data.length > limit || batch.length >= MAX_BLOCKS_PER_PUT)) {
-        const refused = await flush()
-        if (refused !== undefined) return refused
+        const sent = await send(batch)
+        if (!sent.placed) return sent
+        batch = []
+        bytes = 0
       }
       batch.push({ cid, bytes: data })
       bytes += data.length
     }
-    return await flush()
+    return await send(batch)
   } catch (err) {
     if (options.signal?.aborted === true) throw err
-    return (err as Error).message
+    return { placed: false, reason: failureReason(err) }
   }
+}
+
+/** A PUT counts only when it was admitted and every block it carried was acknowledged, in order. */
+function acknowledged (batch: Array<{ cid: CID }>, reply: PutReply): UnitPushOutcome {
+  if (!reply.admitted) return { placed: false, reason: reply.reason }
+  if (reply.outcomes.length !== batch.length) return { placed: false, reason: `acknowledged ${reply.outcomes.length} of ${batch.length} blocks` }
+  for (let i = 0; i < batch.length; i++) {
+    const outcome = reply.outcomes[i]!
+    if (!outcome.cid.equals(batch[i]!.cid)) return { placed: false, reason: 'acknowledged a block that was not pushed' }
+    if (!outcome.ok) return { placed: false, reason: outcome.reason }
+  }
+  return { placed: true, keptUntil: reply.keptUntil }
 }
 
 /** Does `peer` prove it holds the unit node (and so, by push order, the unit)? */

@@ -6,25 +6,33 @@ import { decodeUnitNode } from '../format/nodes.js'
 import { UnitIndex } from './unit-index.js'
 import { SerialQueue } from './serial-queue.js'
 import { StorageAcceptor } from './acceptor.js'
-import { Maintenance, type GcResult, type MaintenanceNetwork, type RepairResult, type ScrubResult } from './maintenance.js'
+import { Maintenance, type MaintenanceNetwork, type RepairResult, type ScrubResult } from './maintenance.js'
+import { Collector } from './collection.js'
+import type { GcResult } from './eviction.js'
 import { copyShare } from './copy-share.js'
+import { shareUnits } from './share-units.js'
 
 export interface StorageInit {
   /** Bytes given to the swarm. */
   capacity: number
   /** Copies every unit should have. Default 3. */
   replicas?: number
-  /** A pushed unit is kept this long without renewal. Default 30 days. */
+  /** The lease a pushed unit gets (and the longest a pusher may ask for). Default 30 days. */
   leaseMs?: number
-  /** Usage fraction past which collection runs at once. Default 0.9. */
+  /** Usage fraction past which expired units are collected. Default 0.9. */
   highWatermark?: number
+  /** Usage fraction collection brings it back to. Default 0.8. */
+  lowWatermark?: number
   /** Default 1 h. */
   repairIntervalMs?: number
   /** Default 24 h. */
   scrubIntervalMs?: number
   /** Default 1 h. */
   gcIntervalMs?: number
-  /** Unlisted raw blocks are kept this long before collection. Default 1 h. */
+  /**
+   * A push with no PUT under way for this long has failed, and its blocks go;
+   * raw blocks no unit lists (a crash mid-push) are kept this long. Default 10 min.
+   */
   orphanGraceMs?: number
   /** Liveness look-up deadline during repair. Default 10 s. */
   lookupTimeoutMs?: number
@@ -47,12 +55,19 @@ export interface StorageStatus {
   units: number
   segments: number
   pinnedShares: number
-  /** Units found under-replicated in the last repair pass and not yet fixed. */
+  /** Units held whose lease has ended (kept while there is room). */
+  expiredUnits: number
+  /** Units found under-replicated in the last repair pass and not brought back to R. */
   repairBacklog: number
-  lastRepair?: RepairResult & { at: number }
-  lastScrub?: ScrubResult & { at: number }
-  lastGc?: GcResult & { at: number }
+  /** The last pass of each kind, or null when none has run since the node started. */
+  lastRepair: (RepairResult & { at: number }) | null
+  lastScrub: (ScrubResult & { at: number }) | null
+  lastGc: (GcResult & { at: number }) | null
 }
+
+export const DEFAULT_LEASE_MS = 30 * 24 * 60 * 60 * 1000
+
+type PassStatus = Pick<StorageStatus, 'repairBacklog' | 'lastRepair' | 'lastScrub' | 'lastGc'>
 
 /**
  * A storage node's duties: take pushes within its capacity (durably, with a
@@ -63,37 +78,51 @@ export interface StorageStatus {
 export class StorageService extends EventTarget {
   readonly acceptor: StorageAcceptor
   readonly maintenance: Maintenance
+  readonly collector: Collector
   readonly index: UnitIndex
   readonly replicas: number
+  readonly leaseMs: number
   private readonly queue = new SerialQueue()
   private readonly timers: Array<ReturnType<typeof setInterval>> = []
   private readonly running = new Set<Promise<unknown>>()
   private stopping = new AbortController()
-  private readonly status_: Omit<StorageStatus, 'capacity' | 'used' | 'blocks' | 'units' | 'segments' | 'pinnedShares'> = { repairBacklog: 0 }
-  private readonly leaseMs: number
+  private readonly passes: PassStatus = { repairBacklog: 0, lastRepair: null, lastScrub: null, lastGc: null }
 
   constructor (private readonly init: StorageInit, private readonly deps: StorageDeps) {
     super()
     this.replicas = init.replicas ?? 3
-    this.leaseMs = init.leaseMs ?? 30 * 24 * 60 * 60 * 1000
+    this.leaseMs = init.leaseMs ?? DEFAULT_LEASE_MS
     this.index = new UnitIndex(deps.store)
     this.maintenance = new Maintenance({
       ...deps,
       index: this.index,
       queue: this.queue,
       replicas: this.replicas,
-      orphanGraceMs: init.orphanGraceMs ?? 60 * 60 * 1000,
       lookupTimeoutMs: init.lookupTimeoutMs ?? 10_000
     })
+    const highWatermark = init.highWatermark ?? 0.9
     this.acceptor = new StorageAcceptor({
       store: deps.store,
       index: this.index,
       capacity: init.capacity,
       leaseMs: this.leaseMs,
       queue: this.queue,
-      highWatermark: init.highWatermark ?? 0.9,
+      highWatermark,
       onUnitHeld: unit => { this.background(deps.announce(unit)) },
       onPressure: () => { this.background(this.collect()) },
+      forget: deps.forget,
+      log: deps.log
+    })
+    this.collector = new Collector({
+      store: deps.store,
+      index: this.index,
+      queue: this.queue,
+      acceptor: this.acceptor,
+      forget: deps.forget,
+      capacity: init.capacity,
+      highWatermark,
+      lowWatermark: Math.min(highWatermark, init.lowWatermark ?? 0.8),
+      orphanGraceMs: init.orphanGraceMs ?? 10 * 60 * 1000,
       log: deps.log
     })
   }
@@ -115,22 +144,22 @@ export class StorageService extends EventTarget {
 
   async repair (): Promise<RepairResult> {
     const result = await this.maintenance.repair({ signal: this.stopping.signal })
-    this.status_.lastRepair = { ...result, at: Date.now() }
-    this.status_.repairBacklog = result.underReplicated - result.repaired
+    this.passes.lastRepair = { ...result, at: Date.now() }
+    this.passes.repairBacklog = result.underReplicated - result.repaired
     this.dispatchEvent(new CustomEvent('repair', { detail: result }))
     return result
   }
 
   async scrub (): Promise<ScrubResult> {
     const result = await this.maintenance.scrub({ signal: this.stopping.signal })
-    this.status_.lastScrub = { ...result, at: Date.now() }
+    this.passes.lastScrub = { ...result, at: Date.now() }
     this.dispatchEvent(new CustomEvent('scrub', { detail: result }))
     return result
   }
 
   async collect (now = Date.now()): Promise<GcResult> {
-    const result = await this.maintenance.collect(now, { signal: this.stopping.signal })
-    this.status_.lastGc = { ...result, at: Date.now() }
+    const result = await this.collector.collect(now, { signal: this.stopping.signal })
+    this.passes.lastGc = { ...result, at: Date.now() }
     this.dispatchEvent(new CustomEvent('gc', { detail: result }))
     return result
   }
@@ -166,15 +195,18 @@ export class StorageService extends EventTarget {
 
   /**
    * Hold a unit already in this node's store (this node shared it): index it
-   * with a fresh lease, as if it had been pushed, and announce it.
+   * with a fresh lease, as if it had been pushed, and announce it. Resolves
+   * with the time it is kept until.
    */
-  async adopt (unit: CID): Promise<void> {
-    await this.queue.run(async () => {
+  async adopt (unit: CID): Promise<number> {
+    const keptUntil = await this.queue.run(async () => {
       const now = Date.now()
       const node = decodeUnitNode(await this.deps.store.get(unit))
       await this.deps.store.putMany([], { extraOps: await this.index.holdOps(unit, node, now + this.leaseMs, now), sync: true })
+      return (await this.index.get(unit))?.leaseUntil ?? now + this.leaseMs
     })
     this.background(this.deps.announce(unit))
+    return keptUntil
   }
 
   /** Unpin a share: its units keep their lease, then may be collected. */
@@ -183,7 +215,7 @@ export class StorageService extends EventTarget {
     await this.queue.run(async () => {
       if (!await this.index.isPinned(root)) return
       const ops = [this.index.pinOp(root, false)]
-      for await (const unit of this.unitsOf(root, source, options)) {
+      for await (const unit of shareUnits(root, async (cid, opts) => await this.read(cid, source, opts), options)) {
         const record = await this.index.get(unit)
         if (record === undefined) continue
         ops.push(this.index.putRecord(unit, { ...record, pins: Math.max(0, record.pins - 1) }))
@@ -196,31 +228,26 @@ export class StorageService extends EventTarget {
 
   async status (): Promise<StorageStatus> {
     const size = await this.deps.store.size()
+    const now = Date.now()
     let units = 0
     let segments = 0
+    let expiredUnits = 0
     for await (const { record } of this.index.all()) {
       units++
       if (record.height === 0) segments++
+      if (record.pins === 0 && record.leaseUntil <= now) expiredUnits++
     }
     let pinnedShares = 0
     for await (const _ of this.index.pinnedRoots()) pinnedShares++
-    return { capacity: this.init.capacity, used: size.bytes, blocks: size.blocks, units, segments, pinnedShares, ...this.status_ }
+    return { capacity: this.init.capacity, used: size.bytes, blocks: size.blocks, units, segments, pinnedShares, expiredUnits, ...this.passes }
   }
 
-  /** The units of a share, read from this node's store (falling back to `source`). */
-  private async * unitsOf (root: CID, source: BlockSource, options: AbortOptions): AsyncGenerator<CID> {
-    const pending = [root]
-    while (pending.length > 0) {
-      const unit = pending.pop()!
-      yield unit
-      let bytes: Uint8Array
-      try {
-        bytes = await this.deps.store.get(unit, options)
-      } catch {
-        bytes = await source.get(unit, { ...options, segment: unit })
-      }
-      const node = decodeUnitNode(bytes)
-      if (node.height > 0) pending.push(...node.children)
+  /** A block from this node's store, else from `source`. */
+  private async read (cid: CID, source: BlockSource, options: AbortOptions = {}): Promise<Uint8Array> {
+    try {
+      return await this.deps.store.get(cid, options)
+    } catch {
+      return await source.get(cid, { ...options, segment: cid })
     }
   }
 

@@ -46,7 +46,10 @@ export function dhtProtocol (id?: string): string {
   return `${swarmProtocolPrefix(id)}/kad/1.0.0`
 }
 
-/** `/veil/blocks/1.0.0`, or `/veil/<id>/blocks/1.0.0` in a private swarm. */
+/**
+ * `/veil/blocks/2.0.0`, or `/veil/<id>/blocks/2.0.0` in a private swarm.
+ * 2.0.0: a PUT is admitted from its header (unit, size, lease) before its blocks travel.
+ */
 export function blockProtocol (id?: string): string {
-  return `${swarmProtocolPrefix(id)}/blocks/1.0.0`
+  return `${swarmProtocolPrefix(id)}/blocks/2.0.0`
 }

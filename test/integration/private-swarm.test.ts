@@ -42,7 +42,7 @@ describe('private swarms', () => {
     const key = createSwarmKey()
     const [, a, , d] = await startSwarm(4, { swarm: { key } })
     expect(a!.swarmId).toBe(swarmId(key))
-    expect(a!.exchange.protocol).toBe(`/veil/${swarmId(key)}/blocks/1.0.0`)
+    expect(a!.exchange.protocol).toBe(`/veil/${swarmId(key)}/blocks/2.0.0`)
     const dir = await tempDir()
     const digest = await writeRandomFile(join(dir, 'in.bin'), 2 * 1024 * 1024 + 3)
     const shared = await a!.share(join(dir, 'in.bin'))

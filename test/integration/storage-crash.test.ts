@@ -43,15 +43,16 @@ describe('a storage node killed mid-push', () => {
     let inFlight: Promise<unknown> | undefined
     for (let batch = 0; batch < 40; batch++) {
       const blocks = Array.from({ length: 4 }, randomBlock)
-      const push = client.exchange.push(peer, blocks)
+      // Raw blocks with no unit node: each PUT names its first block as the unit.
+      const push = client.exchange.push(peer, { unit: blocks[0]!.cid, blocks })
       if (batch === 30) {
         // Kill it while this push is on the wire.
         inFlight = push.catch(() => undefined)
         first.child.kill('SIGKILL')
         break
       }
-      const outcomes = await push
-      for (const outcome of outcomes) if (outcome.ok) acknowledged.push(outcome.cid)
+      const reply = await push
+      if (reply.admitted) for (const outcome of reply.outcomes) if (outcome.ok) acknowledged.push(outcome.cid)
     }
     await inFlight
     await new Promise(resolve => { if (first.child.exitCode !== null || first.child.signalCode !== null) resolve(undefined); else first.child.once('exit', resolve) })

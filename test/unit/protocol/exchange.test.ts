@@ -1,11 +1,13 @@
 import { describe, it, expect } from 'vitest'
-import { streamPair } from '@libp2p/utils'
+import { lpStream, streamPair } from '@libp2p/utils'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { defaultLogger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import * as varint from 'uint8-varint'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import { BlockServer, refuseAllPushes, wantBlocks, pushBlocks, proveBlocks, RefuseCode, type PushAcceptor, type BlockReader, type ServerLimits } from '../../../src/protocol/index.js'
+import { BlockServer, refuseAllPushes, wantBlocks, pushBlocks, proveBlocks, RefuseCode, type PushAcceptor, type BlockReader, type ServerLimits, type PutHeader } from '../../../src/protocol/index.js'
+import { MessageType, blockHeader, encodePut } from '../../../src/protocol/messages.js'
 import { MemoryBlockStore } from '../../../src/blockstore/index.js'
 import { rawCid } from '../../../src/format/cid.js'
 import { sha256 } from '../../../src/crypto/index.js'
@@ -58,34 +60,99 @@ describe('block exchange over a stream pair', () => {
     await expect(collect(wantBlocks(client, [good.cid], CLIENT))).rejects.toMatchObject({ name: 'BlockHashMismatchError' })
   })
 
-  it('refuses pushes on a node that is not a storage node', async () => {
+  it('refuses pushes on a node that is not a storage node, from the PUT header, before any block is sent', async () => {
     const { client, done } = await served(new MemoryBlockStore())
     const blocks = [block(100, 1), block(200, 2)]
-    const outcomes = await pushBlocks(client, blocks, CLIENT)
+    const reply = await pushBlocks(client, { unit: blocks[1]!.cid, blocks }, CLIENT)
     await done
-    expect(outcomes.map(o => o.ok)).toEqual([false, false])
-    expect(outcomes[0]).toMatchObject({ ok: false, code: RefuseCode.NotAccepting })
+    expect(reply).toMatchObject({ admitted: false, code: RefuseCode.NotAccepting })
   })
 
-  it('passes pushes to the acceptor and reports each outcome', async () => {
-    const store = new MemoryBlockStore()
-    const acceptor: PushAcceptor = {
-      async accept (_from, pushes) {
-        return await Promise.all(pushes.map(async (push, i) => {
-          if (i === 1) return { ok: false as const, code: RefuseCode.Quota, reason: 'full' }
-          await store.put(push)
-          return { ok: true as const }
-        }))
+  /** An acceptor that stores into `store`, refuses the block at `refuseAt`, and records how each PUT ended. */
+  function recordingAcceptor (store: MemoryBlockStore, refuseAt = -1): PushAcceptor & { headers: PutHeader[], ends: boolean[] } {
+    const headers: PutHeader[] = []
+    const ends: boolean[] = []
+    return {
+      headers,
+      ends,
+      async admit (_from, header) {
+        headers.push(header)
+        return {
+          ok: true,
+          keptUntil: 1234,
+          put: {
+            store: async (pushes) => await Promise.all(pushes.map(async (push, i) => {
+              if (i === refuseAt) return { ok: false as const, code: RefuseCode.Quota, reason: 'full' }
+              await store.put(push)
+              return { ok: true as const }
+            })),
+            end: (completed) => { ends.push(completed) }
+          }
+        }
       }
     }
+  }
+
+  it('admits a PUT from its header, then reports each block\'s outcome and the lease granted', async () => {
+    const store = new MemoryBlockStore()
+    const acceptor = recordingAcceptor(store, 1)
     const blocks = [block(100, 1), block(200, 2), block(300, 3)]
     const { client, done } = await served(store, acceptor)
-    const outcomes = await pushBlocks(client, blocks, CLIENT)
+    const reply = await pushBlocks(client, { unit: blocks[2]!.cid, blocks, leaseUntil: 99 }, CLIENT)
     await done
-    expect(outcomes.map(o => o.ok)).toEqual([true, false, true])
-    expect(outcomes[1]).toMatchObject({ code: RefuseCode.Quota })
+    if (!reply.admitted) throw new Error('expected the PUT to be admitted')
+    expect(reply.keptUntil).toBe(1234)
+    expect(reply.outcomes.map(o => o.ok)).toEqual([true, false, true])
+    expect(reply.outcomes[1]).toMatchObject({ code: RefuseCode.Quota })
+    expect(acceptor.headers).toEqual([{ type: 2, unit: blocks[2]!.cid, count: 3, bytes: 600, leaseUntil: 99 }])
     expect(await store.has(blocks[2]!.cid)).toBe(true)
     expect(await store.has(blocks[1]!.cid)).toBe(false)
+    // A block was refused: the PUT did not complete.
+    expect(acceptor.ends).toEqual([false])
+  })
+
+  it('ends an admitted PUT as completed only when every block was stored and acknowledged', async () => {
+    const store = new MemoryBlockStore()
+    const acceptor = recordingAcceptor(store)
+    const blocks = [block(100, 4), block(200, 5)]
+    const { client, done } = await served(store, acceptor)
+    const reply = await pushBlocks(client, { unit: blocks[1]!.cid, blocks }, CLIENT)
+    await done
+    expect(reply.admitted && reply.outcomes.every(o => o.ok)).toBe(true)
+    expect(acceptor.ends).toEqual([true])
+  })
+
+  it('resets a PUT that sends more bytes than its header declared, and ends it as failed', async () => {
+    const store = new MemoryBlockStore()
+    const acceptor = recordingAcceptor(store)
+    const [client, inbound] = await streamPair()
+    const server = new BlockServer(store, acceptor, LIMITS, log)
+    const done = server.handle(inbound, connection)
+    const lp = lpStream(client)
+    const big = block(5000, 6)
+    await lp.write(encodePut({ unit: big.cid, count: 1, bytes: 100, leaseUntil: 0 }))
+    expect((await lp.read()).subarray()[0]).toBe(0x15) // READY
+    await lp.write(new Uint8ArrayList(blockHeader(MessageType.Push, big.cid), big.bytes))
+    await done
+    expect(inbound.status).toBe('aborted')
+    expect(acceptor.ends).toEqual([false])
+    expect(await store.has(big.cid)).toBe(false)
+  })
+
+  it('ends an admitted PUT as failed when the pusher goes away mid-PUT', async () => {
+    const store = new MemoryBlockStore()
+    const acceptor = recordingAcceptor(store)
+    const [client, inbound] = await streamPair()
+    const server = new BlockServer(store, acceptor, LIMITS, log)
+    const done = server.handle(inbound, connection)
+    const lp = lpStream(client)
+    const first = block(100, 7)
+    await lp.write(encodePut({ unit: first.cid, count: 2, bytes: 200, leaseUntil: 0 }))
+    await lp.read()
+    await lp.write(new Uint8ArrayList(blockHeader(MessageType.Push, first.cid), first.bytes))
+    client.abort(new Error('gone'))
+    await done
+    expect(acceptor.ends).toEqual([false])
   })
 
   it('proves possession with SHA-256(nonce ‖ block)', async () => {

@@ -172,9 +172,9 @@ describe('swarm protocols', () => {
   it('names the public network and a swarm apart', () => {
     const id = swarmId(KEY)
     expect(dhtProtocol()).toBe('/veil/kad/1.0.0')
-    expect(blockProtocol()).toBe('/veil/blocks/1.0.0')
+    expect(blockProtocol()).toBe('/veil/blocks/2.0.0')
     expect(dhtProtocol(id)).toBe('/veil/04bf66a9824ad584/kad/1.0.0')
-    expect(blockProtocol(id)).toBe('/veil/04bf66a9824ad584/blocks/1.0.0')
+    expect(blockProtocol(id)).toBe('/veil/04bf66a9824ad584/blocks/2.0.0')
     expect(swarmProtocolPrefix(id)).toBe('/veil/04bf66a9824ad584')
   })
 

@@ -1,0 +1,112 @@
+import type { AbortOptions, Logger } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+import type { MaintenanceNetwork } from './maintenance.js'
+import { renewUnit } from './renewal.js'
+import type { ShareRecords } from './share-records.js'
+
+export interface ShareKeeperInit {
+  /** Copies a unit should have. Default 3. */
+  replicas?: number
+  /** Renew a recorded share's leases this long after the last renewal; 0 never renews on a timer. Default 0 (a daemon sets it). */
+  renewEveryMs?: number
+  /** Holder look-up deadline per unit. Default 10 s. */
+  lookupTimeoutMs?: number
+}
+
+export interface ShareKeeperDeps {
+  /** Where this repo's own shares are recorded (absent for a node without a repo). */
+  records?: ShareRecords
+  network: MaintenanceNetwork
+  /** A unit node's bytes: from the local store, else the swarm. */
+  read: (cid: CID, options?: AbortOptions) => Promise<Uint8Array>
+  log: Logger
+}
+
+/** What a renewal reached. */
+export interface RenewSummary {
+  units: number
+  /** The fewest holders any unit was renewed on. */
+  copies: number
+  /** Every renewed copy is kept at least until then (ms since the epoch); undefined when some unit was renewed nowhere. */
+  keptUntil?: number
+}
+
+/**
+ * Keeps the sharer's shares alive while its node runs: it records every
+ * share the repo makes (root and units, no key) and, on a timer, renews the
+ * leases of those not renewed for `renewEveryMs` on every holder that proves
+ * it holds them. `renew` does the same on demand for any list of units.
+ */
+export class ShareKeeper {
+  private readonly replicas: number
+  private timer: ReturnType<typeof setInterval> | undefined
+  private stopping = new AbortController()
+  private running: Promise<unknown> = Promise.resolve()
+
+  constructor (private readonly init: ShareKeeperInit, private readonly deps: ShareKeeperDeps) {
+    this.replicas = init.replicas ?? 3
+  }
+
+  start (): void {
+    this.stopping = new AbortController()
+    const every = this.init.renewEveryMs ?? 0
+    if (every <= 0 || this.deps.records === undefined) return
+    // Check often enough that a share is renewed within a tenth of the period of falling due.
+    let busy = false
+    this.timer = setInterval(() => {
+      if (busy) return
+      busy = true
+      this.running = this.renewDue(every)
+        .catch((err: unknown) => { if (!this.stopping.signal.aborted) this.deps.log.error('renewing shares failed: %e', err) })
+        .finally(() => { busy = false })
+    }, Math.max(1_000, every / 10))
+    this.timer.unref()
+  }
+
+  async stop (): Promise<void> {
+    this.stopping.abort()
+    clearInterval(this.timer)
+    this.timer = undefined
+    await this.running
+  }
+
+  /** Record a share this repo made. */
+  async record (root: CID, units: CID[], keptUntil: number | undefined): Promise<void> {
+    const now = Date.now()
+    await this.deps.records?.put({ root, sharedAt: now, renewedAt: now, keptUntil: keptUntil ?? 0, units })
+  }
+
+  /** Renew the lease of each unit on every holder that proves it holds it. */
+  async renew (units: CID[], options: AbortOptions & { leaseUntil?: number } = {}): Promise<RenewSummary> {
+    let copies = Infinity
+    let keptUntil: number | undefined = Infinity
+    for (const unit of units) {
+      options.signal?.throwIfAborted()
+      const { renewed } = await renewUnit(unit, this.deps.read, this.deps.network, this.deps.log, {
+        ...options, replicas: this.replicas, lookupTimeoutMs: this.init.lookupTimeoutMs
+      })
+      copies = Math.min(copies, renewed.length)
+      keptUntil = renewed.length === 0 || keptUntil === undefined ? undefined : Math.min(keptUntil, ...renewed.map(copy => copy.keptUntil))
+    }
+    return { units: units.length, copies: units.length === 0 ? 0 : copies, keptUntil: units.length === 0 ? undefined : keptUntil }
+  }
+
+  /** Renew every recorded share (`veil renew` with no link); records the outcome of each. */
+  async renewRecorded (options: AbortOptions & { dueBefore?: number } = {}): Promise<Array<RenewSummary & { root: CID }>> {
+    const records = this.deps.records
+    if (records === undefined) return []
+    const results: Array<RenewSummary & { root: CID }> = []
+    for await (const record of records.all()) {
+      if (options.dueBefore !== undefined && record.renewedAt > options.dueBefore) continue
+      const summary = await this.renew(record.units, options)
+      await records.put({ ...record, renewedAt: Date.now(), keptUntil: summary.keptUntil ?? record.keptUntil })
+      results.push({ ...summary, root: record.root })
+    }
+    return results
+  }
+
+  private async renewDue (every: number): Promise<void> {
+    const renewed = await this.renewRecorded({ signal: this.stopping.signal, dueBefore: Date.now() - every })
+    if (renewed.length > 0) this.deps.log('renewed the leases of %d shares', renewed.length)
+  }
+}
