@@ -2,6 +2,7 @@
  * A Veil node in its own process, for tests and benchmarks that need to kill
  * one (SIGKILL) or measure it apart:
  *   node dist/scripts/testnet/node.js --repo DIR [--storage BYTES] [--bootstrap ADDR]
+ *        [--lease MS] [--orphan-grace MS] [--repair-every MS] [--collect-every MS]
  * Prints `{"ready":true,"addr":…,"peerId":…}` once started; stops on SIGTERM.
  */
 import '../../src/platform/shim.js'
@@ -11,10 +12,20 @@ import { parseFlags } from '../bench/lib.js'
 const flags = parseFlags(process.argv.slice(2))
 const bootstrap = flags.get('bootstrap')
 const storage = flags.get('storage')
+const ms = (name: string, otherwise: number): number => flags.has(name) ? Number(flags.get(name)) : otherwise
 const node = await VeilNode.create({
   repo: flags.get('repo'),
   bootstrap: bootstrap === undefined ? [] : [bootstrap],
-  storage: storage === undefined ? undefined : { capacity: Number(storage), orphanGraceMs: 3_600_000 }
+  storage: storage === undefined
+    ? undefined
+    : {
+        capacity: Number(storage),
+        leaseMs: ms('lease', 30 * 24 * 3_600_000),
+        orphanGraceMs: ms('orphan-grace', 3_600_000),
+        repairIntervalMs: ms('repair-every', 3_600_000),
+        gcIntervalMs: ms('collect-every', 3_600_000),
+        lookupTimeoutMs: 3_000
+      }
 })
 await node.start()
 process.stdout.write(JSON.stringify({ ready: true, addr: node.addresses()[0]!.toString(), peerId: node.peerId.toString() }) + '\n')
