@@ -34,21 +34,28 @@ export interface ConfigFile {
   /** Refuse to run without a swarm key. */
   requireSwarm?: boolean
   /**
-   * A storage node's timing, durations like "90s", "10m", "1h", "30d":
-   * { repairEvery, scrubEvery, collectEvery, lease }. Unset keys keep the
-   * library defaults (1 h, 24 h, 1 h, 30 d). VEIL_TEST_MODE=1 sets them all
-   * short (5 s, 20 s, 10 s, 10 min) for test swarms.
+   * A node's timing, durations like "90s", "10m", "1h", "30d": a storage
+   * node's { repairEvery, scrubEvery, collectEvery, lease, orphanGrace } and
+   * how often a running node renews the leases of the shares it made
+   * (renewEvery). Unset keys keep the library defaults (1 h, 24 h, 1 h, 30 d,
+   * 10 min, 10 d). VEIL_TEST_MODE=1 sets them all short (5 s, 20 s, 10 s,
+   * 10 min, 20 s, 1 min) for test swarms.
    */
   maintenance?: Partial<Record<MaintenanceKey, string>> | null
 }
 
-export type MaintenanceKey = 'repairEvery' | 'scrubEvery' | 'collectEvery' | 'lease'
+export type MaintenanceKey = 'repairEvery' | 'scrubEvery' | 'collectEvery' | 'lease' | 'orphanGrace' | 'renewEvery'
+
+const MAINTENANCE_KEYS: MaintenanceKey[] = ['repairEvery', 'scrubEvery', 'collectEvery', 'lease', 'orphanGrace', 'renewEvery']
 
 /** A storage node's timing, in milliseconds (only what was set). */
 export type Maintenance = Partial<Record<MaintenanceKey, number>>
 
+/** How often `veil node start` renews the leases of the repo's own shares, unless configured (a third of the default 30-day lease). */
+export const DEFAULT_RENEW_EVERY_MS = 10 * 86_400_000
+
 /** VEIL_TEST_MODE: short enough that repair and collection are seen within a test. */
-export const TEST_MODE_MAINTENANCE: Maintenance = { repairEvery: 5_000, scrubEvery: 20_000, collectEvery: 10_000, lease: 600_000 }
+export const TEST_MODE_MAINTENANCE: Maintenance = { repairEvery: 5_000, scrubEvery: 20_000, collectEvery: 10_000, lease: 600_000, orphanGrace: 20_000, renewEvery: 60_000 }
 
 export interface Settings {
   repo: string
@@ -132,7 +139,7 @@ export function parseDuration (text: string): number {
 
 function parseMaintenance (value: Partial<Record<MaintenanceKey, string>>, origin: Origin): Maintenance {
   const out: Maintenance = {}
-  for (const key of ['repairEvery', 'scrubEvery', 'collectEvery', 'lease'] as const) {
+  for (const key of MAINTENANCE_KEYS) {
     const text = value[key]
     if (text === undefined) continue
     try {

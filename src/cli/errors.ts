@@ -17,6 +17,14 @@ export class ConfigError extends VeilError {
   constructor (message: string, options?: ErrorOptions) { super(message, 'ERR_CONFIG', options) }
 }
 
+/** A renewal found no storage node holding some share. */
+export class NotRenewedError extends VeilError {
+  override name = 'NotRenewedError'
+  constructor (count: number) {
+    super(`${count === 1 ? 'a share was' : `${count} shares were`} renewed on no storage node (none holds it, or none answered): check that storage nodes are running, or share it again`, 'ERR_NOT_RENEWED')
+  }
+}
+
 export class NodeNotRunningError extends VeilError {
   override name = 'NodeNotRunningError'
   constructor (what: string, repo: string) {

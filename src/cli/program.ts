@@ -17,6 +17,7 @@ import { registerShare } from './commands/share.js'
 import { registerGet } from './commands/get.js'
 import { registerLs } from './commands/ls.js'
 import { registerPin } from './commands/pin.js'
+import { registerRenew } from './commands/renew.js'
 import { registerStatus } from './commands/status.js'
 import { registerSwarm } from './commands/swarm.js'
 
@@ -56,6 +57,7 @@ Run \`veil <command> --help\` for a command's flags.`)
   registerGet(program, runtime)
   registerLs(program, runtime)
   registerPin(program, runtime)
+  registerRenew(program, runtime)
   registerStatus(program, runtime)
   registerSwarm(program, runtime)
   return program

@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream'
 import { DaemonAuthError, DaemonError, DaemonUnreachableError } from './errors.js'
 import {
   API_PREFIX, RESULT_TRAILER, decodeTrailer, type GetRequest, type GetSummary, type ListSummary, type PeerSummary, type PinSummary,
-  type ShareRequest, type ShareSummary, type StatusSummary, type StreamLine, type WireError, type WireProgress
+  type RenewSummary, type ShareRequest, type ShareSummary, type StatusSummary, type StreamLine, type WireError, type WireProgress
 } from './protocol.js'
 
 export interface CallOptions {
@@ -37,6 +37,11 @@ export class DaemonClient {
 
   async unpin (link: string, options: CallOptions = {}): Promise<PinSummary> {
     return await this.call('POST', '/unpin', { link }, options)
+  }
+
+  /** Renew a share's leases, or (no link) every share of the daemon's repo. */
+  async renew (link: string | undefined, options: CallOptions = {}): Promise<RenewSummary> {
+    return await this.call('POST', '/renew', link === undefined ? {} : { link }, options)
   }
 
   async share (body: ShareRequest, options: CallOptions = {}): Promise<ShareSummary> {

@@ -13,8 +13,8 @@ import { InvalidOptionError, OutputError } from '../errors.js'
 import type { VeilNode } from '../node/index.js'
 import { NotAFolderError } from './errors.js'
 import {
-  toWireProgress, type GetSummary, type ListSummary, type PeerSummary, type PinSummary, type ShareSummary,
-  type StatusSummary, type WireProgress
+  isoTime, toWireProgress, type GetSummary, type ListSummary, type PeerSummary, type PinSummary, type RenewSummary,
+  type ShareSummary, type StatusSummary, type WireProgress
 } from './protocol.js'
 
 export interface OpOptions {
@@ -55,6 +55,7 @@ export async function shareOp (node: VeilNode, init: ShareOpInit, options: OpOpt
     replicas: result.replicas,
     replicasWanted: result.replicasWanted,
     placementFailures: result.placementFailures,
+    keptUntil: isoTime(result.keptUntil),
     keptLocal: !result.removedLocal
   }
 }
@@ -136,6 +137,12 @@ export async function unpinOp (node: VeilNode, text: string, options: OpOptions 
   return { cid: cid.toString(), units: result.units }
 }
 
+/** Renew a share's leases (any link, a verify-only one included), or every share this repo made. */
+export async function renewOp (node: VeilNode, text: string | undefined, options: OpOptions = {}): Promise<RenewSummary> {
+  const results = await node.renew(text === undefined ? undefined : parseLink(text), { signal: options.signal })
+  return { shares: results.map(r => ({ cid: r.root.toString(), units: r.units, copies: r.copies, keptUntil: isoTime(r.keptUntil) })) }
+}
+
 export async function statusOp (node: VeilNode): Promise<StatusSummary> {
   const status = await node.status()
   const storage = status.storage
@@ -156,7 +163,11 @@ export async function statusOp (node: VeilNode): Promise<StatusSummary> {
             blocks: storage.blocks,
             units: storage.units,
             pinnedShares: storage.pinnedShares,
-            repairBacklog: storage.repairBacklog
+            expiredUnits: storage.expiredUnits,
+            repairBacklog: storage.repairBacklog,
+            lastRepair: storage.lastRepair,
+            lastScrub: storage.lastScrub,
+            lastGc: storage.lastGc
           }
         }
       : {})

@@ -65,6 +65,8 @@ export interface ShareSummary {
   replicas: number
   replicasWanted: number
   placementFailures: string[]
+  /** Every copy placed is kept by its storage node at least until then (ISO 8601); null when some unit got none. */
+  keptUntil: string | null
   /** The sharing node kept its copy (and serves it). */
   keptLocal: boolean
 }
@@ -98,6 +100,22 @@ export interface ListSummary {
   entries: ListEntry[]
 }
 
+export interface RenewRequest {
+  /** A link (a verify-only one will do); absent: every share this repo made. */
+  link?: string
+}
+
+export interface RenewSummary {
+  shares: Array<{
+    cid: string
+    units: number
+    /** The fewest holders any unit of the share was renewed on. */
+    copies: number
+    /** Every renewed copy is kept at least until then (ISO 8601); null when some unit was renewed nowhere. */
+    keptUntil: string | null
+  }>
+}
+
 export interface PinSummary {
   cid: string
   units: number
@@ -109,11 +127,16 @@ export interface PinSummary {
  * added to NodeStatus reaches the API by accident).
  */
 export type StatusSummary = Omit<NodeStatus, 'storage'> & {
-  storage?: Pick<StorageStatus, 'capacity' | 'used' | 'blocks' | 'units' | 'pinnedShares' | 'repairBacklog'>
+  storage?: Pick<StorageStatus, 'capacity' | 'used' | 'blocks' | 'units' | 'pinnedShares' | 'expiredUnits' | 'repairBacklog' | 'lastRepair' | 'lastScrub' | 'lastGc'>
 }
 
 export interface PeerSummary {
   peers: Array<{ id: string, addresses: string[] }>
+}
+
+/** A time in ms since the epoch as ISO 8601, or null. */
+export function isoTime (ms: number | undefined): string | null {
+  return ms === undefined || !Number.isFinite(ms) || ms <= 0 ? null : new Date(ms).toISOString()
 }
 
 /** Flatten a library progress event (its detail may hold CIDs) into JSON. */

@@ -6,7 +6,7 @@
  * `get` to "-" streams the file's bytes and reports its outcome in a trailer.
  *
  * Endpoints (all under /v1): GET status, GET peers, POST share, POST get,
- * POST ls, POST pin, POST unpin. Links travel only in bodies, never in URLs,
+ * POST ls, POST pin, POST unpin, POST renew. Links travel only in bodies, never in URLs,
  * and nothing here logs them.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -15,7 +15,7 @@ import { isAbsolute } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { InvalidOptionError, VeilError } from '../errors.js'
 import type { VeilNode } from '../node/index.js'
-import { getOp, listOp, peersOp, pinOp, shareOp, statusOp, unpinOp, type OpOptions } from './operations.js'
+import { getOp, listOp, peersOp, pinOp, renewOp, shareOp, statusOp, unpinOp, type OpOptions } from './operations.js'
 import { API_PREFIX, MAX_REQUEST_BYTES, RESULT_TRAILER, encodeTrailer, toWireError, type StreamLine, type WireError } from './protocol.js'
 
 export interface ControlServerInit {
@@ -69,7 +69,11 @@ export class ControlServer {
       ['POST /get', async (req, res, ops) => { await this.get(await readBody(req), res, ops) }],
       ['POST /ls', async (req, res, ops) => { sendJson(res, 200, { result: await listOp(node, linkOf(await readBody(req)), ops) }) }],
       ['POST /pin', async (req, res, ops) => { sendJson(res, 200, { result: await pinOp(node, linkOf(await readBody(req)), ops) }) }],
-      ['POST /unpin', async (req, res, ops) => { sendJson(res, 200, { result: await unpinOp(node, linkOf(await readBody(req)), ops) }) }]
+      ['POST /unpin', async (req, res, ops) => { sendJson(res, 200, { result: await unpinOp(node, linkOf(await readBody(req)), ops) }) }],
+      ['POST /renew', async (req, res, ops) => {
+        const body = await readBody(req)
+        sendJson(res, 200, { result: await renewOp(node, body.link === undefined ? undefined : linkOf(body), ops) })
+      }]
     ])
   }
 

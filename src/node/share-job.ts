@@ -44,6 +44,8 @@ export class ShareJob {
   readonly blocks: CID[] = []
   private readonly queue = new PQueue({ concurrency: 2 })
   private readonly announcements: Array<Promise<boolean>> = []
+  /** Once one unit came up short even after looking again, later units do not wait to look again. */
+  private rediscover = true
 
   constructor (private readonly init: ShareJobInit) {}
 
@@ -73,8 +75,9 @@ export class ShareJob {
           async (cid, opts) => await init.store.get(cid, opts),
           init.network,
           init.log,
-          { ...init.options, replicas: init.replicas, holders: copies > 0 ? [init.self] : [] }
+          { ...init.options, replicas: init.replicas, holders: copies > 0 ? [init.self] : [], rediscoverMs: this.rediscover ? undefined : [] }
         )
+        if (copies + result.placed.length < init.replicas) this.rediscover = false
         copies += result.placed.length
         leases.push(...result.placed.map(copy => copy.keptUntil))
         failures.push(...result.failed.map(f => `${f.peer.toString()}: ${f.reason}`))

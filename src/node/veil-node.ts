@@ -198,6 +198,8 @@ export class VeilNode {
     })
     const result = info.isDirectory() ? await importFolder(path, job.sink, options) : await importFile(path, job.sink, options)
     const placed = await job.finish()
+    // Aborted while placing: placements were cut short, so report the abort, not a short count.
+    options.signal?.throwIfAborted()
     await this.keeper.record(result.cid, job.placements.map(p => p.unit), placed.keptUntil)
     let removedLocal = false
     if (!keepLocal && storage === undefined && placed.replicas >= replicas && replicas > 0) {

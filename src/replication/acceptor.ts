@@ -28,6 +28,8 @@ export interface AcceptorInit {
   highWatermark: number
   /** Stop announcing a unit released to make room. */
   forget: (unit: CID) => void
+  /** Told after the blocks a failed push left were deleted. */
+  onOrphansDeleted?: (removed: { blocks: number, bytes: number }) => void
   log: Logger
 }
 
@@ -57,6 +59,8 @@ export class StorageAcceptor implements PushAcceptor {
     const now = Date.now()
     const held = await index.get(header.unit)
     if (held === undefined && !await this.roomFor(header.bytes, now)) {
+      // The pusher moves on to another node: what its earlier PUTs of this unit left is an orphan now.
+      this.dropPush(from, header.unit)
       return { ok: false, code: RefuseCode.Quota, reason: `this node's ${capacity}-byte quota is full` }
     }
     const keptUntil = Math.max(held?.leaseUntil ?? 0, this.grant(header.leaseUntil, now))
@@ -99,7 +103,11 @@ export class StorageAcceptor implements PushAcceptor {
   /** Blocks a failed push of `unit` from `peer` stored and nothing references: delete them now. */
   dropPush (from: PeerId, unit: CID): void {
     const blocks = this.pending.take(from, unit)
-    if (blocks.length > 0) void this.deleteOrphans(blocks).catch((err: unknown) => { this.init.log.error('could not delete the blocks of a failed push: %e', err) })
+    if (blocks.length === 0) return
+    this.deleteOrphans(blocks).then(
+      removed => { this.init.onOrphansDeleted?.(removed) },
+      (err: unknown) => { this.init.log.error('could not delete the blocks of a failed push: %e', err) }
+    )
   }
 
   /** Delete blocks that no held unit lists and no push under way still needs. */

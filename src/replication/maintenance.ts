@@ -129,7 +129,8 @@ export class Maintenance {
         this.deps.network,
         this.deps.log,
         // New copies keep the lease this one has (a pinned unit's copies get the nodes' own).
-        { ...options, replicas: this.deps.replicas, holders: live, leaseUntil: record.pins > 0 ? 0 : record.leaseUntil }
+        // Repair runs again soon: no waiting here for storage nodes the DHT has not found yet.
+        { ...options, replicas: this.deps.replicas, holders: live, leaseUntil: record.pins > 0 ? 0 : record.leaseUntil, rediscoverMs: [] }
       )
       result.copiesAdded += placed.placed.length
       if (live.length + placed.placed.length >= this.deps.replicas) result.repaired++

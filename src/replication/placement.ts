@@ -31,6 +31,8 @@ export interface PlaceOptions extends AbortOptions {
   leaseUntil?: number
   /** Only renew the lease of a peer that proves it holds the unit; never send it blocks. */
   renewOnly?: boolean
+  /** When every candidate was tried and copies are still missing, look for storage nodes again after each of these pauses. Default DEFAULT_REDISCOVER_MS. */
+  rediscoverMs?: number[]
 }
 
 /** A storage node that acknowledged a durable copy of the whole unit. */
@@ -71,23 +73,44 @@ export async function placeUnit (unit: UnitToPlace, read: (cid: CID, options?: A
   const needed = options.replicas - holders.size
   const result: PlaceResult = { placed: [], failed: [] }
   if (needed <= 0) return result
-  const candidates = closestTo(unit.cid, await network.storagePeers(unit.cid, options)).filter(peer => !holders.has(peer.toString()))
-
-  let next = 0
-  const tryNext = async (): Promise<void> => {
-    while (result.placed.length < needed && next < candidates.length) {
-      const peer = candidates[next++]!
-      const outcome = await pushUnit(peer, unit, read, network, options)
-      if (outcome.placed) {
-        result.placed.push({ peer, keptUntil: outcome.keptUntil })
-        return
-      }
-      log('placing unit %c on %p failed: %s', unit.cid, peer, outcome.reason)
-      result.failed.push({ peer, reason: outcome.reason })
+  const tried = new Set<string>(holders)
+  const pauses = options.rediscoverMs ?? DEFAULT_REDISCOVER_MS
+  for (let round = 0; round <= pauses.length && result.placed.length < needed; round++) {
+    if (round > 0) {
+      // Too few storage nodes answered: a young swarm's DHT may still be learning of some. Look again.
+      log('unit %c has %d of %d copies and no candidate left; looking for storage nodes again', unit.cid, result.placed.length, needed)
+      await pause(pauses[round - 1]!, options.signal)
     }
+    const candidates = closestTo(unit.cid, await network.storagePeers(unit.cid, options)).filter(peer => !tried.has(peer.toString()))
+    let next = 0
+    const tryNext = async (): Promise<void> => {
+      while (result.placed.length < needed && next < candidates.length) {
+        const peer = candidates[next++]!
+        tried.add(peer.toString())
+        const outcome = await pushUnit(peer, unit, read, network, options)
+        if (outcome.placed) {
+          result.placed.push({ peer, keptUntil: outcome.keptUntil })
+          return
+        }
+        log('placing unit %c on %p failed: %s', unit.cid, peer, outcome.reason)
+        result.failed.push({ peer, reason: outcome.reason })
+      }
+    }
+    await Promise.all(Array.from({ length: needed - result.placed.length }, tryNext))
   }
-  await Promise.all(Array.from({ length: needed }, tryNext))
   return result
+}
+
+/** Pauses before looking for storage nodes again when too few took a unit. */
+export const DEFAULT_REDISCOVER_MS = [500, 2_000]
+
+async function pause (ms: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted()
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
+    const onAbort = (): void => { clearTimeout(timer); reject(signal!.reason) }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
 }
 
 /** Push a whole unit to one peer: its blocks (unless it proves it holds the unit), then its node. */

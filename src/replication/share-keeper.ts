@@ -2,7 +2,7 @@ import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import type { MaintenanceNetwork } from './maintenance.js'
 import { renewUnit } from './renewal.js'
-import type { ShareRecords } from './share-records.js'
+import type { ShareRecord, ShareRecords } from './share-records.js'
 
 export interface ShareKeeperInit {
   /** Copies a unit should have. Default 3. */
@@ -34,16 +34,18 @@ export interface RenewSummary {
 /**
  * Keeps the sharer's shares alive while its node runs: it records every
  * share the repo makes (root and units, no key) and, on a timer, renews the
- * leases of those not renewed for `renewEveryMs` on every holder that proves
- * it holds them. `renew` does the same on demand for any list of units.
+ * leases of those due (see `dueAt`) on every holder that proves it holds
+ * them, then dispatches a `renewed` event. `renew` does the same on demand
+ * for any list of units.
  */
-export class ShareKeeper {
+export class ShareKeeper extends EventTarget {
   private readonly replicas: number
   private timer: ReturnType<typeof setInterval> | undefined
   private stopping = new AbortController()
   private running: Promise<unknown> = Promise.resolve()
 
   constructor (private readonly init: ShareKeeperInit, private readonly deps: ShareKeeperDeps) {
+    super()
     this.replicas = init.replicas ?? 3
   }
 
@@ -91,13 +93,18 @@ export class ShareKeeper {
     return { units: units.length, copies: units.length === 0 ? 0 : copies, keptUntil: units.length === 0 ? undefined : keptUntil }
   }
 
-  /** Renew every recorded share (`veil renew` with no link); records the outcome of each. */
-  async renewRecorded (options: AbortOptions & { dueBefore?: number } = {}): Promise<Array<RenewSummary & { root: CID }>> {
+  /**
+   * Renew every recorded share (`veil renew` with no link), or with `due`
+   * only those due: `everyMs` after their last renewal, or halfway through
+   * the lease they were last granted, whichever comes first (a storage node
+   * may grant a shorter lease than ours). Records the outcome of each.
+   */
+  async renewRecorded (options: AbortOptions & { due?: { now: number, everyMs: number } } = {}): Promise<Array<RenewSummary & { root: CID }>> {
     const records = this.deps.records
     if (records === undefined) return []
     const results: Array<RenewSummary & { root: CID }> = []
     for await (const record of records.all()) {
-      if (options.dueBefore !== undefined && record.renewedAt > options.dueBefore) continue
+      if (options.due !== undefined && options.due.now < dueAt(record, options.due.everyMs)) continue
       const summary = await this.renew(record.units, options)
       await records.put({ ...record, renewedAt: Date.now(), keptUntil: summary.keptUntil ?? record.keptUntil })
       results.push({ ...summary, root: record.root })
@@ -106,7 +113,15 @@ export class ShareKeeper {
   }
 
   private async renewDue (every: number): Promise<void> {
-    const renewed = await this.renewRecorded({ signal: this.stopping.signal, dueBefore: Date.now() - every })
-    if (renewed.length > 0) this.deps.log('renewed the leases of %d shares', renewed.length)
+    const renewed = await this.renewRecorded({ signal: this.stopping.signal, due: { now: Date.now(), everyMs: every } })
+    if (renewed.length === 0) return
+    this.deps.log('renewed the leases of %d shares', renewed.length)
+    this.dispatchEvent(new CustomEvent('renewed', { detail: renewed }))
   }
+}
+
+/** When a recorded share should next be renewed. */
+export function dueAt (record: ShareRecord, everyMs: number): number {
+  const periodic = record.renewedAt + everyMs
+  return record.keptUntil > record.renewedAt ? Math.min(periodic, (record.renewedAt + record.keptUntil) / 2) : periodic
 }

@@ -73,7 +73,8 @@ type PassStatus = Pick<StorageStatus, 'repairBacklog' | 'lastRepair' | 'lastScru
  * A storage node's duties: take pushes within its capacity (durably, with a
  * lease), announce what it holds, and keep it healthy — repair, scrub and
  * collection run on timers (short ones in tests) and can be run on demand;
- * each pass ends with a `repair`, `scrub` or `gc` event carrying its result.
+ * each pass ends with a `repair`, `scrub` or `gc` event carrying its result,
+ * and the deletion of what a failed push left with an `orphans` event.
  */
 export class StorageService extends EventTarget {
   readonly acceptor: StorageAcceptor
@@ -111,6 +112,7 @@ export class StorageService extends EventTarget {
       onUnitHeld: unit => { this.background(deps.announce(unit)) },
       onPressure: () => { this.background(this.collect()) },
       forget: deps.forget,
+      onOrphansDeleted: removed => { this.dispatchEvent(new CustomEvent('orphans', { detail: removed })) },
       log: deps.log
     })
     this.collector = new Collector({

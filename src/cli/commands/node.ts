@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import type { Command } from 'commander'
 import { SwarmRequiredError } from '../../errors.js'
 import { ControlServer, isLoopbackHost } from '../../daemon/index.js'
-import { formatSize } from '../config.js'
+import { DEFAULT_RENEW_EVERY_MS, formatSize } from '../config.js'
 import { ConfigError, NodeRunningError, PortInUseError, UsageError } from '../errors.js'
 import { examples, sizeArg, withNetworkOptions } from '../options.js'
 import { convergenceSecret, findDaemon, loadSwarm, removeApiInfo, writeApiInfo } from '../repo.js'
@@ -74,8 +74,12 @@ async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
           repairIntervalMs: settings.maintenance.repairEvery,
           scrubIntervalMs: settings.maintenance.scrubEvery,
           gcIntervalMs: settings.maintenance.collectEvery,
-          leaseMs: settings.maintenance.lease
+          leaseMs: settings.maintenance.lease,
+          orphanGraceMs: settings.maintenance.orphanGrace,
+          replicas: settings.replicas
         },
+    // While it runs, the node renews the leases of the shares this repo made.
+    keepShares: { replicas: settings.replicas, renewEveryMs: settings.maintenance.renewEvery ?? DEFAULT_RENEW_EVERY_MS },
     swarm: swarm === undefined ? undefined : { key: swarm.key },
     requireSwarm: settings.requireSwarm
   }))

@@ -16,6 +16,7 @@ import { printable } from '../output.js'
 import { Progress, barsWanted } from '../progress.js'
 import { convergenceSecret } from '../repo.js'
 import { withSession, type Context, type NetworkFlags } from '../session.js'
+import { humanTime } from './renew.js'
 import type { Runtime } from '../program.js'
 
 interface ShareFlags extends NetworkFlags {
@@ -75,12 +76,16 @@ async function share (ctx: Context, input: string, flags: ShareFlags): Promise<v
     size: summary.size,
     replicas: summary.replicas,
     replicasWanted: summary.replicasWanted,
+    keptUntil: summary.keptUntil,
     name: summary.name,
     kind: summary.kind,
     files: summary.files
   }, () => {
     const what = summary.kind === 'folder' ? `folder ${printable(summary.name)} (${summary.files} files, ${formatSize(summary.size)})` : `${printable(summary.name)} (${formatSize(summary.size)})`
     ctx.out.line(`shared ${what}: ${summary.replicas} of ${summary.replicasWanted} copies on storage nodes${viaDaemon ? ', and served by your node' : ''}`)
+    if (summary.keptUntil !== null) {
+      ctx.out.line(`kept until at least ${humanTime(summary.keptUntil)}; ${viaDaemon ? 'your running node renews it' : 'renew it with `veil renew <link>` (or keep `veil node start` running)'}`)
+    }
     ctx.out.line(summary.link)
   })
 }

@@ -14,6 +14,7 @@ import { findDaemon, loadSwarm, readPeerId } from '../repo.js'
 import { settingsFor, type Context } from '../session.js'
 import { printable } from '../output.js'
 import type { Runtime } from '../program.js'
+import { humanTime } from './renew.js'
 
 export function registerStatus (program: Command, runtime: Runtime): void {
   program
@@ -55,7 +56,10 @@ export async function showStatus (ctx: Context): Promise<void> {
       out.line(`store      ${status.store.blocks} blocks, ${formatSize(status.store.bytes)}; ${status.announced} units announced`)
       if (status.storage !== undefined) {
         const s = status.storage
-        out.line(`storage    ${formatSize(s.used)} of ${formatSize(s.capacity)} used; ${s.units} units, ${s.pinnedShares} pinned shares, repair backlog ${s.repairBacklog}`)
+        out.line(`storage    ${formatSize(s.used)} of ${formatSize(s.capacity)} used; ${s.units} units (${s.expiredUnits} past their lease, kept while there is room), ${s.pinnedShares} pinned shares`)
+        out.line(`repair     ${passLine(s.lastRepair, r => `${r.units} units checked, ${r.underReplicated} under-replicated, ${r.copiesAdded} copies added`)}; backlog ${s.repairBacklog}`)
+        out.line(`scrub      ${passLine(s.lastScrub, r => `${r.checked} blocks checked, ${r.corrupt} corrupt, ${r.refetched} fetched again`)}`)
+        out.line(`collection ${passLine(s.lastGc, r => `${r.units} units and ${r.blocks} blocks (${formatSize(r.bytes)}) freed`)}`)
       }
       if (status.refusedConnections > 0) out.line(`refused    ${status.refusedConnections} connections (wrong or no swarm key, or not allowed)`)
     })
@@ -88,6 +92,12 @@ export async function showStatus (ctx: Context): Promise<void> {
     out.line(`bootstrap  ${settings.bootstrap.length === 0 ? '(none)' : settings.bootstrap.join(' ')}`)
     out.line(`storage    ${settings.storage === undefined ? 'not a storage node' : formatSize(settings.storage)}; ${settings.replicas} copies per share`)
   })
+}
+
+/** When a pass last ran and what it did, or that it has not run yet. */
+function passLine<T extends { at: number }> (pass: T | null | undefined, what: (pass: T) => string): string {
+  if (pass === null || pass === undefined) return 'not run yet since the node started'
+  return `${humanTime(new Date(pass.at).toISOString())}: ${what(pass)}`
 }
 
 /** The store's size, read offline; null when another process holds it open. */

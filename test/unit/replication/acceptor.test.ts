@@ -1,67 +1,7 @@
-import { describe, it, expect, onTestFinished } from 'vitest'
-import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
-import { defaultLogger } from '@libp2p/logger'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import type { PeerId } from '@libp2p/interface'
-import type { CID } from 'multiformats/cid'
-import { LevelBlockStore } from '../../../src/blockstore/index.js'
-import { StorageService, type StorageInit } from '../../../src/replication/index.js'
-import { RefuseCode, type PutAdmission, type Push } from '../../../src/protocol/index.js'
-import { encodeTreeNode, rawCid } from '../../../src/format/index.js'
-import { tempDir } from '../../helpers/files.js'
-
-const KiB = 1024
-const log = defaultLogger().forComponent('test')
-
-async function peer (): Promise<PeerId> {
-  return peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
-}
-
-/** A segment unit of `count` random blocks of `size` bytes: its blocks, then its node. */
-function segment (count: number, size: number): { unit: CID, blocks: Push[], node: Push, all: Push[] } {
-  const blocks = Array.from({ length: count }, () => {
-    const bytes = new Uint8Array(randomBytes(size))
-    return { cid: rawCid(bytes), bytes }
-  })
-  const node = encodeTreeNode({ height: 0, children: blocks.map(b => b.cid) })
-  return { unit: node.cid, blocks, node, all: [...blocks, node] }
-}
-
-async function storageNode (init: Partial<StorageInit> = {}): Promise<{ storage: StorageService, store: LevelBlockStore, forgotten: string[] }> {
-  const store = await LevelBlockStore.open(join(await tempDir(), 'store'))
-  onTestFinished(async () => { await store.close() })
-  const forgotten: string[] = []
-  const storage = new StorageService({ capacity: 100 * KiB, ...init }, {
-    store,
-    self: await peer(),
-    network: {
-      storagePeers: async () => [],
-      knownStoragePeers: async () => [],
-      push: async () => { throw new Error('no network') },
-      prove: async () => [],
-      findHolders: async function * () {}
-    },
-    fetcher: () => ({ get: async () => { throw new Error('no network') } }),
-    announce: async () => true,
-    forget: unit => { forgotten.push(unit.toString()) },
-    log
-  })
-  onTestFinished(async () => { await storage.stop() })
-  return { storage, store, forgotten }
-}
-
-/** Push `pushes` as one PUT of `unit` from `from`; resolves with the admission and, if admitted, the outcome of each block. */
-async function put (storage: StorageService, from: PeerId, unit: CID, pushes: Push[], options: { leaseUntil?: number, complete?: boolean } = {}): Promise<PutAdmission & { results?: boolean[] }> {
-  const bytes = pushes.reduce((sum, p) => sum + p.bytes.length, 0)
-  const admission = await storage.acceptor.admit(from, { unit, count: pushes.length, bytes, leaseUntil: options.leaseUntil ?? 0 })
-  if (!admission.ok) return admission
-  const results = await admission.put.store(pushes, { signal: AbortSignal.timeout(5_000) })
-  const completed = (options.complete ?? true) && results.every(r => r.ok)
-  admission.put.end(completed)
-  return { ...admission, results: results.map(r => r.ok) }
-}
+import { describe, it, expect } from 'vitest'
+import type { StorageService } from '../../../src/replication/index.js'
+import { RefuseCode } from '../../../src/protocol/index.js'
+import { KiB, peer, put, segment, storageNode } from './helpers.js'
 
 /** Wait until the background deletion of a failed push has run (it goes through the same serial queue). */
 async function settled (storage: StorageService): Promise<void> {
@@ -168,11 +108,11 @@ describe('storage acceptor: admission, leases and orphans', () => {
     const { storage, store } = await storageNode({ capacity: 50 * KiB, leaseMs: 3_600_000 })
     const from = await peer()
     const expired = segment(2, 10 * KiB)
-    const leaseEnd = Date.now() + 1
+    const leaseEnd = Date.now() + 50
     await put(storage, from, expired.unit, expired.all, { leaseUntil: leaseEnd })
     const live = segment(2, 10 * KiB)
     await put(storage, from, live.unit, live.all)
-    while (Date.now() <= leaseEnd) await new Promise(resolve => setImmediate(resolve)) // the first lease is 1 ms long
+    while (Date.now() <= leaseEnd) await new Promise(resolve => setImmediate(resolve)) // the first lease is 50 ms long
     const incoming = segment(2, 10 * KiB)
     const reply = await put(storage, from, incoming.unit, incoming.all)
     expect(reply.results).toEqual([true, true, true])

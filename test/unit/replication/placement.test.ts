@@ -53,7 +53,7 @@ describe('placement counts only durable acknowledgements', () => {
     const [a, b, c] = await peers(3)
     const { unit, bytes } = unitOf(3, 1000)
     const net = network([a!, b!, c!], (peer) => peer.equals(b!) ? Promise.reject(new StreamCloseEvent(false)) : undefined)
-    const result = await placeUnit(unit, async cid => bytes.get(cid.toString())!, net, log, { replicas: 3 })
+    const result = await placeUnit(unit, async cid => bytes.get(cid.toString())!, net, log, { replicas: 3, rediscoverMs: [] })
     expect(result.placed.map(p => p.peer.toString()).sort()).toEqual([a!, c!].map(String).sort())
     expect(result.failed).toHaveLength(1)
     expect(result.failed[0]!.reason).toMatch(/stream ended/)
@@ -94,6 +94,19 @@ describe('placement counts only durable acknowledgements', () => {
     const outcome = await pushUnit(a!, unit, async cid => bytes.get(cid.toString())!, net, { replicas: 1 })
     expect(outcome).toEqual({ placed: false, reason: 'DiskFull: full' })
     expect(net.puts.map(p => p.blocks)).toEqual([8, 5])
+  })
+
+  it('looks for storage nodes again when too few took the unit, and places on one found later', async () => {
+    const [a, b] = await peers(2)
+    const { unit, bytes } = unitOf(1, 1000)
+    const net = network([a!], () => undefined)
+    let lookups = 0
+    net.storagePeers = async () => ++lookups === 1 ? [a!] : [a!, b!]
+    const result = await placeUnit(unit, async cid => bytes.get(cid.toString())!, net, log, { replicas: 2, rediscoverMs: [1, 1] })
+    expect(result.placed.map(p => p.peer.toString()).sort()).toEqual([a!, b!].map(String).sort())
+    expect(lookups).toBe(2)
+    // Each peer got the unit once: a peer already tried is not pushed to again.
+    expect(net.puts.map(p => p.peer).sort()).toEqual([a!, b!].map(String).sort())
   })
 
   it('renewing sends a holder only the unit node, and nothing to a peer that cannot prove it holds the unit', async () => {
