@@ -4,8 +4,7 @@ import type { BlockGetOptions, BlockSource } from '../exporter/source.js'
 import type { BlockStore } from '../blockstore/interface.js'
 import type { WantResult } from '../protocol/client.js'
 import { BlockNotFoundError, ShareNotFoundError } from '../errors.js'
-import { RemoteError } from '../protocol/errors.js'
-import { ErrorCode } from '../protocol/wire.js'
+import { isBusyError } from '../protocol/busy.js'
 import { PeerStats } from './peer-stats.js'
 import { UnitHolders } from './unit-holders.js'
 import { WantBatcher } from './want-batcher.js'
@@ -51,16 +50,53 @@ export interface FetchStats {
 /** First pause before asking holders that failed a block once more (doubles each round). */
 const RETRY_PAUSE_MS = 100
 
+/** Busy answers from a holder that cost no attempt, per block; each one after costs one. */
+const FREE_BUSY_ANSWERS = 3
+
 /** Errors after which a peer is not asked again during this fetch. */
 const MISBEHAVIOUR = new Set(['BlockHashMismatchError', 'ProtocolViolationError', 'UnsupportedHashError'])
+
+/** How asking one peer for one block ended. */
+type FetchOutcome =
+  | { kind: 'block', bytes: Uint8Array }
+  /** The peer does not hold it. */
+  | { kind: 'missing' }
+  /** The peer asked us to slow down: it backs off (see PeerStats), and is asked again later. */
+  | { kind: 'busy' }
+  /** An error; a peer that misbehaved is banned from the rest of the fetch. */
+  | { kind: 'failed', banned: boolean }
+
+/** What to do next for one block. */
+type Step =
+  | { kind: 'ask', peer: PeerId }
+  /** Every usable holder is saturated or backing off: wait for a slot, or until `ms` (a back-off ends). */
+  | { kind: 'wait', ms: number }
+  | { kind: 'await-holders' }
+  | { kind: 'search' }
+  /** Only holders that failed transiently are left: pause, then give them another chance. */
+  | { kind: 'retry-failed' }
+  | { kind: 'give-up' }
+
+/** One block's fetch so far. */
+interface BlockFetch {
+  attempts: number
+  tried: Set<string>
+  /** Tried peers that failed in a way that may pass (a timeout, a reset, a refused dial). */
+  failed: Set<string>
+  lacking: number
+  busyAnswers: number
+  retryRounds: number
+}
 
 /**
  * The fetch engine: a BlockSource that finds the holders of each unit
  * through the DHT and pulls blocks from all of them in parallel. Each block
  * goes to the holder expected to deliver it soonest; a failure retries it on
  * another holder; a holder that sends a wrong block is dropped for the rest
- * of the fetch and reported. The caller's window (how many `get`s run at
- * once) bounds what is in flight; cancellation stops all network work.
+ * of the fetch and reported; a holder that answers busy backs off, and after
+ * a few busy answers each one costs an attempt. The caller's window (how
+ * many `get`s run at once) bounds what is in flight; cancellation stops all
+ * network work.
  */
 export class Fetcher implements BlockSource {
   readonly stats: FetchStats = { blocksFetched: 0, bytesFetched: 0, perPeer: new Map(), banned: new Set() }
@@ -90,85 +126,91 @@ export class Fetcher implements BlockSource {
 
     const unit = options.segment ?? cid
     const holders = this.holdersOf(unit, options)
-    const tried = new Set<string>()
-    /** Tried peers that failed in a way that may pass (a timeout, a reset, a refused dial). */
-    const failed = new Set<string>()
-    let lacking = 0
-    let retryRounds = 0
-    for (let attempt = 0; attempt < this.maxAttempts;) {
+    const state: BlockFetch = { attempts: 0, tried: new Set(), failed: new Set(), lacking: 0, busyAnswers: 0, retryRounds: 0 }
+    for (;;) {
       options.signal?.throwIfAborted()
-      const { peer, busy } = this.pick(holders, tried)
-      if (peer === undefined) {
-        if (busy) {
-          await this.slotFreed(options.signal)
-          continue
+      const step = this.nextStep(holders, state)
+      if (step.kind === 'give-up') break
+      switch (step.kind) {
+        case 'ask': {
+          const key = step.peer.toString()
+          state.tried.add(key)
+          const outcome = await this.fetchFrom(step.peer, cid, options)
+          if (outcome.kind === 'block') return outcome.bytes
+          if (outcome.kind === 'busy') {
+            state.tried.delete(key) // ask it again once its back-off ends
+            if (++state.busyAnswers > FREE_BUSY_ANSWERS) state.attempts++
+          } else {
+            state.attempts++
+            if (outcome.kind === 'missing') state.lacking++
+            else if (!outcome.banned) state.failed.add(key)
+          }
+          break
         }
-        if (holders.searching) {
+        case 'wait':
+          await this.slotFreed(options.signal, step.ms)
+          break
+        case 'await-holders':
           await holders.changed(options.signal)
-          continue
-        }
-        if (holders.lookups < this.maxLookups && tried.size > 0) {
+          break
+        case 'search':
           holders.search() // every known holder failed: look again, new holders may have appeared
-          continue
-        }
-        if (failed.size > 0) {
-          // No one new: give the holders that failed (not the ones that lack
-          // the block or lied) another chance, after a pause that grows.
-          await pause(RETRY_PAUSE_MS * 2 ** retryRounds++, undefined, { signal: options.signal })
-          for (const key of failed) tried.delete(key)
-          failed.clear()
-          continue
-        }
-        break
+          break
+        case 'retry-failed':
+          await pause(RETRY_PAUSE_MS * 2 ** state.retryRounds++, undefined, { signal: options.signal })
+          for (const key of state.failed) state.tried.delete(key)
+          state.failed.clear()
+          break
       }
-      attempt++
-      const key = peer.toString()
-      tried.add(key)
-      const bytes = await this.fetchFrom(peer, cid, options)
-      if (bytes === 'missing') { lacking++; continue }
-      if (bytes === 'busy') { tried.delete(key); attempt--; continue }
-      if (bytes !== undefined) return bytes
-      if (!this.stats.banned.has(key)) failed.add(key)
     }
 
     if (holders.peers.length === 0) {
       throw new ShareNotFoundError(`no peer in the swarm holds ${unit.equals(cid) ? 'share' : 'the part of the share with block'} ${cid.toString()}: check the link, or ask the sharer to share it again or keep a node holding it online`)
     }
-    throw new BlockNotFoundError(`block ${cid.toString()} could not be fetched from any of the ${holders.peers.length} holders found (${lacking} do not have it, the others failed): try again later`)
+    throw new BlockNotFoundError(`block ${cid.toString()} could not be fetched from any of the ${holders.peers.length} holders found (${state.lacking} do not have it, the others failed or stayed busy): try again later`)
   }
 
-  /**
-   * Fetch one block from one peer: the bytes; 'missing' when the peer lacks
-   * it; 'busy' when it asked us to slow down; undefined after a failure.
-   */
-  private async fetchFrom (peer: PeerId, cid: CID, options: AbortOptions): Promise<Uint8Array | 'missing' | 'busy' | undefined> {
+  /** Decide what to do next for a block, from its state and what is known of its holders. */
+  private nextStep (holders: UnitHolders, state: BlockFetch): Step {
+    if (state.attempts >= this.maxAttempts) return { kind: 'give-up' }
+    const choice = this.pick(holders, state.tried)
+    if (choice.peer !== undefined) return { kind: 'ask', peer: choice.peer }
+    if (choice.waitMs !== undefined) return { kind: 'wait', ms: choice.waitMs }
+    if (holders.searching) return { kind: 'await-holders' }
+    if (holders.lookups < this.maxLookups && state.tried.size > 0) return { kind: 'search' }
+    if (state.failed.size > 0) return { kind: 'retry-failed' }
+    return { kind: 'give-up' }
+  }
+
+  /** Ask one peer for one block. */
+  private async fetchFrom (peer: PeerId, cid: CID, options: AbortOptions): Promise<FetchOutcome> {
     const started = performance.now()
     this.peers.begin(peer)
     try {
       const bytes = await this.batcher(peer).request(cid, options)
       if (bytes === undefined) {
         this.peers.failed(peer)
-        return 'missing'
+        return { kind: 'missing' }
       }
       this.peers.succeeded(peer, bytes.length, performance.now() - started)
       this.record(peer, bytes.length)
-      return bytes
+      return { kind: 'block', bytes }
     } catch (err) {
       if (options.signal?.aborted === true) { this.peers.failed(peer); throw err }
-      const name = (err as Error).name
-      if (err instanceof RemoteError && err.wireCode === ErrorCode.Limit) {
+      if (isBusyError(err)) {
         this.peers.busy(peer)
-        return 'busy'
+        return { kind: 'busy' }
       }
       this.peers.failed(peer)
+      const name = (err as Error).name
       if (MISBEHAVIOUR.has(name)) {
         this.stats.banned.add(peer.toString())
         this.log.error('dropping %p from this fetch: %s', peer, name)
         this.init.onMisbehaviour?.(peer, name)
-      } else {
-        this.log('block %c from %p failed: %e', cid, peer, err)
+        return { kind: 'failed', banned: true }
       }
-      return undefined
+      this.log('block %c from %p failed: %e', cid, peer, err)
+      return { kind: 'failed', banned: false }
     } finally {
       this.wakeSlotWaiters()
     }
@@ -184,16 +226,19 @@ export class Fetcher implements BlockSource {
     return batcher
   }
 
-  /** Wait until a request to some peer ends, or a new holder appears. */
-  private async slotFreed (signal?: AbortSignal): Promise<void> {
+  /** Wait until a request to some peer ends, a new holder appears, or `ms` pass (a back-off ends). */
+  private async slotFreed (signal?: AbortSignal, ms = Infinity): Promise<void> {
     signal?.throwIfAborted()
     await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => { reject(signal?.reason) }
+      const timer = Number.isFinite(ms) ? setTimeout(done, Math.max(1, ms)) : undefined
+      const onAbort = (): void => { clearTimeout(timer); reject(signal?.reason) }
       signal?.addEventListener('abort', onAbort, { once: true })
-      this.slotWaiters.push(() => {
+      this.slotWaiters.push(done)
+      function done (): void {
+        clearTimeout(timer)
         signal?.removeEventListener('abort', onAbort)
         resolve()
-      })
+      }
     })
   }
 
@@ -228,21 +273,25 @@ export class Fetcher implements BlockSource {
   }
 
   /**
-   * The untried, unbanned holder with a free slot expected to deliver
-   * soonest; `busy` when holders are left but all their slots are taken.
+   * The untried, unbanned holder with a free slot, not backing off, expected
+   * to deliver soonest; else, when such holders exist but are all saturated
+   * or backing off, how long to wait at most (Infinity: until a slot frees).
    */
-  private pick (holders: UnitHolders, tried: Set<string>): { peer?: PeerId, busy: boolean } {
+  private pick (holders: UnitHolders, tried: Set<string>): { peer?: PeerId, waitMs?: number } {
     let best: PeerId | undefined
     let bestCost = Infinity
-    let busy = false
+    let waitMs: number | undefined
+    const now = performance.now()
     for (const peer of holders.peers) {
       const key = peer.toString()
       if (tried.has(key) || this.stats.banned.has(key)) continue
-      if (this.peers.inFlight(peer) >= this.maxInFlightPerPeer) { busy = true; continue }
+      const backOff = this.peers.busyUntil(peer) - now
+      if (backOff > 0) { waitMs = Math.min(waitMs ?? Infinity, backOff); continue }
+      if (this.peers.inFlight(peer) >= this.maxInFlightPerPeer) { waitMs ??= Infinity; continue }
       const cost = this.peers.cost(peer) * (1 + (this.init.penalty?.(peer) ?? 0))
       if (cost < bestCost) { best = peer; bestCost = cost }
     }
-    return best === undefined ? { busy } : { peer: best, busy }
+    return best === undefined ? { waitMs } : { peer: best }
   }
 
   private record (peer: PeerId, bytes: number): void {

@@ -4,6 +4,8 @@ import type { CID } from 'multiformats/cid'
 import { BlockServer, refuseAllPushes, type BlockReader, type PushAcceptor, type ServerEvents } from './server.js'
 import { pushBlocks, proveBlocks, wantBlocks, type BlockVerifier, type ClientLimits, type PutReply, type PutRequest, type WantResult } from './client.js'
 import { blockProtocol } from '../swarm/protocols.js'
+import { retryWhileBusy } from './busy.js'
+import { RefuseCode } from './wire.js'
 
 export const DEFAULT_BLOCK_PROTOCOL = blockProtocol()
 
@@ -31,6 +33,14 @@ export interface BlockExchangeInit {
   writeTimeoutMs?: number
   /** Bytes one PUT may carry. Default 16 MiB. */
   maxPutBytes?: number
+  /** PUT bytes all peers together may have on their way to this node. Default 64 MiB. */
+  maxBufferedPutBytes?: number
+  /** Slowest rate a request may go at (bytes/s): sets each request's whole deadline. Default 256 KiB/s. */
+  minRequestRate?: number
+  /** Bytes one peer's WANTs may make this node read per second. Default 128 MiB/s. */
+  wantBytesPerSecond?: number
+  /** Bytes one peer's PROVEs may make this node read and hash per second. Default 16 MiB/s. */
+  proveBytesPerSecond?: number
   events?: ServerEvents
 }
 
@@ -67,7 +77,11 @@ export class BlockExchange implements Startable {
       maxStreamsPerPeer: init.maxStreamsPerPeer ?? 64,
       readTimeoutMs: this.limits.readTimeoutMs,
       writeTimeoutMs: this.limits.writeTimeoutMs,
-      maxPutBytes: init.maxPutBytes ?? 16 * 1024 * 1024
+      maxPutBytes: init.maxPutBytes ?? 16 * 1024 * 1024,
+      maxBufferedPutBytes: init.maxBufferedPutBytes,
+      minRequestRate: init.minRequestRate,
+      wantBytesPerSecond: init.wantBytesPerSecond,
+      proveBytesPerSecond: init.proveBytesPerSecond
     }, this.log, init.events)
   }
 
@@ -113,14 +127,26 @@ export class BlockExchange implements Startable {
     }
   }
 
-  /** Push blocks of one unit to `peer` in one PUT; resolves with what it said of the PUT and of each block. */
+  /**
+   * Push blocks of one unit to `peer` in one PUT; resolves with what it said
+   * of the PUT and of each block. A peer too busy to take it now is asked
+   * again a few times, after growing pauses.
+   */
   async push (peer: PeerId, put: PutRequest, options: AbortOptions = {}): Promise<PutReply> {
-    return await this.withStream(peer, options, async stream => await pushBlocks(stream, put, this.limits, options))
+    return await retryWhileBusy(
+      async () => await this.withStream(peer, options, async stream => await pushBlocks(stream, put, this.limits, options)),
+      reply => !reply.admitted && reply.code === RefuseCode.Busy,
+      options
+    )
   }
 
-  /** Challenge `peer` to prove it holds blocks (see proveBlocks). */
+  /** Challenge `peer` to prove it holds blocks (see proveBlocks); a busy peer is asked again a few times. */
   async prove (peer: PeerId, nonce: Uint8Array, cids: CID[], options: AbortOptions = {}): Promise<Array<Uint8Array | undefined>> {
-    return await this.withStream(peer, options, async stream => await proveBlocks(stream, nonce, cids, this.limits, options))
+    return await retryWhileBusy(
+      async () => await this.withStream(peer, options, async stream => await proveBlocks(stream, nonce, cids, this.limits, options)),
+      () => false,
+      options
+    )
   }
 
   private async open (peer: PeerId, options: AbortOptions): Promise<Stream> {

@@ -4,12 +4,14 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import type { CID } from 'multiformats/cid'
 import { sha256Async } from '../crypto/async.js'
 import {
-  MessageType, MAX_FRAME, blockHeader, decodePush, decodeRequest, encodeError, encodeNone, encodeOk,
+  MessageType, MAX_FRAME, MAX_WIRE_BLOCK, blockHeader, decodePush, decodeRequest, encodeError, encodeNone, encodeOk,
   encodeProof, encodeReady, encodeRefuse, type Push, type PutHeader, type Request
 } from './messages.js'
 import { ErrorCode, RefuseCode } from './wire.js'
 import { ProtocolViolationError } from './errors.js'
 import { orderedWindow } from '../util/ordered-window.js'
+import { deadline } from '../util/signals.js'
+import { ByteReservoir, WorkBudget } from './budgets.js'
 
 /** What the server serves blocks from (a block store fits). */
 export interface BlockReader {
@@ -62,6 +64,25 @@ export interface ServerLimits {
   writeTimeoutMs: number
   /** Bytes one PUT may carry (bounds what a stream buffers). */
   maxPutBytes: number
+  /** PUT bytes all peers together may have on their way (admitted, not yet stored). Default 64 MiB. */
+  maxBufferedPutBytes?: number
+  /**
+   * The slowest a request may go, in bytes per second: each request must be
+   * done within one frame deadline plus its bytes at this rate, however it
+   * trickles. Default 256 KiB/s.
+   */
+  minRequestRate?: number
+  /** Bytes of stored blocks one peer's WANTs may make us read per second (a 4-second burst). Default 128 MiB/s. */
+  wantBytesPerSecond?: number
+  /** The same for PROVEs, which also hash what they read. Default 16 MiB/s. */
+  proveBytesPerSecond?: number
+}
+
+export const DEFAULT_SERVER_LIMITS = {
+  maxBufferedPutBytes: 64 * 1024 * 1024,
+  minRequestRate: 256 * 1024,
+  wantBytesPerSecond: 128 * 1024 * 1024,
+  proveBytesPerSecond: 16 * 1024 * 1024
 }
 
 export interface ServerEvents {
@@ -80,14 +101,29 @@ export interface ServerEvents {
  */
 export class BlockServer {
   private readonly active = new Map<string, number>()
+  private readonly limits: Required<ServerLimits>
+  private readonly wantWork: WorkBudget
+  private readonly proveWork: WorkBudget
+  private readonly putBuffer: ByteReservoir
 
   constructor (
     private readonly reader: BlockReader,
     private readonly acceptor: PushAcceptor,
-    private readonly limits: ServerLimits,
+    limits: ServerLimits,
     private readonly log: Logger,
     private readonly events: ServerEvents = {}
-  ) {}
+  ) {
+    this.limits = {
+      ...limits,
+      maxBufferedPutBytes: limits.maxBufferedPutBytes ?? DEFAULT_SERVER_LIMITS.maxBufferedPutBytes,
+      minRequestRate: limits.minRequestRate ?? DEFAULT_SERVER_LIMITS.minRequestRate,
+      wantBytesPerSecond: limits.wantBytesPerSecond ?? DEFAULT_SERVER_LIMITS.wantBytesPerSecond,
+      proveBytesPerSecond: limits.proveBytesPerSecond ?? DEFAULT_SERVER_LIMITS.proveBytesPerSecond
+    }
+    this.wantWork = new WorkBudget(this.limits.wantBytesPerSecond, this.limits.wantBytesPerSecond * 4)
+    this.proveWork = new WorkBudget(this.limits.proveBytesPerSecond, this.limits.proveBytesPerSecond * 4)
+    this.putBuffer = new ByteReservoir(this.limits.maxBufferedPutBytes)
+  }
 
   /** Streams currently being served (all peers). */
   get activeStreams (): number {
@@ -109,8 +145,12 @@ export class BlockServer {
         return
       }
       const request = decodeRequest(await lp.read({ signal: AbortSignal.timeout(this.limits.readTimeoutMs) }))
-      await this.serve(request, lp, peer)
-      await stream.close({ signal: AbortSignal.timeout(this.limits.writeTimeoutMs) })
+      // However the peer trickles, the whole request ends by this deadline.
+      const whole = AbortSignal.timeout(this.requestDeadlineMs(request))
+      await this.serve(request, lp, peer, whole)
+      // Nothing more is expected from the peer: drop whatever else it sends.
+      await stream.closeRead().catch(() => {})
+      await stream.close({ signal: deadline(this.limits.writeTimeoutMs, whole) })
     } catch (err) {
       const reason = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError' ? 'timed out' : (err as Error).message
       this.log('reset a block stream from %p: %s', peer, reason)
@@ -126,64 +166,99 @@ export class BlockServer {
     }
   }
 
-  private async serve (request: Request, lp: LengthPrefixedStream, peer: PeerId): Promise<void> {
+  /** How long a whole request may take: a frame's deadline plus its bytes at the slowest rate allowed. */
+  private requestDeadlineMs (request: Request): number {
+    const bytes = request.type === MessageType.Put ? request.bytes : request.cids.length * MAX_WIRE_BLOCK
+    return Math.max(this.limits.readTimeoutMs, this.limits.writeTimeoutMs) + Math.ceil(bytes / this.limits.minRequestRate * 1000)
+  }
+
+  private async serve (request: Request, lp: LengthPrefixedStream, peer: PeerId, whole: AbortSignal): Promise<void> {
+    const key = peer.toString()
     switch (request.type) {
       case MessageType.Want: {
-        // Read (and re-verify) the next block while this one is being sent.
-        const reads = request.cids.map(cid => async () => ({ cid, bytes: await this.read(cid) }))
-        for await (const { cid, bytes } of orderedWindow(reads, 2)) {
-          if (bytes === undefined) await this.write(lp, encodeNone(cid))
-          else await this.writeV(lp, [blockHeader(MessageType.Block, cid), bytes])
+        if (!this.wantWork.allows(key)) {
+          await this.write(lp, encodeError(ErrorCode.Limit, 'busy: this peer asked for more blocks than the node serves one peer per second; retry shortly'), whole)
+          return
+        }
+        // Each distinct block is read (and re-verified) once however often it is asked for,
+        // and the next one while this one is being sent.
+        const reads = distinctReads(request.cids, async cid => {
+          const bytes = await this.read(cid)
+          if (bytes !== undefined) this.wantWork.charge(key, bytes.length)
+          return bytes
+        })
+        for await (const { cid, bytes } of orderedWindow(request.cids.map(cid => async () => ({ cid, bytes: await reads(cid) })), 2)) {
+          if (bytes === undefined) await this.write(lp, encodeNone(cid), whole)
+          else await this.writeV(lp, [blockHeader(MessageType.Block, cid), bytes], whole)
         }
         this.log.trace('served %d blocks to %p', request.cids.length, peer)
         return
       }
-      case MessageType.Prove:
-        for (const cid of request.cids) {
+      case MessageType.Prove: {
+        if (!this.proveWork.allows(key)) {
+          await this.write(lp, encodeError(ErrorCode.Limit, 'busy: this peer asked for more proofs than the node gives one peer per second; retry shortly'), whole)
+          return
+        }
+        const proofs = distinctReads(request.cids, async cid => {
           const bytes = await this.read(cid)
-          if (bytes === undefined) await this.write(lp, encodeNone(cid))
-          else await this.write(lp, encodeProof(cid, await sha256Async(concat(request.nonce, bytes))))
+          if (bytes === undefined) return undefined
+          this.proveWork.charge(key, bytes.length)
+          return await sha256Async(concat(request.nonce, bytes))
+        })
+        for (const cid of request.cids) {
+          const proof = await proofs(cid)
+          await this.write(lp, proof === undefined ? encodeNone(cid) : encodeProof(cid, proof), whole)
         }
         return
+      }
       case MessageType.Put:
-        await this.servePut(request, lp, peer)
+        await this.servePut(request, lp, peer, whole)
     }
   }
 
   /**
-   * A PUT: admitted or refused from its header before any block is read;
-   * then its blocks (never more bytes than the header declared), stored,
-   * and one answer per block.
+   * A PUT: admitted or refused from its header before any block is read —
+   * the node-wide buffer for incoming blocks must have room, and the
+   * acceptor must agree; then its blocks (never more bytes than the header
+   * declared), stored, and one answer per block.
    */
-  private async servePut (header: PutHeader, lp: LengthPrefixedStream, peer: PeerId): Promise<void> {
+  private async servePut (header: PutHeader, lp: LengthPrefixedStream, peer: PeerId, whole: AbortSignal): Promise<void> {
     if (header.bytes > this.limits.maxPutBytes) {
-      await this.write(lp, encodeRefuse(header.unit, RefuseCode.TooLarge, `a PUT may carry at most ${this.limits.maxPutBytes} bytes`))
+      await this.write(lp, encodeRefuse(header.unit, RefuseCode.TooLarge, `a PUT may carry at most ${this.limits.maxPutBytes} bytes`), whole)
       return
     }
-    const admission = await this.acceptor.admit(peer, header, { signal: AbortSignal.timeout(this.limits.readTimeoutMs) })
-    if (!admission.ok) {
-      await this.write(lp, encodeRefuse(header.unit, admission.code, admission.reason))
+    if (!this.putBuffer.reserve(header.bytes)) {
+      await this.write(lp, encodeRefuse(header.unit, RefuseCode.Busy, 'busy: too many pushes on their way to this node; retry shortly'), whole)
       return
     }
-    let completed = false
     try {
-      await this.write(lp, encodeReady(header.unit, admission.keptUntil))
-      const pushes: Push[] = []
-      let bytes = 0
-      for (let i = 0; i < header.count; i++) {
-        const push = decodePush(await lp.read({ signal: AbortSignal.timeout(this.limits.readTimeoutMs) }))
-        bytes += push.bytes.length
-        if (bytes > header.bytes) throw new ProtocolViolationError('the PUT sent more bytes than its header declared')
-        pushes.push(push)
+      const admission = await this.acceptor.admit(peer, header, { signal: deadline(this.limits.readTimeoutMs, whole) })
+      if (!admission.ok) {
+        await this.write(lp, encodeRefuse(header.unit, admission.code, admission.reason), whole)
+        return
       }
-      const results = await admission.put.store(pushes, { signal: AbortSignal.timeout(this.limits.readTimeoutMs * 4) })
-      for (let i = 0; i < pushes.length; i++) {
-        const result = results[i] ?? { ok: false, code: RefuseCode.Internal, reason: 'no result' }
-        await this.write(lp, result.ok ? encodeOk(pushes[i]!.cid) : encodeRefuse(pushes[i]!.cid, result.code, result.reason))
+      let completed = false
+      try {
+        await this.write(lp, encodeReady(header.unit, admission.keptUntil), whole)
+        const pushes: Push[] = []
+        let bytes = 0
+        for (let i = 0; i < header.count; i++) {
+          const push = decodePush(await lp.read({ signal: deadline(this.limits.readTimeoutMs, whole) }))
+          bytes += push.bytes.length
+          if (bytes > header.bytes) throw new ProtocolViolationError('the PUT sent more bytes than its header declared')
+          pushes.push(push)
+        }
+        const results = await admission.put.store(pushes, { signal: deadline(this.limits.readTimeoutMs * 4, whole) })
+        for (let i = 0; i < pushes.length; i++) {
+          const result = results[i] ?? { ok: false, code: RefuseCode.Internal, reason: 'no result' }
+          await this.write(lp, result.ok ? encodeOk(pushes[i]!.cid) : encodeRefuse(pushes[i]!.cid, result.code, result.reason), whole)
+        }
+        completed = results.length === pushes.length && results.every(result => result.ok)
+      } finally {
+        admission.put.end(completed)
       }
-      completed = results.length === pushes.length && results.every(result => result.ok)
     } finally {
-      admission.put.end(completed)
+      this.putBuffer.release(header.bytes)
     }
   }
 
@@ -203,13 +278,36 @@ export class BlockServer {
     }
   }
 
-  private async write (lp: LengthPrefixedStream, frame: Uint8Array): Promise<void> {
-    await lp.write(frame, { signal: AbortSignal.timeout(this.limits.writeTimeoutMs) })
+  private async write (lp: LengthPrefixedStream, frame: Uint8Array, whole?: AbortSignal): Promise<void> {
+    await lp.write(frame, { signal: deadline(this.limits.writeTimeoutMs, whole) })
   }
 
   /** One frame made of several buffers: the block bytes are never copied. */
-  private async writeV (lp: LengthPrefixedStream, parts: Uint8Array[]): Promise<void> {
-    await lp.write(new Uint8ArrayList(...parts), { signal: AbortSignal.timeout(this.limits.writeTimeoutMs) })
+  private async writeV (lp: LengthPrefixedStream, parts: Uint8Array[], whole: AbortSignal): Promise<void> {
+    await lp.write(new Uint8ArrayList(...parts), { signal: deadline(this.limits.writeTimeoutMs, whole) })
+  }
+}
+
+/**
+ * Run `work` once per distinct CID of a request, however often the request
+ * names it; each result is handed out as often as its CID is asked for, then
+ * dropped (so a request naming one block 64 times holds it once, briefly).
+ */
+function distinctReads<T> (cids: CID[], work: (cid: CID) => Promise<T>): (cid: CID) => Promise<T> {
+  const uses = new Map<string, number>()
+  for (const cid of cids) uses.set(cid.toString(), (uses.get(cid.toString()) ?? 0) + 1)
+  const pending = new Map<string, Promise<T>>()
+  return async (cid) => {
+    const key = cid.toString()
+    let result = pending.get(key)
+    if (result === undefined) {
+      result = work(cid)
+      pending.set(key, result)
+    }
+    const left = (uses.get(key) ?? 1) - 1
+    uses.set(key, left)
+    if (left <= 0) pending.delete(key)
+    return await result
   }
 }
 

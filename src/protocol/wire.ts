@@ -18,7 +18,11 @@ export enum RefuseCode {
   /** The node's disk is full. */
   DiskFull = 5,
   /** Something went wrong on the node. */
-  Internal = 6
+  Internal = 6,
+  /** The node has too many pushes in flight: retry the same PUT shortly. */
+  Busy = 7,
+  /** The pusher has used up its share of this node: try the next closest node. */
+  PeerQuota = 8
 }
 
 /** Why a whole request failed (the stream ends after it). */

@@ -8,6 +8,7 @@ import { Fetcher, type FetchNetwork } from '../../../src/fetch/index.js'
 import { rawCid } from '../../../src/format/cid.js'
 import type { WantResult } from '../../../src/protocol/index.js'
 import { BlockNotFoundError } from '../../../src/errors.js'
+import { ErrorCode, RemoteError } from '../../../src/protocol/index.js'
 
 async function newPeer (): Promise<PeerId> {
   return peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
@@ -15,9 +16,10 @@ async function newPeer (): Promise<PeerId> {
 
 /**
  * Holders that fail their first `failures` WANTs with a transport error (a
- * reset stream, as on an overloaded peer), then answer; `dead` ones always fail.
+ * reset stream, as on an overloaded peer), or answer them busy, then answer;
+ * with Infinity they never do.
  */
-function network (blocks: Map<string, Uint8Array>, holders: Array<{ peer: PeerId, failures: number }>): FetchNetwork & { asked: Map<string, number> } {
+function network (blocks: Map<string, Uint8Array>, holders: Array<{ peer: PeerId, failures: number, busy?: boolean }>): FetchNetwork & { asked: Map<string, number> } {
   const asked = new Map<string, number>()
   return {
     asked,
@@ -26,7 +28,10 @@ function network (blocks: Map<string, Uint8Array>, holders: Array<{ peer: PeerId
       const n = (asked.get(key) ?? 0) + 1
       asked.set(key, n)
       const holder = holders.find(h => h.peer.equals(peer))!
-      if (n <= holder.failures) throw Object.assign(new Error('the stream was reset'), { name: 'StreamResetError' })
+      if (n <= holder.failures) {
+        if (holder.busy === true) throw new RemoteError(ErrorCode.Limit, 'busy')
+        throw Object.assign(new Error('the stream was reset'), { name: 'StreamResetError' })
+      }
       for (const cid of cids) yield { cid, bytes: blocks.get(cid.toString())! }
     },
     async * findHolders (_unit: CID, options?: { exclude?: (peer: PeerId) => boolean }): AsyncIterable<PeerInfo> {
@@ -58,5 +63,28 @@ describe('Fetcher', () => {
     const fetcher = new Fetcher(net, logger('test:fetcher'), undefined, { maxAttempts: 3 })
     await expect(fetcher.get(cid)).rejects.toThrow(BlockNotFoundError)
     expect(net.asked.get(peer.toString())).toBe(3)
+  })
+
+  it('waits out a holder that answers busy a few times, then gets the block from it', async () => {
+    const bytes = new Uint8Array([8, 9])
+    const cid = rawCid(bytes)
+    const peer = await newPeer()
+    const net = network(new Map([[cid.toString(), bytes]]), [{ peer, failures: 3, busy: true }])
+    const fetcher = new Fetcher(net, logger('test:fetcher'), undefined, { maxAttempts: 1 })
+    expect(await fetcher.get(cid)).toEqual(bytes)
+    expect(net.asked.get(peer.toString())).toBe(4)
+  })
+
+  it('gives up on a holder that always answers busy after a bounded number of requests, backing off between them', async () => {
+    const bytes = new Uint8Array([10])
+    const cid = rawCid(bytes)
+    const peer = await newPeer()
+    const net = network(new Map([[cid.toString(), bytes]]), [{ peer, failures: Infinity, busy: true }])
+    const fetcher = new Fetcher(net, logger('test:fetcher'), undefined, { maxAttempts: 2, maxLookups: 1 })
+    const started = performance.now()
+    await expect(fetcher.get(cid)).rejects.toThrow(BlockNotFoundError)
+    // 3 busy answers cost nothing, the next 2 one attempt each; pauses of 100, 200, 400 and 800 ms between them.
+    expect(net.asked.get(peer.toString())).toBe(5)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1_400)
   })
 })
