@@ -4,7 +4,9 @@ import PQueue from 'p-queue'
 import type { BlockStore } from '../blockstore/interface.js'
 import type { BlockSink } from '../importer/options.js'
 import type { NodeRef } from '../format/tree.js'
-import { placeUnit, type PlacementNetwork } from '../replication/placement.js'
+import { placeUnit, pushUnit, type PlacedCopy, type PlacementNetwork } from '../replication/placement.js'
+import { shareUnits } from '../replication/share-units.js'
+import { decodeUnitNode } from '../format/nodes.js'
 import { failureReason } from '../util/failure.js'
 
 export interface ShareJobInit {
@@ -29,6 +31,8 @@ export interface UnitPlacement {
   copies: number
   /** The earliest time any of those copies may be collected (ms since the epoch); undefined without copies. */
   keptUntil?: number
+  /** The storage nodes that took it (this node's own copy not included). */
+  holders: PlacedCopy[]
   failures: string[]
 }
 
@@ -63,6 +67,7 @@ export class ShareJob {
     void this.queue.add(async () => {
       const failures: string[] = []
       const leases: number[] = []
+      const holders: PlacedCopy[] = []
       let copies = 0
       if (init.selfIsStorage && init.holdLocally !== undefined) {
         leases.push(await init.holdLocally(unit))
@@ -79,18 +84,56 @@ export class ShareJob {
         )
         if (copies + result.placed.length < init.replicas) this.rediscover = false
         copies += result.placed.length
+        holders.push(...result.placed)
         leases.push(...result.placed.map(copy => copy.keptUntil))
         failures.push(...result.failed.map(f => `${f.peer.toString()}: ${f.reason}`))
       }
-      this.placements.push({ unit: unit.cid, copies, keptUntil: leases.length === 0 ? undefined : Math.min(...leases), failures })
+      this.placements.push({ unit: unit.cid, copies, keptUntil: leases.length === 0 ? undefined : Math.min(...leases), holders, failures })
     }).catch((err: unknown) => {
-      this.placements.push({ unit: unit.cid, copies: 0, failures: [failureReason(err)] })
+      this.placements.push({ unit: unit.cid, copies: 0, holders: [], failures: [failureReason(err)] })
     })
+  }
+
+  /**
+   * Storage nodes keep a segment or index node only provisionally (a short
+   * lease) until they see a share root list it — junk pushed on its own has
+   * none. Segments are placed before their root exists, so once every unit
+   * is placed, tell each storage node that took one its path from the root:
+   * it checks the path and grants the full lease. A copy whose node does not
+   * take the path is no lasting copy, and is not counted.
+   */
+  private async confirmPaths (): Promise<void> {
+    const { init } = this
+    const byUnit = new Map(this.placements.map(p => [p.unit.toString(), p]))
+    const read = async (cid: CID, opts?: AbortOptions): Promise<Uint8Array> => await init.store.get(cid, opts)
+    const confirmations = new PQueue({ concurrency: 4 })
+    const tasks: Array<Promise<void>> = []
+    for (const placement of this.placements) {
+      const node = decodeUnitNode(await read(placement.unit))
+      if (node.kind !== 'root' || node.height === 0) continue
+      for await (const { unit, path } of shareUnits(placement.unit, read, init.options)) {
+        const below = byUnit.get(unit.toString())
+        if (path.length === 0 || below === undefined || below.holders.length === 0) continue
+        tasks.push(confirmations.add(async () => {
+          const leases = await Promise.all(below.holders.map(async copy => {
+            const outcome = await pushUnit(copy.peer, { cid: unit, blocks: [] }, read, init.network, { ...init.options, replicas: 1, renewOnly: true, path })
+            if (outcome.placed) return outcome.keptUntil
+            below.failures.push(`${copy.peer.toString()}: did not take the unit's path from its root (${outcome.reason})`)
+            return undefined
+          }))
+          const lasting = leases.filter((lease): lease is number => lease !== undefined)
+          below.copies -= leases.length - lasting.length
+          below.keptUntil = below.copies === 0 ? undefined : Math.min(below.keptUntil ?? Infinity, ...lasting)
+        }))
+      }
+    }
+    await Promise.all(tasks)
   }
 
   /** Wait for every unit's placement and announcement. */
   async finish (): Promise<{ replicas: number, keptUntil?: number, announced: number, announceFailures: number }> {
     await this.queue.onIdle()
+    await this.confirmPaths()
     const outcomes = await Promise.all(this.announcements)
     const replicas = this.placements.length === 0 ? 0 : Math.min(...this.placements.map(p => p.copies))
     const leases = this.placements.map(p => p.keptUntil)

@@ -110,6 +110,8 @@ export class VeilNode {
         const storage = new StorageService(init.storage, {
           store: store as LevelBlockStore,
           self: libp2p.peerId,
+          inSwarm: id !== undefined,
+          readNode: async (cid, from, opts) => await node.readNodeFrom(cid, from, opts),
           network: node.placementNetwork(),
           fetcher: () => node.fetcher(),
           announce: async unit => await announcer.announce(unit),
@@ -339,11 +341,26 @@ export class VeilNode {
     const fetcher = this.fetcher()
     const results: Array<RenewSummary & { root: CID }> = []
     for await (const root of shareRoots(target, fetcher, options)) {
-      const units: CID[] = []
+      const units = []
       for await (const unit of shareUnits(root, async (cid, opts) => await this.readUnit(cid, opts), options)) units.push(unit)
       results.push({ ...await this.keeper.renew(units, options), root })
     }
     return results
+  }
+
+  /**
+   * A manifest node, to check a pushed unit's path: from this node's store,
+   * else from `from` (the pusher holds the share it pushes), else the swarm.
+   * Verified against its CID.
+   */
+  async readNodeFrom (cid: CID, from: PeerId, options: AbortOptions = {}): Promise<Uint8Array> {
+    if (await this.store.has(cid, options)) return await this.store.get(cid, options)
+    try {
+      for await (const result of this.exchange.want(from, [cid], options)) if (result.bytes !== undefined) return result.bytes
+    } catch (err) {
+      if (options.signal?.aborted === true) throw err
+    }
+    return await this.fetcher().get(cid, { ...options, segment: cid })
   }
 
   /** A unit node from this node's store, else from the swarm. */

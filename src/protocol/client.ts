@@ -39,6 +39,8 @@ export interface PutRequest {
   blocks: Array<{ cid: CID, bytes: Uint8Array }>
   /** ms since the epoch; 0 or absent: the node's default lease. */
   leaseUntil?: number
+  /** The unit's path from its share root (see PutHeader.path): lets the node check a segment is not junk. */
+  path?: CID[]
 }
 
 /**
@@ -106,7 +108,7 @@ export async function pushBlocks (stream: Stream, put: PutRequest, limits: Clien
   const { unit, blocks } = put
   const lp = open(stream, blocks.length * 512 + 4096)
   const bytes = blocks.reduce((sum, block) => sum + block.bytes.length, 0)
-  await lp.write(encodePut({ unit, count: blocks.length, bytes, leaseUntil: put.leaseUntil ?? 0 }), { signal: signalFor(limits.writeTimeoutMs, options) })
+  await lp.write(encodePut({ unit, count: blocks.length, bytes, leaseUntil: put.leaseUntil ?? 0, path: put.path }), { signal: signalFor(limits.writeTimeoutMs, options) })
   const admission = await readResponse(lp, limits, options)
   if (admission.type === MessageType.Refuse) {
     expectCid(admission, unit)

@@ -1,7 +1,7 @@
 import { CID } from 'multiformats/cid'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { isSupportedCid } from '../format/cid.js'
-import { MAX_BLOCK_SIZE } from '../format/limits.js'
+import { MAX_BLOCK_SIZE, MAX_TREE_HEIGHT } from '../format/limits.js'
 import { TAG_LENGTH } from '../crypto/aead.js'
 import { ProtocolViolationError } from './errors.js'
 
@@ -11,8 +11,10 @@ import { ProtocolViolationError } from './errors.js'
  *
  *   request   WANT   0x01 u16 n, n × (u8 len, cid)        ask for n blocks
  *             PUT    0x02 u16 n, u32 bytes, u64 lease,    offer n blocks (`bytes` in all) of
- *                         u8 len, unit cid                one unit, to keep until `lease`
- *                                                         (ms since the epoch; 0: the node's default)
+ *                         u8 len, unit cid,               one unit, to keep until `lease`
+ *                         [u8 k, k × (u8 len, cid)]       (ms since the epoch; 0: the node's default),
+ *                                                         optionally with its path: the share root, then
+ *                                                         each node down to the one that lists the unit
  *             PROVE  0x03 32-byte nonce, u16 n, n × cid   prove possession
  *   push      PUSH   0x04 u8 len, cid, bytes              one pushed block
  *   response  BLOCK  0x10 u8 len, cid, bytes
@@ -64,6 +66,12 @@ export interface PutHeader {
   bytes: number
   /** Keep the unit until then (ms since the epoch); 0 asks for the node's default lease. */
   leaseUntil: number
+  /**
+   * Where the unit sits in its share, when the pusher knows: the root, then
+   * each index node down to the unit's parent (so a storage node can check
+   * a segment belongs to a share and is not junk). Absent for a root.
+   */
+  path?: CID[]
 }
 
 export type Request =
@@ -117,7 +125,10 @@ export function encodePut (header: PutHeader): Uint8Array {
   if (!Number.isInteger(count) || count < 1 || count > MAX_BLOCKS_PER_PUT) throw new RangeError(`a PUT carries 1–${MAX_BLOCKS_PER_PUT} blocks`)
   if (!Number.isInteger(bytes) || bytes < 0 || bytes > count * MAX_WIRE_BLOCK) throw new RangeError('a PUT\'s byte count must fit its blocks')
   if (!Number.isSafeInteger(leaseUntil) || leaseUntil < 0) throw new RangeError('a lease is a time in ms since the epoch, or 0')
-  const out = new Uint8Array(1 + 2 + 4 + 8 + 1 + unit.bytes.length)
+  const path = header.path ?? []
+  if (path.length > MAX_TREE_HEIGHT) throw new RangeError(`a unit's path has at most ${MAX_TREE_HEIGHT} nodes`)
+  const pathBytes = path.length === 0 ? 0 : 1 + path.reduce((sum, cid) => sum + 1 + cid.bytes.length, 0)
+  const out = new Uint8Array(1 + 2 + 4 + 8 + 1 + unit.bytes.length + pathBytes)
   const view = new DataView(out.buffer)
   out[0] = MessageType.Put
   view.setUint16(1, count)
@@ -125,6 +136,15 @@ export function encodePut (header: PutHeader): Uint8Array {
   view.setBigUint64(7, BigInt(leaseUntil))
   out[15] = unit.bytes.length
   out.set(unit.bytes, 16)
+  if (path.length > 0) {
+    let at = 16 + unit.bytes.length
+    out[at++] = path.length
+    for (const cid of path) {
+      out[at++] = cid.bytes.length
+      out.set(cid.bytes, at)
+      at += cid.bytes.length
+    }
+  }
   return out
 }
 
@@ -216,6 +236,8 @@ class FrameReader {
 
   rest (): Uint8Array { return this.bytes(this.frame.length - this.at) }
 
+  atEnd (): boolean { return this.at === this.frame.length }
+
   end (): void {
     if (this.at !== this.frame.length) throw new ProtocolViolationError('trailing bytes in frame')
   }
@@ -270,7 +292,13 @@ export function decodeRequest (frame: Uint8Array | Uint8ArrayList): Request {
     const bytes = reader.u32()
     if (bytes > count * MAX_WIRE_BLOCK) throw new ProtocolViolationError('a PUT declares more bytes than its blocks can hold')
     const leaseUntil = reader.u64()
-    request = { type, count, bytes, leaseUntil, unit: reader.cid() }
+    const unit = reader.cid()
+    request = { type, count, bytes, leaseUntil, unit }
+    if (!reader.atEnd()) {
+      const length = reader.u8()
+      if (length === 0 || length > MAX_TREE_HEIGHT) throw new ProtocolViolationError(`a unit's path has 1–${MAX_TREE_HEIGHT} nodes`)
+      request.path = Array.from({ length }, () => reader.cid())
+    }
   } else if (type === MessageType.Prove) {
     const nonce = reader.bytes(32).slice()
     request = { type, nonce, cids: readCids(reader) }

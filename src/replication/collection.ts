@@ -5,7 +5,8 @@ import { RAW_CODE } from '../format/cid.js'
 import type { UnitIndex } from './unit-index.js'
 import type { SerialQueue } from './serial-queue.js'
 import type { StorageAcceptor } from './acceptor.js'
-import { emptyGcResult, evictExpired, type GcResult } from './eviction.js'
+import { emptyGcResult, evictExpired, expiredUnits, releaseUnit, type GcResult } from './eviction.js'
+import type { PeerUsage } from './peer-usage.js'
 
 export interface CollectorDeps {
   store: LevelBlockStore
@@ -13,6 +14,7 @@ export interface CollectorDeps {
   queue: SerialQueue
   acceptor: StorageAcceptor
   forget: (unit: CID) => void
+  usage: PeerUsage
   capacity: number
   /** Usage fraction past which expired units are released… */
   highWatermark: number
@@ -25,8 +27,10 @@ export interface CollectorDeps {
 
 /**
  * Collection on a storage node. What nothing needs goes every pass: the
- * blocks of pushes that stopped (no PUT for the grace period) and raw blocks
- * that no held unit lists (left by a crash or a restart mid-push). Expired
+ * blocks of pushes that stopped (no PUT for the grace period), raw blocks
+ * that no held unit lists (left by a crash or a restart mid-push), and
+ * provisional units (no share root was shown to list them) past their short
+ * lease. Expired
  * shares are kept while there is room: only past the high watermark are
  * expired, unpinned units released — the longest expired first — down to
  * the low watermark. Pinned units are never collected.
@@ -37,8 +41,13 @@ export class Collector {
   async collect (now = Date.now(), options: AbortOptions = {}): Promise<GcResult> {
     const { acceptor, store, capacity, queue } = this.deps
     const result = emptyGcResult()
-    add(result, await acceptor.deleteOrphans(acceptor.pending.takeIdle(now, this.deps.orphanGraceMs)))
+    add(result, await acceptor.discard(acceptor.pending.takeIdle(now, this.deps.orphanGraceMs)))
     await this.collectOrphans(now, result, options)
+    // Segments no share was shown to list never outlive their short lease, room or not.
+    for (const { cid } of await expiredUnits(this.deps.index, now, true)) {
+      options.signal?.throwIfAborted()
+      await queue.run(async () => { await releaseUnit(this.deps, cid, result) })
+    }
     if ((await store.size()).bytes > capacity * this.deps.highWatermark) {
       options.signal?.throwIfAborted()
       await queue.run(async () => { await evictExpired(this.deps, now, capacity * this.deps.lowWatermark, result) })

@@ -2,6 +2,7 @@ import type { CID } from 'multiformats/cid'
 import type { LevelBlockStore } from '../blockstore/index.js'
 import { decodeUnitNode, type UnitNode } from '../format/nodes.js'
 import type { UnitIndex, UnitRecord } from './unit-index.js'
+import type { PeerUsage } from './peer-usage.js'
 
 export interface GcResult { units: number, blocks: number, bytes: number }
 
@@ -11,6 +12,8 @@ export interface EvictionDeps {
   index: UnitIndex
   /** Stop announcing a unit this node no longer holds. */
   forget: (unit: CID) => void
+  /** Who was charged for what: a released unit's charge is refunded. */
+  usage?: PeerUsage
 }
 
 export function emptyGcResult (): GcResult {
@@ -35,15 +38,16 @@ export async function releaseUnit (deps: EvictionDeps, unit: CID, result: GcResu
     result.blocks++
     result.bytes += bytes
   }
+  if (record.owner !== undefined) deps.usage?.refund(record.owner, record.charged)
   deps.forget(unit)
   result.units++
 }
 
-/** Units whose lease has ended and that no pin holds, the longest expired first. */
-export async function expiredUnits (index: UnitIndex, now: number): Promise<Array<{ cid: CID, record: UnitRecord }>> {
+/** Units whose lease has ended and that no pin holds (`provisional` ones only, if asked), the longest expired first. */
+export async function expiredUnits (index: UnitIndex, now: number, onlyProvisional = false): Promise<Array<{ cid: CID, record: UnitRecord }>> {
   const expired: Array<{ cid: CID, record: UnitRecord }> = []
   for await (const entry of index.all()) {
-    if (entry.record.pins === 0 && entry.record.leaseUntil <= now) expired.push(entry)
+    if (entry.record.pins === 0 && entry.record.leaseUntil <= now && (!onlyProvisional || entry.record.provisional)) expired.push(entry)
   }
   return expired.sort((a, b) => a.record.leaseUntil - b.record.leaseUntil)
 }

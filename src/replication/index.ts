@@ -1,5 +1,5 @@
 export { copyShare, type CopyShareOptions, type CopyShareResult } from './copy-share.js'
-export { StorageService, DEFAULT_LEASE_MS, type StorageInit, type StorageDeps, type StorageStatus } from './storage-service.js'
+export { StorageService, DEFAULT_LEASE_MS, DEFAULT_PER_PEER_SHARE, type StorageInit, type StorageDeps, type StorageStatus } from './storage-service.js'
 export { placeUnit, pushUnit, type PlacementNetwork, type UnitToPlace, type PlaceOptions, type PlaceResult, type PlacedCopy, type UnitPushOutcome } from './placement.js'
 export { renewUnit, type RenewOptions, type UnitRenewal } from './renewal.js'
 export { ShareRecords, type ShareRecord } from './share-records.js'
@@ -7,4 +7,5 @@ export { closestTo, peerPosition, unitPosition, compareDistance } from './distan
 export type { ScrubResult, RepairResult, MaintenanceNetwork } from './maintenance.js'
 export type { GcResult } from './eviction.js'
 export { ShareKeeper, type ShareKeeperInit, type ShareKeeperDeps, type RenewSummary } from './share-keeper.js'
-export { shareUnits } from './share-units.js'
+export { shareUnits, type UnitInTree } from './share-units.js'
+export type { AcceptFrom } from './acceptor.js'

@@ -31,6 +31,8 @@ export interface PlaceOptions extends AbortOptions {
   leaseUntil?: number
   /** Only renew the lease of a peer that proves it holds the unit; never send it blocks. */
   renewOnly?: boolean
+  /** The unit's path from its share root, when known: lets the storage node tell it from junk (see PutHeader.path). */
+  path?: CID[]
   /** When every candidate was tried and copies are still missing, look for storage nodes again after each of these pauses. Default DEFAULT_REDISCOVER_MS. */
   rediscoverMs?: number[]
 }
@@ -121,7 +123,7 @@ export async function pushUnit (peer: PeerId, unit: UnitToPlace, read: (cid: CID
     const blocks = holds ? [] : unit.blocks
     const limit = options.putBytes ?? 8 * 1024 * 1024
     const send = async (batch: Array<{ cid: CID, bytes: Uint8Array }>): Promise<UnitPushOutcome> =>
-      acknowledged(batch, await network.push(peer, { unit: unit.cid, blocks: batch, leaseUntil: options.leaseUntil }, options))
+      acknowledged(batch, await network.push(peer, { unit: unit.cid, blocks: batch, leaseUntil: options.leaseUntil, path: options.path }, options))
     let batch: Array<{ cid: CID, bytes: Uint8Array }> = []
     let bytes = 0
     // The unit node goes last, so a node that holds it holds every block before it.

@@ -27,7 +27,7 @@ export interface UnitRenewal {
  * never blocks, so renewing costs a few KiB per holder and needs only the
  * public unit node (a verify-only link is enough).
  */
-export async function renewUnit (unit: CID, read: (cid: CID, options?: AbortOptions) => Promise<Uint8Array>, network: MaintenanceNetwork, log: Logger, options: RenewOptions): Promise<UnitRenewal> {
+export async function renewUnit (unit: CID, read: (cid: CID, options?: AbortOptions) => Promise<Uint8Array>, network: MaintenanceNetwork, log: Logger, options: RenewOptions & { path?: CID[] }): Promise<UnitRenewal> {
   const asked = new Map<string, PeerId>()
   for (const peer of closestTo(unit, await network.knownStoragePeers()).slice(0, options.replicas * 2)) asked.set(peer.toString(), peer)
   try {

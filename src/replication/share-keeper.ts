@@ -2,6 +2,7 @@ import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import type { MaintenanceNetwork } from './maintenance.js'
 import { renewUnit } from './renewal.js'
+import type { UnitInTree } from './share-units.js'
 import type { ShareRecord, ShareRecords } from './share-records.js'
 
 export interface ShareKeeperInit {
@@ -78,14 +79,19 @@ export class ShareKeeper extends EventTarget {
     await this.deps.records?.put({ root, sharedAt: now, renewedAt: now, keptUntil: keptUntil ?? 0, units })
   }
 
-  /** Renew the lease of each unit on every holder that proves it holds it. */
-  async renew (units: CID[], options: AbortOptions & { leaseUntil?: number } = {}): Promise<RenewSummary> {
+  /**
+   * Renew the lease of each unit on every holder that proves it holds it
+   * (with its path from the share root, when known, so a holder that still
+   * keeps a segment provisionally learns it belongs to a share).
+   */
+  async renew (units: Array<CID | UnitInTree>, options: AbortOptions & { leaseUntil?: number } = {}): Promise<RenewSummary> {
     let copies = Infinity
     let keptUntil: number | undefined = Infinity
-    for (const unit of units) {
+    for (const entry of units) {
       options.signal?.throwIfAborted()
+      const { unit, path } = 'unit' in entry ? entry : { unit: entry, path: [] }
       const { renewed } = await renewUnit(unit, this.deps.read, this.deps.network, this.deps.log, {
-        ...options, replicas: this.replicas, lookupTimeoutMs: this.init.lookupTimeoutMs
+        ...options, replicas: this.replicas, lookupTimeoutMs: this.init.lookupTimeoutMs, path: path.length > 0 ? path : undefined
       })
       copies = Math.min(copies, renewed.length)
       keptUntil = renewed.length === 0 || keptUntil === undefined ? undefined : Math.min(keptUntil, ...renewed.map(copy => copy.keptUntil))

@@ -5,7 +5,9 @@ import type { BlockSource } from '../exporter/source.js'
 import { decodeUnitNode } from '../format/nodes.js'
 import { UnitIndex } from './unit-index.js'
 import { SerialQueue } from './serial-queue.js'
-import { StorageAcceptor } from './acceptor.js'
+import { StorageAcceptor, type AcceptFrom } from './acceptor.js'
+import { PeerUsage } from './peer-usage.js'
+import { InvalidOptionError } from '../errors.js'
 import { Maintenance, type MaintenanceNetwork, type RepairResult, type ScrubResult } from './maintenance.js'
 import { Collector } from './collection.js'
 import type { GcResult } from './eviction.js'
@@ -36,11 +38,27 @@ export interface StorageInit {
   orphanGraceMs?: number
   /** Liveness look-up deadline during repair. Default 10 s. */
   lookupTimeoutMs?: number
+  /**
+   * Bytes one pusher may use. Default: a tenth of the capacity on the public
+   * network, half of it in a private swarm (whose members hold its key).
+   */
+  perPeer?: number
+  /** Who may push: 'any' (default), 'swarm' (members of this node's private swarm), or a list of peer ids. */
+  acceptFrom?: AcceptFrom
+  /** The lease of a segment or index node no share root was shown to list yet. Default 1 day. */
+  provisionalLeaseMs?: number
 }
+
+/** A storage node's default share of its capacity for one pusher: public network, private swarm. */
+export const DEFAULT_PER_PEER_SHARE = { public: 0.1, swarm: 0.5 }
 
 export interface StorageDeps {
   store: LevelBlockStore
   self: PeerId
+  /** This node runs in a private swarm. */
+  inSwarm?: boolean
+  /** Read a manifest node: this node's store, else `from`, else the swarm. Default: the store only. */
+  readNode?: (cid: CID, from: PeerId, options: AbortOptions) => Promise<Uint8Array>
   network: MaintenanceNetwork
   fetcher: () => BlockSource
   announce: (unit: CID) => Promise<boolean>
@@ -57,6 +75,9 @@ export interface StorageStatus {
   pinnedShares: number
   /** Units held whose lease has ended (kept while there is room). */
   expiredUnits: number
+  /** Bytes one pusher may use, and the pushers using the most (top 10). */
+  perPeer: number
+  topPeers: Array<{ peer: string, bytes: number }>
   /** Units found under-replicated in the last repair pass and not brought back to R. */
   repairBacklog: number
   /** The last pass of each kind, or null when none has run since the node started. */
@@ -83,6 +104,8 @@ export class StorageService extends EventTarget {
   readonly index: UnitIndex
   readonly replicas: number
   readonly leaseMs: number
+  readonly usage = new PeerUsage()
+  readonly perPeer: number
   private readonly queue = new SerialQueue()
   private readonly timers: Array<ReturnType<typeof setInterval>> = []
   private readonly running = new Set<Promise<unknown>>()
@@ -102,11 +125,20 @@ export class StorageService extends EventTarget {
       lookupTimeoutMs: init.lookupTimeoutMs ?? 10_000
     })
     const highWatermark = init.highWatermark ?? 0.9
+    const inSwarm = deps.inSwarm ?? false
+    if (init.acceptFrom === 'swarm' && !inSwarm) throw new InvalidOptionError('acceptFrom "swarm" needs a private swarm: give the node a swarm key, or accept pushes from "any" or a list of peer ids')
+    this.perPeer = init.perPeer ?? Math.floor(init.capacity * (inSwarm ? DEFAULT_PER_PEER_SHARE.swarm : DEFAULT_PER_PEER_SHARE.public))
     this.acceptor = new StorageAcceptor({
       store: deps.store,
       index: this.index,
       capacity: init.capacity,
+      perPeerBytes: this.perPeer,
+      acceptFrom: init.acceptFrom ?? 'any',
+      inSwarm,
       leaseMs: this.leaseMs,
+      provisionalLeaseMs: init.provisionalLeaseMs ?? 24 * 60 * 60 * 1000,
+      usage: this.usage,
+      readNode: deps.readNode ?? (async (cid, _from, options) => await deps.store.get(cid, options)),
       queue: this.queue,
       highWatermark,
       onUnitHeld: unit => { this.background(deps.announce(unit)) },
@@ -121,6 +153,7 @@ export class StorageService extends EventTarget {
       queue: this.queue,
       acceptor: this.acceptor,
       forget: deps.forget,
+      usage: this.usage,
       capacity: init.capacity,
       highWatermark,
       lowWatermark: Math.min(highWatermark, init.lowWatermark ?? 0.8),
@@ -132,6 +165,7 @@ export class StorageService extends EventTarget {
   /** Announce everything held (records do not survive a restart) and start the timers. */
   async start (): Promise<void> {
     this.stopping = new AbortController()
+    await this.usage.load(this.index)
     for await (const { cid } of this.index.all()) this.background(this.deps.announce(cid))
     this.every(this.init.repairIntervalMs ?? 60 * 60 * 1000, async () => { await this.repair() })
     this.every(this.init.scrubIntervalMs ?? 24 * 60 * 60 * 1000, async () => { await this.scrub() })
@@ -217,7 +251,7 @@ export class StorageService extends EventTarget {
     await this.queue.run(async () => {
       if (!await this.index.isPinned(root)) return
       const ops = [this.index.pinOp(root, false)]
-      for await (const unit of shareUnits(root, async (cid, opts) => await this.read(cid, source, opts), options)) {
+      for await (const { unit } of shareUnits(root, async (cid, opts) => await this.read(cid, source, opts), options)) {
         const record = await this.index.get(unit)
         if (record === undefined) continue
         ops.push(this.index.putRecord(unit, { ...record, pins: Math.max(0, record.pins - 1) }))
@@ -241,7 +275,7 @@ export class StorageService extends EventTarget {
     }
     let pinnedShares = 0
     for await (const _ of this.index.pinnedRoots()) pinnedShares++
-    return { capacity: this.init.capacity, used: size.bytes, blocks: size.blocks, units, segments, pinnedShares, expiredUnits, ...this.passes }
+    return { capacity: this.init.capacity, used: size.bytes, blocks: size.blocks, units, segments, pinnedShares, expiredUnits, perPeer: this.perPeer, topPeers: this.usage.top(10), ...this.passes }
   }
 
   /** A block from this node's store, else from `source`. */

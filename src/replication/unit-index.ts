@@ -8,7 +8,9 @@ import type { UnitNode } from '../format/nodes.js'
  * it holds, kept in the block store's LevelDB so records change in the same
  * batch as the blocks they describe:
  *
- *   units!<cid>  { v, k: kind, h: height, n: children, lease: ms, pins: count, at: ms }
+ *   units!<cid>  { v, k: kind, h: height, n: children, lease: ms, pins: count, at: ms,
+ *                  by: pusher peer id, c: bytes charged to it, p: provisional, g: lease granted,
+ *                  r: verified path from the share root [cid…] }
  *   refs!<cid>   u32 — how many held units list this content block
  *   pins!<cid>   a share root pinned on this node
  *
@@ -28,6 +30,27 @@ export interface UnitRecord {
   pins: number
   /** When this node first held it. */
   storedAt: number
+  /** The peer whose push brought it, and the bytes it was charged (its blocks new here and its node). */
+  owner?: string
+  charged: number
+  /**
+   * A segment or index node no verified root has been seen to list yet: its
+   * lease is short until a push names a root that does (junk pushed on its
+   * own never lives long); then it gets `grantedUntil`.
+   */
+  provisional: boolean
+  grantedUntil: number
+  /** The path from the share root verified to lead to this unit (told to the nodes repair copies it to). */
+  path?: CID[]
+}
+
+/** What a newly held unit's record says besides its shape and lease. */
+export interface HoldInfo {
+  owner?: string
+  charged?: number
+  provisional?: boolean
+  grantedUntil?: number
+  path?: CID[]
 }
 
 export class UnitIndex {
@@ -64,12 +87,28 @@ export class UnitIndex {
    * it lists. Callers serialise index writes, so the read-modify-write of
    * reference counts cannot race.
    */
-  async holdOps (cid: CID, node: UnitNode, leaseUntil: number, now: number): Promise<StoreBatchOperation[]> {
+  async holdOps (cid: CID, node: UnitNode, leaseUntil: number, now: number, info: HoldInfo = {}): Promise<StoreBatchOperation[]> {
     const existing = await this.get(cid)
     if (existing !== undefined) {
+      // A provisional unit's lease stays short: only what it was granted grows.
+      if (existing.provisional) return existing.grantedUntil >= leaseUntil ? [] : [this.putRecord(cid, { ...existing, grantedUntil: leaseUntil })]
       return existing.leaseUntil >= leaseUntil ? [] : [this.putRecord(cid, { ...existing, leaseUntil })]
     }
-    const ops: StoreBatchOperation[] = [this.putRecord(cid, { kind: node.kind, height: node.height, children: node.children.length, leaseUntil, pins: 0, storedAt: now })]
+    const provisional = info.provisional ?? false
+    const record: UnitRecord = {
+      kind: node.kind,
+      height: node.height,
+      children: node.children.length,
+      leaseUntil: provisional ? Math.min(leaseUntil, info.grantedUntil ?? leaseUntil) : leaseUntil,
+      pins: 0,
+      storedAt: now,
+      owner: info.owner,
+      charged: info.charged ?? 0,
+      provisional,
+      grantedUntil: info.grantedUntil ?? leaseUntil,
+      path: info.path
+    }
+    const ops: StoreBatchOperation[] = [this.putRecord(cid, record)]
     if (node.height === 0) ops.push(...await this.refOps(node.children, +1))
     return ops
   }
@@ -90,6 +129,13 @@ export class UnitIndex {
       }
     }
     return { ops, orphans }
+  }
+
+  /** A provisional unit was found listed by a share: it gets the lease it was granted, and its path is kept. */
+  async promoteOps (cid: CID, path: CID[]): Promise<StoreBatchOperation[]> {
+    const record = await this.get(cid)
+    if (record === undefined || !record.provisional) return []
+    return [this.putRecord(cid, { ...record, provisional: false, leaseUntil: Math.max(record.leaseUntil, record.grantedUntil), path })]
   }
 
   putRecord (cid: CID, record: UnitRecord): StoreBatchOperation {
@@ -135,7 +181,10 @@ function u32 (value: number): Uint8Array {
 }
 
 function encodeRecord (record: UnitRecord): Uint8Array {
-  return dagCbor.encode({ v: 1, k: record.kind, h: record.height, n: record.children, lease: record.leaseUntil, pins: record.pins, at: record.storedAt })
+  const map: Record<string, unknown> = { v: 1, k: record.kind, h: record.height, n: record.children, lease: record.leaseUntil, pins: record.pins, at: record.storedAt, c: record.charged, p: record.provisional, g: record.grantedUntil }
+  if (record.owner !== undefined) map.by = record.owner
+  if (record.path !== undefined) map.r = record.path
+  return dagCbor.encode(map)
 }
 
 function decodeRecord (bytes: Uint8Array): UnitRecord | undefined {
@@ -148,7 +197,12 @@ function decodeRecord (bytes: Uint8Array): UnitRecord | undefined {
       children: map.n as number,
       leaseUntil: map.lease as number,
       pins: map.pins as number,
-      storedAt: map.at as number
+      storedAt: map.at as number,
+      owner: typeof map.by === 'string' ? map.by : undefined,
+      charged: typeof map.c === 'number' ? map.c : 0,
+      provisional: map.p === true,
+      grantedUntil: typeof map.g === 'number' ? map.g : map.lease as number,
+      path: Array.isArray(map.r) ? map.r.map(cid => CID.asCID(cid)).filter((cid): cid is CID => cid !== null) : undefined
     }
   } catch {
     return undefined

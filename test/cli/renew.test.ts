@@ -17,7 +17,7 @@ describe('share lifetime on the command line', () => {
     // Test-mode timers: a 10-minute lease, repair every 5 s.
     const env = cleanEnv({ VEIL_TEST_MODE: '1' })
     const s1 = await startDaemon(join(dir, 's1'), ['--storage', '100MB'], { env })
-    const s2 = await startDaemon(join(dir, 's2'), ['--storage', '100MB', '--bootstrap', s1.address], { env })
+    await startDaemon(join(dir, 's2'), ['--storage', '100MB', '--bootstrap', s1.address], { env })
     const light = join(dir, 'light')
     const file = join(dir, 'a.bin')
     await writeRandomFile(file, 300 * KiB)

@@ -32,7 +32,7 @@ describe('fault: lease expiry and renewal', () => {
     const dir = await tempDir()
     const bootstrap = await startNode()
     const leaseMs = 4_000
-    const storage = await startStorageNodes(3, dir, bootstrap, { capacity: 8 * MiB, leaseMs, highWatermark: 0.75, lowWatermark: 0.5 })
+    const storage = await startStorageNodes(3, dir, bootstrap, { capacity: 8 * MiB, perPeer: 8 * MiB, leaseMs, highWatermark: 0.75, lowWatermark: 0.5 })
     const light = await startNode({ bootstrap: [addressOf(bootstrap)], dhtServer: false })
 
     const shares: Array<{ cid: CID, link: string, digest: string, keptUntil: number }> = []
@@ -84,7 +84,7 @@ describe('fault: lease expiry and renewal', () => {
   it('a share is never collected before its lease ends, however full the node: new pushes are refused instead', async () => {
     const dir = await tempDir()
     const bootstrap = await startNode()
-    const [node] = await startStorageNodes(1, dir, bootstrap, { capacity: 3 * MiB, leaseMs: 3_600_000, highWatermark: 0.5, lowWatermark: 0.1 })
+    const [node] = await startStorageNodes(1, dir, bootstrap, { capacity: 3 * MiB, perPeer: 3 * MiB, leaseMs: 3_600_000, highWatermark: 0.5, lowWatermark: 0.1 })
     const light = await startNode({ bootstrap: [addressOf(bootstrap)], dhtServer: false })
     const kept: CID[] = []
     for (let i = 0; i < 2; i++) {

@@ -22,7 +22,7 @@ describe('fault: orphans of failed pushes', () => {
   it('a push refused at its second PUT (quota) leaves nothing behind', async () => {
     const dir = await tempDir()
     const bootstrap = await startNode()
-    const [node] = await startStorageNodes(1, dir, bootstrap, { capacity: 10 * MiB })
+    const [node] = await startStorageNodes(1, dir, bootstrap, { capacity: 10 * MiB, perPeer: 10 * MiB })
     const light = await startNode({ bootstrap: [addressOf(bootstrap)], dhtServer: false })
     const path = join(dir, 'twelve.bin')
     await writeRandomFile(path, 12 * MiB)
@@ -39,7 +39,7 @@ describe('fault: orphans of failed pushes', () => {
   it('a push cut off mid-unit (the sharer aborts) leaves nothing behind, and the next share fits', async () => {
     const dir = await tempDir()
     const bootstrap = await startNode()
-    const [node] = await startStorageNodes(1, dir, bootstrap, { capacity: 20 * MiB })
+    const [node] = await startStorageNodes(1, dir, bootstrap, { capacity: 20 * MiB, perPeer: 20 * MiB })
     const light = await startNode({ bootstrap: [addressOf(bootstrap)], dhtServer: false })
     const path = join(dir, 'sixteen.bin')
     await writeRandomFile(path, 16 * MiB)

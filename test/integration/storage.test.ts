@@ -76,7 +76,7 @@ describe('storage quotas, scrub and collection', () => {
     const dir = await tempDir()
     const bootstrap = await startNode()
     await startStorageNodes(3, dir, bootstrap)
-    const [tiny] = await startStorageNodes(1, dir, bootstrap, { capacity: 200 * KiB })
+    const [tiny] = await startStorageNodes(1, dir, bootstrap, { capacity: 200 * KiB, perPeer: 200 * KiB })
     const keeper = await startNode({ bootstrap: [addressOf(bootstrap)] })
     const light = await startNode({ bootstrap: [addressOf(bootstrap)], dhtServer: false })
 
@@ -104,7 +104,7 @@ describe('storage quotas, scrub and collection', () => {
   it('collection: an expired unpinned share goes under space pressure, a pinned one stays, even when the node is full', async () => {
     const dir = await tempDir()
     const bootstrap = await startNode()
-    const [node] = await startStorageNodes(1, dir, bootstrap, { capacity: 4 * MiB, leaseMs: 1, highWatermark: 0.5, orphanGraceMs: 0 })
+    const [node] = await startStorageNodes(1, dir, bootstrap, { capacity: 4 * MiB, perPeer: 4 * MiB, leaseMs: 1, highWatermark: 0.5, orphanGraceMs: 0 })
     const keeper = await startNode({ bootstrap: [addressOf(bootstrap)] })
     const light = await startNode({ bootstrap: [addressOf(bootstrap)], dhtServer: false })
 

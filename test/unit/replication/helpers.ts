@@ -7,9 +7,9 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { LevelBlockStore } from '../../../src/blockstore/index.js'
-import { StorageService, type MaintenanceNetwork, type StorageInit } from '../../../src/replication/index.js'
+import { StorageService, type MaintenanceNetwork, type StorageDeps, type StorageInit } from '../../../src/replication/index.js'
 import type { PutAdmission, Push } from '../../../src/protocol/index.js'
-import { encodeTreeNode, rawCid } from '../../../src/format/index.js'
+import { encodeRoot, encodeTreeNode, rawCid, MIN_BLOCK_SIZE } from '../../../src/format/index.js'
 import { tempDir } from '../../helpers/files.js'
 
 export const KiB = 1024
@@ -29,36 +29,72 @@ export async function peer (): Promise<PeerId> {
 }
 
 /** A segment unit of `count` random blocks of `size` bytes: its blocks, then its node. */
-export function segment (count: number, size: number): { unit: CID, blocks: Push[], node: Push, all: Push[] } {
-  const blocks = Array.from({ length: count }, () => {
+export interface TestUnit { unit: CID, blocks: Push[], node: Push, all: Push[] }
+
+function randomBlocks (count: number, size: number): Push[] {
+  return Array.from({ length: count }, () => {
     const bytes = new Uint8Array(randomBytes(size))
     return { cid: rawCid(bytes), bytes }
   })
+}
+
+/** A small file's share: one unit, a root that lists `count` random blocks of `size` bytes. */
+export function share (count: number, size: number): TestUnit {
+  const blocks = randomBlocks(count, size)
+  const node = encodeRoot({
+    fileKey: new Uint8Array(randomBytes(32)),
+    blockSize: MIN_BLOCK_SIZE,
+    blockCount: count,
+    height: 0,
+    children: blocks.map(b => b.cid),
+    meta: { kind: 'file', name: 'test.bin', size: count * size, mediaType: 'application/octet-stream', padding: 'none' }
+  })
+  return { unit: node.cid, blocks, node, all: [...blocks, node] }
+}
+
+/** A segment unit (of a big file's share): a segment node listing `count` random blocks. */
+export function segment (count: number, size: number): TestUnit {
+  const blocks = randomBlocks(count, size)
   const node = encodeTreeNode({ height: 0, children: blocks.map(b => b.cid) })
   return { unit: node.cid, blocks, node, all: [...blocks, node] }
 }
 
-export async function storageNode (init: Partial<StorageInit> = {}, network: MaintenanceNetwork = NO_NETWORK, self?: PeerId): Promise<{ storage: StorageService, store: LevelBlockStore, forgotten: string[] }> {
+/** A root over segments (height 1), as a big file's share has. */
+export function rootOver (segments: TestUnit[]): Push {
+  return encodeRoot({
+    fileKey: new Uint8Array(randomBytes(32)),
+    blockSize: MIN_BLOCK_SIZE,
+    blockCount: (segments.length - 1) * 1024 + 1,
+    height: 1,
+    children: segments.map(s => s.unit),
+    meta: { kind: 'file', name: 'big.bin', size: 1, mediaType: 'application/octet-stream', padding: 'none' }
+  })
+}
+
+export async function storageNode (init: Partial<StorageInit> = {}, network: MaintenanceNetwork = NO_NETWORK, self?: PeerId, deps: Partial<StorageDeps> = {}): Promise<{ storage: StorageService, store: LevelBlockStore, forgotten: string[] }> {
   const store = await LevelBlockStore.open(join(await tempDir(), 'store'))
   onTestFinished(async () => { await store.close() })
   const forgotten: string[] = []
-  const storage = new StorageService({ capacity: 100 * KiB, ...init }, {
+  const capacity = init.capacity ?? 100 * KiB
+  // One pusher may use it all unless a test says otherwise.
+  const storage = new StorageService({ capacity, perPeer: Number.MAX_SAFE_INTEGER, ...init }, {
     store,
     self: self ?? await peer(),
     network,
     fetcher: () => ({ get: async () => { throw new Error('no network') } }),
     announce: async () => true,
     forget: unit => { forgotten.push(unit.toString()) },
-    log
+    log,
+    ...deps
   })
   onTestFinished(async () => { await storage.stop() })
   return { storage, store, forgotten }
 }
 
 /** Push `pushes` as one PUT of `unit` from `from`; resolves with the admission and, if admitted, the outcome of each block. */
-export async function put (storage: StorageService, from: PeerId, unit: CID, pushes: Push[], options: { leaseUntil?: number, complete?: boolean } = {}): Promise<PutAdmission & { results?: boolean[] }> {
+export async function put (storage: StorageService, from: PeerId, unit: CID, pushes: Push[], options: { leaseUntil?: number, complete?: boolean, path?: CID[] } = {}): Promise<PutAdmission & { results?: boolean[] }> {
   const bytes = pushes.reduce((sum, p) => sum + p.bytes.length, 0)
-  const admission = await storage.acceptor.admit(from, { unit, count: pushes.length, bytes, leaseUntil: options.leaseUntil ?? 0 })
+  const admission = await storage.acceptor.admit(from, { unit, count: pushes.length, bytes, leaseUntil: options.leaseUntil ?? 0, path: options.path }, { signal: AbortSignal.timeout(5_000) })
   if (!admission.ok) return admission
   const results = await admission.put.store(pushes, { signal: AbortSignal.timeout(5_000) })
   const completed = (options.complete ?? true) && results.every(r => r.ok)

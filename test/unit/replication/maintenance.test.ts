@@ -4,7 +4,7 @@ import type { CID } from 'multiformats/cid'
 import type { MaintenanceNetwork } from '../../../src/replication/index.js'
 import type { PutRequest } from '../../../src/protocol/index.js'
 import { sha256 } from '../../../src/crypto/index.js'
-import { KiB, NO_NETWORK, peer, put, segment, storageNode } from './helpers.js'
+import { KiB, NO_NETWORK, peer, put, share, storageNode } from './helpers.js'
 
 /**
  * A swarm as seen by one storage node: `holders` hold every block (they
@@ -36,7 +36,7 @@ describe('repair', () => {
     const network = swarm(async cid => await read(cid), { holders: [a, b], announced: [a], known: [a, b, other] })
     const { storage, store } = await storageNode({}, network)
     read = async cid => await store.get(cid)
-    const unit = segment(2, KiB)
+    const unit = share(2, KiB)
     await put(storage, await peer(), unit.unit, unit.all)
     const result = await storage.repair()
     expect(result).toMatchObject({ units: 1, underReplicated: 0, copiesAdded: 0 })
@@ -52,10 +52,10 @@ describe('repair', () => {
     const { storage, store } = await storageNode({ leaseMs: 3_600_000 }, network, self)
     read = async cid => await store.get(cid)
     const leaseEnd = Date.now() + 600_000
-    const live = segment(1, KiB)
+    const live = share(1, KiB)
     await put(storage, await peer(), live.unit, live.all, { leaseUntil: leaseEnd })
     const expiredEnd = Date.now() + 50
-    const expired = segment(1, KiB)
+    const expired = share(1, KiB)
     await put(storage, await peer(), expired.unit, expired.all, { leaseUntil: expiredEnd })
     while (Date.now() <= expiredEnd) await new Promise(resolve => setImmediate(resolve))
 
