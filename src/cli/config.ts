@@ -10,8 +10,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import bytes from 'bytes'
-import { multiaddr } from '@multiformats/multiaddr'
+import type { multiaddr as Multiaddr } from '@multiformats/multiaddr'
 import { ConfigError, UsageError } from './errors.js'
 
 export const CONFIG_FILE = 'config.json'
@@ -27,7 +26,7 @@ export interface ConfigFile {
   api?: string
   /** Copies a share gets on storage nodes. */
   replicas?: number
-  /** Space a storage node gives ("50GB"); null: not a storage node. */
+  /** Space a storage node gives ("50GiB"); null: not a storage node. */
   storage?: string | number | null
   /** Path of the swarm key file (relative to the repo); null: <repo>/swarm.key if it exists. */
   swarmKey?: string | null
@@ -108,10 +107,14 @@ export async function loadSettings (flags: SettingFlags, env: Env = process.env)
     ? { value: undefined, origin: { flag: false, where: 'VEIL_TEST_MODE' } }
     : pick<ConfigFile['maintenance']>('maintenance', undefined, undefined)
 
+  const listenTexts = listen.value ?? []
+  const bootstrapTexts = (bootstrap.value ?? []).flatMap(text => text.split(',')).map(s => s.trim()).filter(s => s.length > 0)
+  // Loaded only when there is an address to check: it is not small.
+  const parse = listenTexts.length + bootstrapTexts.length > 0 ? (await import('@multiformats/multiaddr')).multiaddr : undefined
   return {
     repo,
-    listen: (listen.value ?? []).map(text => checkListen(text, listen.origin)),
-    bootstrap: (bootstrap.value ?? []).flatMap(text => text.split(',')).map(s => s.trim()).filter(s => s.length > 0).map(text => checkBootstrap(text, bootstrap.origin)),
+    listen: listenTexts.map(text => checkListen(parse!, text, listen.origin)),
+    bootstrap: bootstrapTexts.map(text => checkBootstrap(parse!, text, bootstrap.origin)),
     api: parseHostPort(api.value ?? '127.0.0.1:0', api.origin),
     replicas: checkReplicas(replicas.value ?? 3, replicas.origin),
     storage: storage.value === null || storage.value === undefined ? undefined : checkStorage(storage.value, storage.origin),
@@ -196,7 +199,7 @@ export async function readConfigFile (path: string, shown: string): Promise<Conf
   expect('bootstrap', stringList, 'a list of multiaddrs')
   expect('api', v => typeof v === 'string', 'a "host:port" string')
   expect('replicas', v => typeof v === 'number', 'a number')
-  expect('storage', v => v === null || typeof v === 'string' || typeof v === 'number', 'a size such as "50GB", or null')
+  expect('storage', v => v === null || typeof v === 'string' || typeof v === 'number', 'a size such as "50GiB", or null')
   expect('swarmKey', v => v === null || typeof v === 'string', 'a file path, or null')
   expect('requireSwarm', v => typeof v === 'boolean', 'true or false')
   expect('maintenance', v => v === null || (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every(d => typeof d === 'string')), 'an object of durations like {"repairEvery": "1h"}, or null')
@@ -213,21 +216,33 @@ export async function updateRepoConfig (repo: string, patch: ConfigFile): Promis
   return path
 }
 
+const SIZE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+const SIZE_POWERS: Record<string, number> = { b: 0, k: 1, m: 2, g: 3, t: 4, p: 5 }
+
 /**
- * A human size: "50GB", "1.5GiB", "500 MB", "1048576". Units are binary
- * (1 GB = 1024³ bytes, as the bytes package and most tools count disk).
+ * A human size: "50GiB", "1.5TiB", "500 MB", "1048576". Units are binary
+ * everywhere in Veil (1 KiB = 1024 bytes); KB, MB, GB… are read the same way
+ * as KiB, MiB, GiB…, as most disk tools do.
  */
 export function parseSize (text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|pb|kib|mib|gib|tib|pib)?\s*$/i.exec(text)
-  if (match === null) throw new Error(`"${text}" is not a size: use a number with a unit, such as 500MB, 50GB or 1.5TB`)
-  const unit = (match[2] ?? 'b').toLowerCase().replace('ib', 'b')
-  const value = unit === 'b' ? Number(match[1]) : bytes.parse(`${match[1]!}${unit}`)
-  if (value === null || !Number.isFinite(value)) throw new Error(`"${text}" is not a size: use a number with a unit, such as 500MB, 50GB or 1.5TB`)
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgtp])(?:i?b)?|(b))?\s*$/i.exec(text)
+  if (match === null) throw new Error(`"${text}" is not a size: use a number with a unit, such as 500MiB, 50GiB or 1.5TiB`)
+  const power = SIZE_POWERS[(match[2] ?? 'b').toLowerCase()]!
+  const value = Number(match[1]) * 1024 ** power
+  if (!Number.isFinite(value)) throw new Error(`"${text}" is not a size: use a number with a unit, such as 500MiB, 50GiB or 1.5TiB`)
   return Math.floor(value)
 }
 
+/** A size for people, in binary units labelled as such: "812 B", "3.0 MiB", "1.4 GiB". */
 export function formatSize (value: number): string {
-  return bytes.format(value, { unitSeparator: ' ', decimalPlaces: value < 1024 ? 0 : 1 }) ?? `${value} B`
+  if (!Number.isFinite(value) || value < 1024) return `${Number.isFinite(value) ? Math.max(0, Math.round(value)) : 0} B`
+  let unit = 0
+  let scaled = value
+  while (scaled >= 1024 && unit < SIZE_UNITS.length - 1) {
+    scaled /= 1024
+    unit++
+  }
+  return `${scaled.toFixed(1)} ${SIZE_UNITS[unit]!}`
 }
 
 export function parseHostPort (text: string, origin: Origin = { flag: true, where: '--api' }): { host: string, port: number } {
@@ -237,7 +252,7 @@ export function parseHostPort (text: string, origin: Origin = { flag: true, wher
   return { host: match[1] ?? match[2]!, port }
 }
 
-function checkListen (text: string, origin: Origin): string {
+function checkListen (multiaddr: typeof Multiaddr, text: string, origin: Origin): string {
   let ma
   try {
     ma = multiaddr(text)
@@ -251,7 +266,7 @@ function checkListen (text: string, origin: Origin): string {
   return ma.toString()
 }
 
-function checkBootstrap (text: string, origin: Origin): string {
+function checkBootstrap (multiaddr: typeof Multiaddr, text: string, origin: Origin): string {
   let ma
   try {
     ma = multiaddr(text)
@@ -277,7 +292,7 @@ function checkStorage (value: string | number, origin: Origin): number {
   } catch (err) {
     throw fail(origin, `${origin.where}: ${(err as Error).message}`)
   }
-  if (!Number.isSafeInteger(size) || size < 1024 * 1024) throw fail(origin, `${origin.where} must be at least 1MB`)
+  if (!Number.isSafeInteger(size) || size < 1024 * 1024) throw fail(origin, `${origin.where} must be at least 1MiB`)
   return size
 }
 

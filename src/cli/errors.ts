@@ -49,7 +49,7 @@ export class NoBootstrapError extends VeilError {
 export class NoStorageNodeError extends VeilError {
   override name = 'NoStorageNodeError'
   constructor () {
-    super('no storage node took the share: start one with `veil node start --storage 10GB`, or run `veil node start` to keep and serve it yourself', 'ERR_NO_STORAGE_NODE')
+    super('no storage node took the share: start one with `veil node start --storage 10GiB`, or run `veil node start` to keep and serve it yourself', 'ERR_NO_STORAGE_NODE')
   }
 }
 

@@ -3,7 +3,8 @@
  * cli-progress bar with rate and ETA — only when stderr is a terminal and
  * --json is off, so pipes, scripts and logs stay clean.
  */
-import cliProgress from 'cli-progress'
+import { createRequire } from 'node:module'
+import type cliProgressTypes from 'cli-progress'
 import type { WireProgress } from '../daemon/index.js'
 import { formatSize } from './config.js'
 import { printable } from './output.js'
@@ -18,12 +19,17 @@ export interface ProgressInit {
   stream?: NodeJS.WriteStream
 }
 
+/** cli-progress, loaded on the first bar drawn (it is not needed for `--help` or scripts). */
+function cliProgress (): typeof cliProgressTypes {
+  return createRequire(import.meta.url)('cli-progress') as typeof cliProgressTypes
+}
+
 export function barsWanted (json: boolean): boolean {
   return !json && process.stderr.isTTY === true
 }
 
 export class Progress {
-  private bar: cliProgress.SingleBar | undefined
+  private bar: cliProgressTypes.SingleBar | undefined
   private value = 0
   private total: number | undefined
   private started = 0
@@ -70,14 +76,15 @@ export class Progress {
     const format = total === undefined
       ? `${this.init.verb} ${shown} {done} at {speed}`
       : `${this.init.verb} ${shown} |{bar}| {percentage}% {done}/{size} {speed} ETA {eta_formatted}`
-    this.bar = new cliProgress.SingleBar({
+    const { SingleBar, Presets } = cliProgress()
+    this.bar = new SingleBar({
       format,
       stream: this.init.stream ?? process.stderr,
       hideCursor: true,
       clearOnComplete: false,
       etaBuffer: 50,
       fps: 8
-    }, cliProgress.Presets.shades_classic)
+    }, Presets.shades_classic)
     this.bar.start(Math.max(1, total ?? 1), 0, this.payload())
   }
 

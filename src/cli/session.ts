@@ -34,9 +34,14 @@ export interface SessionOptions {
   needsPeers?: boolean
 }
 
-export async function settingsFor (ctx: Context, flags: SettingFlags = {}): Promise<Settings> {
+/**
+ * The settings for this command. The repo folder is created unless `create`
+ * is false: commands that only look (status, peers, swarm invite) never
+ * leave a folder behind where none was.
+ */
+export async function settingsFor (ctx: Context, flags: SettingFlags = {}, options: { create?: boolean } = {}): Promise<Settings> {
   const settings = await loadSettings({ ...flags, repo: ctx.repoFlag })
-  await ensureRepo(settings.repo)
+  if (options.create ?? true) await ensureRepo(settings.repo)
   return settings
 }
 

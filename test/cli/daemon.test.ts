@@ -145,6 +145,6 @@ describe('veil node start (the daemon)', () => {
     const result = await veil(['--repo', join(dir, 'light'), 'share', join(dir, 'file.txt'), '--bootstrap', plain.address, '--json'])
     expect(result.code).toBe(1)
     expect(result.stdout).toBe('')
-    expect(errorLine(result)).toBe('veil: no storage node took the share: start one with `veil node start --storage 10GB`, or run `veil node start` to keep and serve it yourself')
+    expect(errorLine(result)).toBe('veil: no storage node took the share: start one with `veil node start --storage 10GiB`, or run `veil node start` to keep and serve it yourself')
   }, 60_000)
 })

@@ -6,13 +6,12 @@
  * left alone unless --force.
  */
 import type { Command } from 'commander'
-import { parseShareLink } from '../../link/index.js'
-import { checkOutputPath, getOp, type GetSummary } from '../../daemon/index.js'
+import type { GetSummary } from '../../daemon/index.js'
 import { absolute, formatSize } from '../config.js'
 import { InterruptedError, UsageError } from '../errors.js'
 import { examples, withNetworkOptions } from '../options.js'
 import { printable, stdoutSink } from '../output.js'
-import { Progress, barsWanted } from '../progress.js'
+import { barsWanted } from '../progress.js'
 import { withSession, type Context, type NetworkFlags } from '../session.js'
 import type { Runtime } from '../program.js'
 
@@ -35,6 +34,10 @@ export function registerGet (program: Command, runtime: Runtime): void {
 async function get (ctx: Context, link: string, flags: GetFlags): Promise<void> {
   const toStdout = flags.output === '-'
   if (toStdout && ctx.json) throw new UsageError('--json cannot be used with -o - (stdout carries the file): drop one of them')
+  // Loaded here, not at start-up, so `veil --help` stays quick.
+  const [{ parseShareLink }, { checkOutputPath, getOp }, { Progress }] = await Promise.all([
+    import('../../link/index.js'), import('../../daemon/index.js'), import('../progress.js')
+  ])
   parseShareLink(link) // a bad link fails here, before any network work
   const output = flags.output === undefined || toStdout ? undefined : absolute(flags.output)
   if (output !== undefined) await checkOutputPath(output)

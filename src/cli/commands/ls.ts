@@ -1,7 +1,5 @@
 /** `veil ls <link>`: list a folder share's entries (name, size, kind). */
 import type { Command } from 'commander'
-import { parseShareLink } from '../../link/index.js'
-import { listOp } from '../../daemon/index.js'
 import { formatSize } from '../config.js'
 import { examples, withNetworkOptions } from '../options.js'
 import { printable } from '../output.js'
@@ -17,6 +15,7 @@ export function registerLs (program: Command, runtime: Runtime): void {
     .addHelpText('after', examples("veil ls 'veil://bafy…#…'", "veil ls 'veil://bafy…#…' --json"))
     .action(async (link: string, flags: NetworkFlags, cmd: Command) => {
       const ctx = runtime.context(cmd)
+      const [{ parseShareLink }, { listOp }] = await Promise.all([import('../../link/index.js'), import('../../daemon/index.js')])
       parseShareLink(link)
       const listing = await withSession(ctx, flags, async (session) => session.kind === 'daemon'
         ? await session.client.list(link, { signal: ctx.signal })

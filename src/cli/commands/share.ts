@@ -8,12 +8,12 @@ import { lstat, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { InputError } from '../../errors.js'
-import { shareOp, type ShareSummary } from '../../daemon/index.js'
+import type { ShareSummary } from '../../daemon/index.js'
 import { absolute, formatSize } from '../config.js'
 import { NoStorageNodeError, UsageError } from '../errors.js'
 import { examples, replicasArg, withNetworkOptions } from '../options.js'
 import { printable } from '../output.js'
-import { Progress, barsWanted } from '../progress.js'
+import { barsWanted } from '../progress.js'
 import { convergenceSecret } from '../repo.js'
 import { withSession, type Context, type NetworkFlags } from '../session.js'
 import type { Runtime } from '../program.js'
@@ -40,6 +40,7 @@ async function share (ctx: Context, input: string, flags: ShareFlags): Promise<v
     throw new InputError(err.code === 'ENOENT' ? `no such file or folder: ${input}` : `cannot read ${input}: ${err.message}`, { cause: err })
   })
   if (!info.isFile() && !info.isDirectory()) throw new InputError(`${input} is not a regular file or folder: share the file it points to, or a folder`)
+  const [{ shareOp }, { Progress }] = await Promise.all([import('../../daemon/index.js'), import('../progress.js')])
   const progress = new Progress({ enabled: barsWanted(ctx.json), verb: 'sharing', total: info.isDirectory() ? await folderBytes(path) : undefined })
   const signal = ctx.signal
 

@@ -6,10 +6,6 @@
 import { rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import {
-  createSwarmKey, formatInvite, parseInvite, readSwarmKeyFile, swarmId, writeSwarmKeyFile,
-  MAX_INVITE_ADDRESSES
-} from '../../swarm/index.js'
 import { SWARM_KEY_FILE, absolute, readConfigFile, updateRepoConfig, CONFIG_FILE, type Settings } from '../config.js'
 import { ConfigError } from '../errors.js'
 import { examples, withNetworkOptions } from '../options.js'
@@ -17,6 +13,11 @@ import { printable } from '../output.js'
 import { findDaemon, loadSwarm } from '../repo.js'
 import { settingsFor, type Context, type NetworkFlags } from '../session.js'
 import type { Runtime } from '../program.js'
+
+/** The swarm library (key files, invites), loaded when a swarm command runs, not at start-up. */
+async function swarmLib (): Promise<typeof import('../../swarm/index.js')> {
+  return await import('../../swarm/index.js')
+}
 
 class NoSwarmError extends ConfigError {
   override name = 'NoSwarmError'
@@ -43,6 +44,7 @@ export function registerSwarm (program: Command, runtime: Runtime): void {
     .action(async (flags: { output?: string, force?: boolean }, cmd: Command) => {
       const ctx = runtime.context(cmd)
       const path = flags.output !== undefined ? absolute(flags.output) : join((await settingsFor(ctx)).repo, SWARM_KEY_FILE)
+      const { createSwarmKey, swarmId, writeSwarmKeyFile } = await swarmLib()
       const key = createSwarmKey()
       await writeSwarmKeyFile(path, key, { overwrite: flags.force === true })
       const id = swarmId(key)
@@ -60,11 +62,12 @@ export function registerSwarm (program: Command, runtime: Runtime): void {
     .addHelpText('after', examples('veil swarm invite', 'veil swarm invite --name "lab backups"'))
     .action(async (flags: NetworkFlags & { name?: string }, cmd: Command) => {
       const ctx = runtime.context(cmd)
-      const settings = await settingsFor(ctx, flags)
+      const settings = await settingsFor(ctx, flags, { create: false })
       const loaded = await loadSwarm(settings)
       if (loaded === undefined) throw new NoSwarmError()
       const bootstrap = await inviteAddresses(settings, flags.bootstrap !== undefined)
       if (bootstrap.length === 0) throw new NoInviteAddressError()
+      const { formatInvite } = await swarmLib()
       const invite = formatInvite({ key: loaded.key, bootstrap, name: flags.name })
       ctx.out.result({ invite, swarmId: loaded.id, bootstrap }, () => {
         ctx.out.line(invite)
@@ -88,6 +91,7 @@ export function registerSwarm (program: Command, runtime: Runtime): void {
 }
 
 async function joinSwarm (ctx: Context, text: string, force: boolean): Promise<void> {
+  const { parseInvite, readSwarmKeyFile, writeSwarmKeyFile } = await swarmLib()
   const invite = parseInvite(text)
   const settings = await settingsFor(ctx)
   const path = join(settings.repo, SWARM_KEY_FILE)
@@ -110,9 +114,10 @@ async function joinSwarm (ctx: Context, text: string, force: boolean): Promise<v
 }
 
 async function rotate (ctx: Context, flags: NetworkFlags): Promise<void> {
-  const settings = await settingsFor(ctx, flags)
+  const settings = await settingsFor(ctx, flags, { create: false })
   const path = settings.swarmKeyPath
   if (path === undefined || !await stat(path).then(s => s.isFile(), () => false)) throw new NoSwarmError()
+  const { createSwarmKey, formatInvite, readSwarmKeyFile, swarmId, writeSwarmKeyFile } = await swarmLib()
   const old = await readSwarmKeyFile(path)
   const oldPath = `${path}.old`
   const key = createSwarmKey()
@@ -152,5 +157,6 @@ async function inviteAddresses (settings: Settings, explicit: boolean): Promise<
       addresses = remote.length > 0 ? remote : daemon.info.addresses
     }
   }
+  const { MAX_INVITE_ADDRESSES } = await swarmLib()
   return addresses.filter(a => a.includes('/p2p/')).slice(0, MAX_INVITE_ADDRESSES)
 }
