@@ -41,6 +41,15 @@ export function withNetworkOptions (cmd: Command): Command {
     .option('--swarm-key <file>', 'the private swarm\'s key file (default: VEIL_SWARM_KEY, then config, then <repo>/swarm.key)')
 }
 
+export type { ProgressFlags } from './progress.js'
+
+/** --progress / --no-progress, for the commands that draw progress (share, get). */
+export function withProgressOptions (cmd: Command): Command {
+  return cmd
+    .option('--progress', 'show progress even when stderr is not a terminal (one line per second, for logs)')
+    .option('--no-progress', 'never show progress')
+}
+
 /** The "Example:" block under a command's help. */
 export function examples (...lines: string[]): string {
   return `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map(line => `  $ ${line}`).join('\n')}`

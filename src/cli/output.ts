@@ -63,7 +63,8 @@ export function exitCodeOf (err: unknown): number {
 
 /** One line that says what went wrong and what to do. */
 export function errorMessage (err: unknown): string {
-  return oneLine(describe(err))
+  // Messages may quote names from shares or files: no control character reaches the terminal.
+  return printable(oneLine(describe(err)))
 }
 
 function describe (err: unknown): string {

@@ -30,6 +30,8 @@ export interface SpawnOptions {
   cwd?: string
   /** Kill the process when the current test finishes (default), or leave that to the caller. */
   cleanup?: 'test' | 'manual'
+  /** Written to the process's stdin, which is then closed (default: no stdin at all). */
+  input?: string | Buffer
 }
 
 /** The environment without the developer's own VEIL_* settings. */
@@ -50,7 +52,11 @@ export class VeilProcess {
   private readonly listeners = new Set<() => void>()
 
   constructor (args: string[], options: SpawnOptions = {}) {
-    this.child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(options.env), cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    this.child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(options.env), cwd: options.cwd, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
+    if (options.input !== undefined) {
+      this.child.stdin!.on('error', () => {}) // the CLI may stop reading early
+      this.child.stdin!.end(options.input)
+    }
     const decoder = new StringDecoder('utf8')
     this.child.stdout!.on('data', (chunk: Buffer) => {
       this.stdoutChunks.push(chunk)

@@ -5,31 +5,30 @@
  * copy is dropped once every unit has its copies, so the sharer may leave.
  */
 import { lstat, readdir, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import type { Command } from 'commander'
 import { InputError } from '../../errors.js'
 import type { ShareSummary } from '../../daemon/index.js'
 import { absolute, formatSize } from '../config.js'
 import { NoStorageNodeError, UsageError } from '../errors.js'
-import { examples, replicasArg, withNetworkOptions } from '../options.js'
+import { examples, replicasArg, withNetworkOptions, withProgressOptions, type ProgressFlags } from '../options.js'
 import { printable } from '../output.js'
-import { barsWanted } from '../progress.js'
 import { convergenceSecret } from '../repo.js'
 import { withSession, type Context, type NetworkFlags } from '../session.js'
 import type { Runtime } from '../program.js'
 
-interface ShareFlags extends NetworkFlags {
+interface ShareFlags extends NetworkFlags, ProgressFlags {
   replicas?: number
   convergent?: boolean
 }
 
 export function registerShare (program: Command, runtime: Runtime): void {
-  withNetworkOptions(program
+  withProgressOptions(withNetworkOptions(program
     .command('share')
     .description('share a file or folder; prints its link as the last line')
     .argument('<path>', 'the file or folder to share')
     .option('--replicas <n>', 'copies to place on storage nodes (default: config, 3)', replicasArg)
-    .option('--convergent', 'derive the key from the content, so identical files share storage (dedup within your repo or private swarm)'))
+    .option('--convergent', 'derive the key from the content, so identical files share storage (dedup within your repo or private swarm)')))
     .addHelpText('after', examples('veil share ./holiday.mkv', 'veil share ./photos --replicas 5 --json'))
     .action(async (path: string, flags: ShareFlags, cmd: Command) => { await share(runtime.context(cmd), path, flags) })
 }
@@ -41,7 +40,7 @@ async function share (ctx: Context, input: string, flags: ShareFlags): Promise<v
   })
   if (!info.isFile() && !info.isDirectory()) throw new InputError(`${input} is not a regular file or folder: share the file it points to, or a folder`)
   const [{ shareOp }, { Progress }] = await Promise.all([import('../../daemon/index.js'), import('../progress.js')])
-  const progress = new Progress({ enabled: barsWanted(ctx.json), verb: 'sharing', total: info.isDirectory() ? await folderBytes(path) : undefined })
+  const progress = new Progress({ mode: Progress.mode(ctx.json, flags), verb: 'sealing', name: basename(path), total: info.isDirectory() ? await folderBytes(path) : undefined })
   const signal = ctx.signal
 
   let viaDaemon = false
