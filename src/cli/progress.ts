@@ -188,9 +188,10 @@ export class Progress {
         hideCursor: true,
         clearOnComplete: false,
         fps: 8,
+        barsize: 20,
         format: '{label} |{bar}| {text}'
       }, Presets.shades_classic)
-      phase.bar = this.bars.create(Math.max(1, total ?? 1), this.barValue(phase), { label: printable(label), text: this.text(phase) })
+      phase.bar = this.bars.create(Math.max(1, total ?? 1), this.barValue(phase), { label: barLabel(label), text: this.text(phase) })
     }
     this.draw(phase, true)
     return phase
@@ -199,7 +200,7 @@ export class Progress {
   private draw (phase: Phase, force = false): void {
     if (this.init.mode === 'bars') {
       phase.bar?.setTotal(Math.max(1, phase.total ?? 1))
-      phase.bar?.update(this.barValue(phase), { label: printable(phase.label), text: this.text(phase) })
+      phase.bar?.update(this.barValue(phase), { label: barLabel(phase.label), text: this.text(phase) })
     } else if (this.init.mode === 'lines') {
       const now = Date.now()
       if (!force && now - phase.lastLine < (this.init.lineIntervalMs ?? 1000)) return
@@ -233,6 +234,11 @@ function eta (left: number, rate: number): string {
   if (left <= 0 || rate <= 0) return ''
   const seconds = Math.ceil(left / rate)
   return seconds < 60 ? ` ETA ${seconds} s` : ` ETA ${Math.floor(seconds / 60)} min ${seconds % 60} s`
+}
+
+/** Labels padded to one width, so the bars line up. */
+function barLabel (label: string): string {
+  return printable(label).padEnd(24)
 }
 
 function shortName (name: unknown): string {
