@@ -32,6 +32,8 @@ export interface ConfigFile {
   swarmKey?: string | null
   /** Refuse to run without a swarm key. */
   requireSwarm?: boolean
+  /** A gateway's address (https://host[:port]) for `share --format gateway`; null: none. */
+  gateway?: string | null
   /**
    * A storage node's timing, durations like "90s", "10m", "1h", "30d":
    * { repairEvery, scrubEvery, collectEvery, lease }. Unset keys keep the
@@ -60,6 +62,8 @@ export interface Settings {
   swarmKeyPath: string | undefined
   requireSwarm: boolean
   maintenance: Maintenance
+  /** The gateway's origin for gateway links, if one is configured. */
+  gateway: string | undefined
 }
 
 /** Flags already parsed by commander (sizes and counts are numbers). */
@@ -71,6 +75,7 @@ export interface SettingFlags {
   replicas?: number
   storage?: number
   swarmKey?: string
+  gateway?: string
 }
 
 type Env = Record<string, string | undefined>
@@ -103,6 +108,7 @@ export async function loadSettings (flags: SettingFlags, env: Env = process.env)
   const replicas = pick<number>('replicas', flags.replicas, undefined)
   const storage = pick<string | number | null>('storage', flags.storage, undefined)
   const requireSwarm = pick<boolean>('requireSwarm', undefined, { value: boolEnv(env.VEIL_FORCE_SWARM), name: 'VEIL_FORCE_SWARM' })
+  const gateway = pick<string | null>('gateway', flags.gateway, { value: nonEmpty(env.VEIL_GATEWAY), name: 'VEIL_GATEWAY' })
   const maintenance = boolEnv(env.VEIL_TEST_MODE) === true
     ? { value: undefined, origin: { flag: false, where: 'VEIL_TEST_MODE' } }
     : pick<ConfigFile['maintenance']>('maintenance', undefined, undefined)
@@ -120,6 +126,7 @@ export async function loadSettings (flags: SettingFlags, env: Env = process.env)
     storage: storage.value === null || storage.value === undefined ? undefined : checkStorage(storage.value, storage.origin),
     swarmKeyPath: swarmKeyPath(repo, flags.swarmKey, env, file, defaults),
     requireSwarm: requireSwarm.value === true,
+    gateway: gateway.value === null || gateway.value === undefined ? undefined : checkGateway(gateway.value, gateway.origin),
     maintenance: maintenance.origin.where === 'VEIL_TEST_MODE' ? TEST_MODE_MAINTENANCE : parseMaintenance(maintenance.value ?? {}, maintenance.origin)
   }
 }
@@ -202,6 +209,7 @@ export async function readConfigFile (path: string, shown: string): Promise<Conf
   expect('storage', v => v === null || typeof v === 'string' || typeof v === 'number', 'a size such as "50GiB", or null')
   expect('swarmKey', v => v === null || typeof v === 'string', 'a file path, or null')
   expect('requireSwarm', v => typeof v === 'boolean', 'true or false')
+  expect('gateway', v => v === null || typeof v === 'string', 'a gateway address such as "https://gw.example.org", or null')
   expect('maintenance', v => v === null || (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every(d => typeof d === 'string')), 'an object of durations like {"repairEvery": "1h"}, or null')
   return config as ConfigFile
 }
@@ -278,6 +286,18 @@ function checkBootstrap (multiaddr: typeof Multiaddr, text: string, origin: Orig
     throw fail(origin, `${origin.where} has "${text}", which does not end with /p2p/<peer id>: copy the whole "listening …" address the node printed`)
   }
   return ma.toString()
+}
+
+/** A gateway's origin, such as https://gw.example or http://127.0.0.1:8080 (a path prefix is kept). */
+export function checkGateway (text: string, origin: Origin = { flag: true, where: '--gateway' }): string {
+  let url: URL | undefined
+  try {
+    url = new URL(text)
+  } catch {}
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname === '' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw fail(origin, `${origin.where} "${text}" is not a gateway address: give one like https://gw.example.org`)
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }
 
 function checkReplicas (value: number, origin: Origin): number {

@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { exists, sha256File, tempDir, treeDigest, writeRandomFile } from '../helpers/files.js'
+import QRCode from 'qrcode'
 import { errorLine, MiB, startDaemon, veil, VeilProcess, type Daemon } from './helpers.js'
 
 interface ListJson { cid: string, name: string, entries: Array<{ name: string, path: string, kind: string, size: number, link: string }> }
@@ -166,4 +167,44 @@ describe('links with paths, trees and tar', () => {
     expect(missing.stderr).not.toMatch(/\u001b/)
     expect(errorLine(missing)).toMatch(/no entry "no\\u001b\[2Jpe"/)
   }, 60_000)
+
+  it('share prints the magnet or gateway form on request, and --qr draws the link as a QR code', async () => {
+    const dir = await tempDir()
+    const repo = join(dir, 'sharer')
+    const file = join(dir, 'notes.txt')
+    await writeFile(file, 'hello')
+    const magnet = await veil(args(repo, 'share', file, '--replicas', '1', '--format', 'magnet'))
+    expect(magnet.code, magnet.stderr).toBe(0)
+    const magnetLink = magnet.stdout.trim().split('\n').at(-1)!
+    expect(magnetLink).toMatch(/^magnet:\?xt=urn:veil:b[a-z2-7]+&dn=notes\.txt&xl=5#[A-Za-z0-9_-]{43}$/)
+    // The magnet form fetches like any other.
+    const got = await veil(args(join(dir, 'reader'), 'get', magnetLink, '-o', '-'))
+    expect(got.code, got.stderr).toBe(0)
+    expect(got.stdout).toBe('hello')
+
+    const gateway = await veil(args(repo, 'share', file, '--replicas', '1', '--format', 'gateway', '--gateway', 'https://gw.example/', '--json'))
+    expect(gateway.code, gateway.stderr).toBe(0)
+    const doc = JSON.parse(gateway.stdout) as { link: string, cid: string, links: { veil: string, magnet: string, gateway: string } }
+    expect(doc.links.veil).toBe(doc.link)
+    expect(doc.links.gateway).toBe(`https://gw.example/v/${doc.cid}#${doc.link.split('#')[1]!}`)
+    expect(doc.links.magnet).toMatch(/^magnet:\?xt=urn:veil:/)
+    const viaEnv = await veil(args(repo, 'share', file, '--replicas', '1', '--format', 'gateway'), { env: { VEIL_GATEWAY: 'http://127.0.0.1:8080' } })
+    expect(viaEnv.stdout.trim().split('\n').at(-1)).toMatch(/^http:\/\/127\.0\.0\.1:8080\/v\/b[a-z2-7]+#/)
+
+    const usage = await Promise.all([
+      veil(args(repo, 'share', file, '--format', 'gateway')),
+      veil(args(repo, 'share', file, '--format', 'torrent')),
+      veil(args(repo, 'share', file, '--gateway', 'ftp://x')),
+      veil(args(repo, 'share', file, '--qr', '--json'))
+    ])
+    expect(usage.map(r => r.code)).toEqual([2, 2, 2, 2])
+    expect(errorLine(usage[0]!)).toMatch(/--format gateway needs the gateway's address/)
+    expect(errorLine(usage[1]!)).toMatch(/argument 'torrent' is invalid/)
+
+    const qr = await veil(args(repo, 'share', file, '--replicas', '1', '--qr'))
+    expect(qr.code, qr.stderr).toBe(0)
+    const link = qr.stdout.trim().split('\n').at(-1)!
+    expect(link).toMatch(/^veil:\/\//)
+    expect(qr.stdout).toContain(await QRCode.toString(link, { type: 'terminal', small: true }))
+  }, 90_000)
 })
