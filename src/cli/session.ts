@@ -7,7 +7,7 @@ import { SwarmRequiredError } from '../errors.js'
 import type { VeilNode } from '../node/index.js'
 import type { DaemonClient } from '../daemon/index.js'
 import { loadSettings, type SettingFlags, type Settings } from './config.js'
-import { NoBootstrapError, RepoBusyError } from './errors.js'
+import { NoBootstrapError, RepoBusyError, explainJoinFailure } from './errors.js'
 import type { Output } from './output.js'
 import { ensureRepo, findDaemon, loadSwarm, type ApiInfo, type LoadedSwarm } from './repo.js'
 
@@ -68,7 +68,7 @@ export async function withSession<T> (ctx: Context, flags: NetworkFlags, work: (
     listen: []
   }))
   try {
-    await node.start({ signal: ctx.signal })
+    await node.start({ signal: ctx.signal }).catch((err: unknown) => { throw explainJoinFailure(err, swarm) })
     return await work({ kind: 'local', node, settings, swarm })
   } finally {
     await node.stop()

@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, watch } from 'node:fs'
-import { stat } from 'node:fs/promises'
-import { basename, dirname } from 'node:path'
+import { readFile, stat } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { StringDecoder } from 'node:string_decoder'
 import { onTestFinished } from 'vitest'
@@ -134,7 +134,8 @@ export interface Daemon {
 export async function startDaemon (repo: string, args: string[] = [], options: SpawnOptions = {}): Promise<Daemon> {
   const proc = new VeilProcess(['--repo', repo, 'node', 'start', '--listen', LOOPBACK, ...args], options)
   await proc.waitFor(/^listening \S+\n/m, 60_000)
-  const addresses = [...proc.stdout.matchAll(/^listening (\S+)$/gm)].map(m => m[1]!)
+  // Every address is in api.json before the first line is printed (the lines may arrive in several reads).
+  const addresses = (JSON.parse(await readFile(join(repo, 'api.json'), 'utf8')) as { addresses: string[] }).addresses
   return { proc, repo, addresses, address: addresses[0]! }
 }
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import type { Command } from 'commander'
 import { SwarmRequiredError } from '../../errors.js'
 import { formatSize } from '../config.js'
-import { ConfigError, NodeRunningError, PortInUseError, UsageError } from '../errors.js'
+import { ConfigError, NodeRunningError, PortInUseError, UsageError, explainJoinFailure } from '../errors.js'
 import { collectList, examples, sizeArg, withNetworkOptions } from '../options.js'
 import { convergenceSecret, findDaemon, loadSwarm, removeApiInfo, writeApiInfo } from '../repo.js'
 import { openNode, settingsFor, type Context } from '../session.js'
@@ -81,7 +81,7 @@ async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
   }))
   let server: InstanceType<typeof ControlServer> | undefined
   try {
-    await node.start({ signal: ctx.signal })
+    await node.start({ signal: ctx.signal }).catch((err: unknown) => { throw explainJoinFailure(err, swarm) })
     const token = randomBytes(32).toString('hex')
     server = new ControlServer({
       node,
