@@ -25,7 +25,7 @@ export async function readLinkInput (source: LinkSource, stdin: NodeJS.ReadableS
   if (file !== undefined) return firstLine(await readBounded(file), `--link-file ${file}`)
   if (argument === undefined) throw new UsageError('missing the link: give it as an argument, as - to read it from stdin, or with --link-file <path>')
   if (argument !== '-') return argument
-  if ((stdin as { isTTY?: boolean }).isTTY === true) process.stderr.write('veil: paste the link and press Enter (it is not echoed back anywhere else):\n')
+  if ((stdin as { isTTY?: boolean }).isTTY === true) process.stderr.write('veil: paste the link, then press Enter:\n')
   return firstLine(await readStdinLine(stdin), 'stdin')
 }
 

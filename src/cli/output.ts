@@ -41,7 +41,7 @@ export class Output {
 
   /** A warning on stderr, with or without --json. */
   warn (text: string): void {
-    this.stderr.write(`veil: warning: ${oneLine(text)}\n`)
+    this.stderr.write(`veil: warning: ${printable(oneLine(text))}\n`)
   }
 
   /** The command's result: one JSON document with --json, else whatever `human` prints. */
