@@ -16,7 +16,9 @@ interface ListJson { cid: string, name: string, entries: Array<{ name: string, p
 
 let root: string
 let storage: Daemon
-/** A folder shared once for every test: album/{notes.txt, empty, photos/2024/a b.jpg, photos/2024/b.jpg}. */
+/** A name past ustar's 100 bytes, not ASCII: the tar stream needs a pax header for it. */
+const LONG = `long-é${'x'.repeat(120)}.txt`
+/** A folder shared once for every test: album/{empty, LONG, notes.txt, photos/2024/a b.jpg, photos/2024/b.jpg}. */
 let album: string
 let link: string
 
@@ -27,6 +29,7 @@ beforeAll(async () => {
   await mkdir(join(album, 'photos', '2024'), { recursive: true })
   await writeFile(join(album, 'notes.txt'), 'hello')
   await writeFile(join(album, 'empty'), '')
+  await writeFile(join(album, LONG), 'long name')
   await writeRandomFile(join(album, 'photos', '2024', 'a b.jpg'), 2 * MiB + 5)
   await writeRandomFile(join(album, 'photos', '2024', 'b.jpg'), 1000)
   const shared = await new VeilProcess(['--repo', join(root, 'sharer'), 'share', album, '--replicas', '1', '--json', '--bootstrap', storage.address], { cleanup: 'manual' }).exited
@@ -87,22 +90,22 @@ describe('links with paths, trees and tar', () => {
     const human = await veil(args(join(dir, 'repo'), 'ls', '-r', link))
     expect(human.code, human.stderr).toBe(0)
     expect(human.stdout.trim().split('\n').map(line => line.replace(/^\S+\s+\S+ \S+\s+/, ''))).toEqual([
-      'empty', 'notes.txt', 'photos/', 'photos/2024/', 'photos/2024/a b.jpg', 'photos/2024/b.jpg'
+      'empty', LONG, 'notes.txt', 'photos/', 'photos/2024/', 'photos/2024/a b.jpg', 'photos/2024/b.jpg'
     ])
     const json = JSON.parse((await veil(args(join(dir, 'repo'), 'ls', '--recursive', link, '--json'))).stdout) as ListJson
     expect(json.entries.map(e => [e.path, e.kind])).toEqual([
-      ['empty', 'file'], ['notes.txt', 'file'], ['photos', 'folder'], ['photos/2024', 'folder'], ['photos/2024/a b.jpg', 'file'], ['photos/2024/b.jpg', 'file']
+      ['empty', 'file'], [LONG, 'file'], ['notes.txt', 'file'], ['photos', 'folder'], ['photos/2024', 'folder'], ['photos/2024/a b.jpg', 'file'], ['photos/2024/b.jpg', 'file']
     ])
     // Without -r: the folder's own entries only.
     const flat = JSON.parse((await veil(args(join(dir, 'repo'), 'ls', link, '--json'))).stdout) as ListJson
-    expect(flat.entries.map(e => e.path)).toEqual(['empty', 'notes.txt', 'photos'])
+    expect(flat.entries.map(e => e.path)).toEqual(['empty', LONG, 'notes.txt', 'photos'])
   }, 60_000)
 
   it('a folder to stdout is a tar stream that tar x unpacks into the same tree', async () => {
     const dir = await tempDir()
     const result = await veil(args(join(dir, 'repo'), 'get', link, '-o', '-'))
     expect(result.code, result.stderr).toBe(0)
-    expect(result.stderr).toMatch(/wrote a tar stream of 4 files/)
+    expect(result.stderr).toMatch(/wrote a tar stream of 5 files/)
     const out = join(dir, 'untarred')
     await mkdir(out)
     const tar = spawn('tar', ['-x', '-C', out], { stdio: ['pipe', 'ignore', 'pipe'] })
