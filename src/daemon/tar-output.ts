@@ -63,8 +63,9 @@ export async function writeFolderTar (share: OpenedShare, source: BlockSource, o
   const producing = produce().catch((err: unknown) => { pack.destroy(err as Error); throw err })
   const consuming = consume().catch((err: unknown) => { pack.destroy(err as Error); throw err })
   const [produced, consumed] = await Promise.allSettled([producing, consuming])
-  if (produced.status === 'rejected') throw produced.reason
+  // A closed output is the cause when both fail (the pack was destroyed because of it).
   if (consumed.status === 'rejected') throw consumed.reason
+  if (produced.status === 'rejected') throw produced.reason
   return result
 }
 

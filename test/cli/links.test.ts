@@ -114,6 +114,14 @@ describe('links with paths, trees and tar', () => {
     tar.stdin.end(result.stdoutBytes)
     expect(await new Promise(resolve => tar.on('close', resolve)), tarErr).toBe(0)
     expect(await treeDigest(join(out, 'album'))).toEqual(await treeDigest(album))
+
+    // A reader that leaves early (`… -o - | tar t | head`): exit 1 with the same clear line as for a file.
+    const piped = new VeilProcess(args(join(dir, 'repo'), 'get', link, '-o', '-'))
+    await piped.waitFor(/[\s\S]/)
+    piped.child.stdout!.destroy()
+    const left = await piped.exited
+    expect(left.code, left.stderr).toBe(1)
+    expect(errorLine(left)).toBe('veil: the output was closed before the share was fully written (for example by `head`)')
   }, 60_000)
 
   it('-o <existing folder> puts a file share inside it, as cp does; a second run is already complete', async () => {
