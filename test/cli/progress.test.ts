@@ -57,7 +57,7 @@ describe('progress on share and get', () => {
     expect(quiet.stderr).toBe('')
   }, 90_000)
 
-  it('share through a running daemon relays the placement progress', async () => {
+  it('share through a running daemon relays the placement progress; pin and unpin read the link from stdin or a file', async () => {
     const dir = await tempDir()
     const daemon = await startDaemon(join(dir, 'node'), ['--bootstrap', storage.address])
     const file = join(dir, 'doc.bin')
@@ -66,6 +66,15 @@ describe('progress on share and get', () => {
     expect(result.code, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout)).toMatchObject({ replicas: 1 })
     expect(lines(result.stderr, /^placing copies: /).at(-1)).toMatch(/: 100% .*, 1\/1 units placed \(1 copy each\)$/)
+    // pin and unpin take the link from stdin or a file too (issue 14: the link never has to be an argument).
+    const { link, cid } = JSON.parse(result.stdout) as { link: string, cid: string }
+    const pinned = await veil(['--repo', daemon.repo, 'pin', '-', '--json'], { input: link })
+    expect(pinned.code, pinned.stderr).toBe(0)
+    expect(JSON.parse(pinned.stdout)).toMatchObject({ cid, pinned: true })
+    await writeFile(join(dir, 'link.txt'), link)
+    const unpinned = await veil(['--repo', daemon.repo, 'unpin', '--link-file', join(dir, 'link.txt'), '--json'])
+    expect(unpinned.code, unpinned.stderr).toBe(0)
+    expect(JSON.parse(unpinned.stdout)).toMatchObject({ cid, pinned: false })
     expect((await daemon.proc.stop()).code).toBe(0)
   }, 90_000)
 

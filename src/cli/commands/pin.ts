@@ -7,6 +7,7 @@ import type { Command } from 'commander'
 import { parseLink } from '../../link/index.js'
 import { NodeNotRunningError } from '../errors.js'
 import { examples } from '../options.js'
+import { readLinkInput } from '../link-input.js'
 import { findDaemon } from '../repo.js'
 import { settingsFor, type Context } from '../session.js'
 import type { Runtime } from '../program.js'
@@ -15,16 +16,18 @@ export function registerPin (program: Command, runtime: Runtime): void {
   program
     .command('pin')
     .description('copy a share to the running node and keep it (a verify-only link is enough)')
-    .argument('<link>', 'the share\'s link')
-    .addHelpText('after', examples("veil pin 'veil://bafy…#…'"))
-    .action(async (link: string, _opts: object, cmd: Command) => { await pin(runtime.context(cmd), link, true) })
+    .argument('[link]', 'the share\'s link; - reads it from stdin')
+    .option('--link-file <path>', 'read the link from this file instead of the command line')
+    .addHelpText('after', examples("veil pin 'veil://bafy…#…'", 'veil pin - < link.txt'))
+    .action(async (link: string | undefined, opts: { linkFile?: string }, cmd: Command) => { await pin(runtime.context(cmd), await readLinkInput({ argument: link, file: opts.linkFile }), true) })
 
   program
     .command('unpin')
     .description('let the running node collect a share once its lease ends')
-    .argument('<link>', 'the share\'s link')
-    .addHelpText('after', examples("veil unpin 'veil://bafy…#…'"))
-    .action(async (link: string, _opts: object, cmd: Command) => { await pin(runtime.context(cmd), link, false) })
+    .argument('[link]', 'the share\'s link; - reads it from stdin')
+    .option('--link-file <path>', 'read the link from this file instead of the command line')
+    .addHelpText('after', examples("veil unpin 'veil://bafy…#…'", 'veil unpin --link-file link.txt'))
+    .action(async (link: string | undefined, opts: { linkFile?: string }, cmd: Command) => { await pin(runtime.context(cmd), await readLinkInput({ argument: link, file: opts.linkFile }), false) })
 }
 
 async function pin (ctx: Context, link: string, pinned: boolean): Promise<void> {
