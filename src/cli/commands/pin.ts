@@ -4,7 +4,6 @@
  * need a running node: a temporary one would stop right after pinning.
  */
 import type { Command } from 'commander'
-import { parseLink } from '../../link/index.js'
 import { NodeNotRunningError } from '../errors.js'
 import { examples } from '../options.js'
 import { readLinkInput } from '../link-input.js'
@@ -31,6 +30,7 @@ export function registerPin (program: Command, runtime: Runtime): void {
 }
 
 async function pin (ctx: Context, link: string, pinned: boolean): Promise<void> {
+  const { parseLink } = await import('../../link/index.js')
   parseLink(link)
   const settings = await settingsFor(ctx)
   const daemon = await findDaemon(settings.repo)
