@@ -18,15 +18,31 @@ export interface LinkSource {
   file?: string
 }
 
-/** The link text, from whichever source was given (exactly one must be). */
-export async function readLinkInput (source: LinkSource, stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
+/** The link text, from whichever source was given (exactly one must be). Ctrl-C (`signal`) stops a wait on stdin. */
+export async function readLinkInput (source: LinkSource, options: { signal?: AbortSignal, stdin?: NodeJS.ReadableStream } = {}): Promise<string> {
+  const stdin = options.stdin ?? process.stdin
   const { argument, file } = source
   if (argument !== undefined && file !== undefined) throw new UsageError('give the link either as an argument or with --link-file, not both')
   if (file !== undefined) return firstLine(await readBounded(file), `--link-file ${file}`)
   if (argument === undefined) throw new UsageError('missing the link: give it as an argument, as - to read it from stdin, or with --link-file <path>')
   if (argument !== '-') return argument
   if ((stdin as { isTTY?: boolean }).isTTY === true) process.stderr.write('veil: paste the link, then press Enter:\n')
-  return firstLine(await readStdinLine(stdin), 'stdin')
+  return firstLine(await abortable(readStdinLine(stdin), options.signal, () => { (stdin as NodeJS.ReadStream).destroy?.() }), 'stdin')
+}
+
+/** `work`, or the signal's reason as soon as it aborts (then `stop` releases what `work` waits on). */
+async function abortable<T> (work: Promise<T>, signal: AbortSignal | undefined, stop: () => void): Promise<T> {
+  if (signal === undefined) return await work
+  signal.throwIfAborted()
+  let onAbort: (() => void) | undefined
+  try {
+    return await Promise.race([work, new Promise<never>((_resolve, reject) => {
+      onAbort = () => { stop(); reject(signal.reason) }
+      signal.addEventListener('abort', onAbort, { once: true })
+    })])
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+  }
 }
 
 /** The first line that is not blank, trimmed. */

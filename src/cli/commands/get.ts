@@ -45,7 +45,7 @@ export function registerGet (program: Command, runtime: Runtime): void {
 async function get (ctx: Context, argument: string | undefined, flags: GetFlags): Promise<void> {
   const toStdout = flags.output === '-'
   if (toStdout && ctx.json) throw new UsageError('--json cannot be used with -o - (stdout carries the file): drop one of them')
-  const link = await readLinkInput({ argument, file: flags.linkFile })
+  const link = await readLinkInput({ argument, file: flags.linkFile }, { signal: ctx.signal })
   // Loaded here, not at start-up, so `veil --help` stays quick.
   const [{ parseShareLink }, { checkOutputPath, getOp }, { Progress }] = await Promise.all([
     import('../../link/index.js'), import('../../daemon/index.js'), import('../progress.js')

@@ -28,7 +28,7 @@ export function registerLs (program: Command, runtime: Runtime): void {
     .addHelpText('after', examples("veil ls 'veil://bafy…#…'", "veil ls -r 'veil://bafy…/photos#…' --json", 'veil ls - < link.txt'))
     .action(async (argument: string | undefined, flags: LsFlags, cmd: Command) => {
       const ctx = runtime.context(cmd)
-      const link = await readLinkInput({ argument, file: flags.linkFile })
+      const link = await readLinkInput({ argument, file: flags.linkFile }, { signal: ctx.signal })
       const [{ parseShareLink }, { listOp }] = await Promise.all([import('../../link/index.js'), import('../../daemon/index.js')])
       parseShareLink(link, { allowPath: true })
       const request = { link, recursive: flags.recursive === true }

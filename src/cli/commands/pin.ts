@@ -6,7 +6,7 @@
 import type { Command } from 'commander'
 import { NodeNotRunningError } from '../errors.js'
 import { examples } from '../options.js'
-import { readLinkInput } from '../link-input.js'
+import { readLinkInput, type LinkSource } from '../link-input.js'
 import { findDaemon } from '../repo.js'
 import { settingsFor, type Context } from '../session.js'
 import type { Runtime } from '../program.js'
@@ -18,7 +18,7 @@ export function registerPin (program: Command, runtime: Runtime): void {
     .argument('[link]', 'the share\'s link; - reads it from stdin')
     .option('--link-file <path>', 'read the link from this file instead of the command line')
     .addHelpText('after', examples("veil pin 'veil://bafy…#…'", 'veil pin - < link.txt'))
-    .action(async (link: string | undefined, opts: { linkFile?: string }, cmd: Command) => { await pin(runtime.context(cmd), await readLinkInput({ argument: link, file: opts.linkFile }), true) })
+    .action(async (link: string | undefined, opts: { linkFile?: string }, cmd: Command) => { await pinWith(runtime.context(cmd), { argument: link, file: opts.linkFile }, true) })
 
   program
     .command('unpin')
@@ -26,7 +26,11 @@ export function registerPin (program: Command, runtime: Runtime): void {
     .argument('[link]', 'the share\'s link; - reads it from stdin')
     .option('--link-file <path>', 'read the link from this file instead of the command line')
     .addHelpText('after', examples("veil unpin 'veil://bafy…#…'", 'veil unpin --link-file link.txt'))
-    .action(async (link: string | undefined, opts: { linkFile?: string }, cmd: Command) => { await pin(runtime.context(cmd), await readLinkInput({ argument: link, file: opts.linkFile }), false) })
+    .action(async (link: string | undefined, opts: { linkFile?: string }, cmd: Command) => { await pinWith(runtime.context(cmd), { argument: link, file: opts.linkFile }, false) })
+}
+
+async function pinWith (ctx: Context, source: LinkSource, pinned: boolean): Promise<void> {
+  await pin(ctx, await readLinkInput(source, { signal: ctx.signal }), pinned)
 }
 
 async function pin (ctx: Context, link: string, pinned: boolean): Promise<void> {
