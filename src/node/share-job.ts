@@ -60,8 +60,12 @@ export class ShareJob {
   get sink (): BlockSink {
     return {
       putMany: async (blocks, options) => {
+        if (this.init.onProgress === undefined) {
+          await this.init.store.putMany(blocks, options)
+          return
+        }
         const list = [...blocks]
-        if (this.init.onProgress !== undefined) for (const block of list) this.sizes.set(block.cid.toString(), block.bytes.length)
+        for (const block of list) this.sizes.set(block.cid.toString(), block.bytes.length)
         await this.init.store.putMany(list, options)
       },
       segmentDone: async (unit) => { this.unitDone(unit) }
