@@ -52,7 +52,7 @@ async function main (): Promise<boolean> {
   let t = Date.now()
   const first = await startDaemon('s1', key, [])
   const rest = await Promise.all(Array.from({ length: STORAGE_NODES - 1 }, async (_, i) => await startDaemon(`s${i + 2}`, key, [first.address])))
-  step(2, `${1 + rest.length} storage nodes running (1 GB each) in ${secs(t)}`)
+  step(2, `${1 + rest.length} storage nodes running (1 GiB each) in ${secs(t)}`)
 
   // 3. Test data.
   t = Date.now()
@@ -78,7 +78,7 @@ async function main (): Promise<boolean> {
   const folderShare = json<ShareJson>(await veil(['--repo', light, 'share', folder, '--replicas', String(REPLICAS), '--json', ...net]))
   const shareFolderMs = Date.now() - t
   step(4, 'a light client shared both and exited')
-  detail(`file   ${fmtMiB(fileShare.size)} → ${fileShare.replicas} of ${REPLICAS} copies in ${fmtMs(shareFileMs)} (${mbps(fileShare.size, shareFileMs)} MB/s, CLI start included)`)
+  detail(`file   ${fmtMiB(fileShare.size)} → ${fileShare.replicas} of ${REPLICAS} copies in ${fmtMs(shareFileMs)} (${mbps(fileShare.size, shareFileMs)} MiB/s, CLI start included)`)
   detail(`folder ${folderShare.files} files → ${folderShare.replicas} of ${REPLICAS} copies in ${fmtMs(shareFolderMs)}`)
 
   // 5. One storage node that holds copies goes away.
@@ -102,7 +102,7 @@ async function main (): Promise<boolean> {
   const gotFolder = await treeDigest(join(out, 'album'))
   const folderOk = JSON.stringify(gotFolder) === JSON.stringify(folderDigest)
   step(6, 'a brand-new client fetched both by link')
-  detail(`file   ${fmtMiB(FILE_SIZE)} in ${fmtMs(getFileMs)} (${mbps(FILE_SIZE, getFileMs)} MB/s, CLI start included): SHA-256 ${fileOk ? 'matches' : 'DIFFERS'}`)
+  detail(`file   ${fmtMiB(FILE_SIZE)} in ${fmtMs(getFileMs)} (${mbps(FILE_SIZE, getFileMs)} MiB/s, CLI start included): SHA-256 ${fileOk ? 'matches' : 'DIFFERS'}`)
   detail(`folder in ${fmtMs(getFolderMs)}: ${folderOk ? 'every file and folder matches' : 'CONTENT DIFFERS'}`)
 
   console.log('\nLinks (anyone in the swarm with a link can fetch it):')
@@ -143,7 +143,7 @@ async function veil (args: string[]): Promise<Result> {
 /** Start `veil node start` and wait for its first `listening` line. */
 async function startDaemon (name: string, key: string, bootstrap: string[]): Promise<Daemon> {
   const repo = join(root!, name)
-  const args = ['--repo', repo, 'node', 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--storage', '1GB', '--swarm-key', key]
+  const args = ['--repo', repo, 'node', 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--storage', '1GiB', '--swarm-key', key]
   if (bootstrap.length > 0) args.push('--bootstrap', ...bootstrap)
   const child = spawn(process.execPath, [CLI, ...args], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise<number | null>(resolve => child.on('exit', code => { resolve(code) }))
@@ -191,7 +191,7 @@ function detail (text: string): void { console.log(`      ${text}`) }
 function secs (since: number): string { return `${((Date.now() - since) / 1000).toFixed(1)} s` }
 function fmtMs (ms: number): string { return `${(ms / 1000).toFixed(1)} s` }
 function fmtMiB (n: number): string { return `${(n / MiB).toFixed(1)} MiB` }
-function mbps (size: number, ms: number): string { return (size / 1e6 / (ms / 1000)).toFixed(1) }
+function mbps (size: number, ms: number): string { return (size / MiB / (ms / 1000)).toFixed(1) }
 
 async function cleanup (): Promise<void> {
   await Promise.all([...running].map(async ([child, exited]) => {

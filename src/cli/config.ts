@@ -10,8 +10,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import bytes from 'bytes'
-import { multiaddr } from '@multiformats/multiaddr'
+import type { multiaddr as Multiaddr } from '@multiformats/multiaddr'
 import { ConfigError, UsageError } from './errors.js'
 
 export const CONFIG_FILE = 'config.json'
@@ -27,12 +26,14 @@ export interface ConfigFile {
   api?: string
   /** Copies a share gets on storage nodes. */
   replicas?: number
-  /** Space a storage node gives ("50GB"); null: not a storage node. */
+  /** Space a storage node gives ("50GiB"); null: not a storage node. */
   storage?: string | number | null
   /** Path of the swarm key file (relative to the repo); null: <repo>/swarm.key if it exists. */
   swarmKey?: string | null
   /** Refuse to run without a swarm key. */
   requireSwarm?: boolean
+  /** A gateway's address (https://host[:port]) for `share --format gateway`; null: none. */
+  gateway?: string | null
   /**
    * A node's timing, durations like "90s", "10m", "1h", "30d": a storage
    * node's { repairEvery, scrubEvery, collectEvery, lease, orphanGrace } and
@@ -68,6 +69,8 @@ export interface Settings {
   swarmKeyPath: string | undefined
   requireSwarm: boolean
   maintenance: Maintenance
+  /** The gateway's origin for gateway links, if one is configured. */
+  gateway: string | undefined
 }
 
 /** Flags already parsed by commander (sizes and counts are numbers). */
@@ -79,6 +82,7 @@ export interface SettingFlags {
   replicas?: number
   storage?: number
   swarmKey?: string
+  gateway?: string
 }
 
 type Env = Record<string, string | undefined>
@@ -111,19 +115,25 @@ export async function loadSettings (flags: SettingFlags, env: Env = process.env)
   const replicas = pick<number>('replicas', flags.replicas, undefined)
   const storage = pick<string | number | null>('storage', flags.storage, undefined)
   const requireSwarm = pick<boolean>('requireSwarm', undefined, { value: boolEnv(env.VEIL_FORCE_SWARM), name: 'VEIL_FORCE_SWARM' })
+  const gateway = pick<string | null>('gateway', flags.gateway, { value: nonEmpty(env.VEIL_GATEWAY), name: 'VEIL_GATEWAY' })
   const maintenance = boolEnv(env.VEIL_TEST_MODE) === true
     ? { value: undefined, origin: { flag: false, where: 'VEIL_TEST_MODE' } }
     : pick<ConfigFile['maintenance']>('maintenance', undefined, undefined)
 
+  const listenTexts = listen.value ?? []
+  const bootstrapTexts = (bootstrap.value ?? []).flatMap(text => text.split(',')).map(s => s.trim()).filter(s => s.length > 0)
+  // Loaded only when there is an address to check: it is not small.
+  const parse = listenTexts.length + bootstrapTexts.length > 0 ? (await import('@multiformats/multiaddr')).multiaddr : undefined
   return {
     repo,
-    listen: (listen.value ?? []).map(text => checkListen(text, listen.origin)),
-    bootstrap: (bootstrap.value ?? []).flatMap(text => text.split(',')).map(s => s.trim()).filter(s => s.length > 0).map(text => checkBootstrap(text, bootstrap.origin)),
+    listen: listenTexts.map(text => checkListen(parse!, text, listen.origin)),
+    bootstrap: bootstrapTexts.map(text => checkBootstrap(parse!, text, bootstrap.origin)),
     api: parseHostPort(api.value ?? '127.0.0.1:0', api.origin),
     replicas: checkReplicas(replicas.value ?? 3, replicas.origin),
     storage: storage.value === null || storage.value === undefined ? undefined : checkStorage(storage.value, storage.origin),
     swarmKeyPath: swarmKeyPath(repo, flags.swarmKey, env, file, defaults),
     requireSwarm: requireSwarm.value === true,
+    gateway: gateway.value === null || gateway.value === undefined ? undefined : checkGateway(gateway.value, gateway.origin),
     maintenance: maintenance.origin.where === 'VEIL_TEST_MODE' ? TEST_MODE_MAINTENANCE : parseMaintenance(maintenance.value ?? {}, maintenance.origin)
   }
 }
@@ -203,9 +213,10 @@ export async function readConfigFile (path: string, shown: string): Promise<Conf
   expect('bootstrap', stringList, 'a list of multiaddrs')
   expect('api', v => typeof v === 'string', 'a "host:port" string')
   expect('replicas', v => typeof v === 'number', 'a number')
-  expect('storage', v => v === null || typeof v === 'string' || typeof v === 'number', 'a size such as "50GB", or null')
+  expect('storage', v => v === null || typeof v === 'string' || typeof v === 'number', 'a size such as "50GiB", or null')
   expect('swarmKey', v => v === null || typeof v === 'string', 'a file path, or null')
   expect('requireSwarm', v => typeof v === 'boolean', 'true or false')
+  expect('gateway', v => v === null || typeof v === 'string', 'a gateway address such as "https://gw.example.org", or null')
   expect('maintenance', v => v === null || (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every(d => typeof d === 'string')), 'an object of durations like {"repairEvery": "1h"}, or null')
   return config as ConfigFile
 }
@@ -220,21 +231,33 @@ export async function updateRepoConfig (repo: string, patch: ConfigFile): Promis
   return path
 }
 
+const SIZE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+const SIZE_POWERS: Record<string, number> = { b: 0, k: 1, m: 2, g: 3, t: 4, p: 5 }
+
 /**
- * A human size: "50GB", "1.5GiB", "500 MB", "1048576". Units are binary
- * (1 GB = 1024³ bytes, as the bytes package and most tools count disk).
+ * A human size: "50GiB", "1.5TiB", "500 MB", "1048576". Units are binary
+ * everywhere in Veil (1 KiB = 1024 bytes); KB, MB, GB… are read the same way
+ * as KiB, MiB, GiB…, as most disk tools do.
  */
 export function parseSize (text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|pb|kib|mib|gib|tib|pib)?\s*$/i.exec(text)
-  if (match === null) throw new Error(`"${text}" is not a size: use a number with a unit, such as 500MB, 50GB or 1.5TB`)
-  const unit = (match[2] ?? 'b').toLowerCase().replace('ib', 'b')
-  const value = unit === 'b' ? Number(match[1]) : bytes.parse(`${match[1]!}${unit}`)
-  if (value === null || !Number.isFinite(value)) throw new Error(`"${text}" is not a size: use a number with a unit, such as 500MB, 50GB or 1.5TB`)
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgtp])(?:i?b)?|(b))?\s*$/i.exec(text)
+  if (match === null) throw new Error(`"${text}" is not a size: use a number with a unit, such as 500MiB, 50GiB or 1.5TiB`)
+  const power = SIZE_POWERS[(match[2] ?? 'b').toLowerCase()]!
+  const value = Number(match[1]) * 1024 ** power
+  if (!Number.isFinite(value)) throw new Error(`"${text}" is not a size: use a number with a unit, such as 500MiB, 50GiB or 1.5TiB`)
   return Math.floor(value)
 }
 
+/** A size for people, in binary units labelled as such: "812 B", "3.0 MiB", "1.4 GiB". */
 export function formatSize (value: number): string {
-  return bytes.format(value, { unitSeparator: ' ', decimalPlaces: value < 1024 ? 0 : 1 }) ?? `${value} B`
+  if (!Number.isFinite(value) || value < 1024) return `${Number.isFinite(value) ? Math.max(0, Math.round(value)) : 0} B`
+  let unit = 0
+  let scaled = value
+  while (scaled >= 1024 && unit < SIZE_UNITS.length - 1) {
+    scaled /= 1024
+    unit++
+  }
+  return `${scaled.toFixed(1)} ${SIZE_UNITS[unit]!}`
 }
 
 export function parseHostPort (text: string, origin: Origin = { flag: true, where: '--api' }): { host: string, port: number } {
@@ -244,7 +267,7 @@ export function parseHostPort (text: string, origin: Origin = { flag: true, wher
   return { host: match[1] ?? match[2]!, port }
 }
 
-function checkListen (text: string, origin: Origin): string {
+function checkListen (multiaddr: typeof Multiaddr, text: string, origin: Origin): string {
   let ma
   try {
     ma = multiaddr(text)
@@ -258,7 +281,7 @@ function checkListen (text: string, origin: Origin): string {
   return ma.toString()
 }
 
-function checkBootstrap (text: string, origin: Origin): string {
+function checkBootstrap (multiaddr: typeof Multiaddr, text: string, origin: Origin): string {
   let ma
   try {
     ma = multiaddr(text)
@@ -270,6 +293,18 @@ function checkBootstrap (text: string, origin: Origin): string {
     throw fail(origin, `${origin.where} has "${text}", which does not end with /p2p/<peer id>: copy the whole "listening …" address the node printed`)
   }
   return ma.toString()
+}
+
+/** A gateway's origin, such as https://gw.example or http://127.0.0.1:8080 (a path prefix is kept). */
+export function checkGateway (text: string, origin: Origin = { flag: true, where: '--gateway' }): string {
+  let url: URL | undefined
+  try {
+    url = new URL(text)
+  } catch {}
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname === '' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw fail(origin, `${origin.where} "${text}" is not a gateway address: give one like https://gw.example.org`)
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }
 
 function checkReplicas (value: number, origin: Origin): number {
@@ -284,7 +319,7 @@ function checkStorage (value: string | number, origin: Origin): number {
   } catch (err) {
     throw fail(origin, `${origin.where}: ${(err as Error).message}`)
   }
-  if (!Number.isSafeInteger(size) || size < 1024 * 1024) throw fail(origin, `${origin.where} must be at least 1MB`)
+  if (!Number.isSafeInteger(size) || size < 1024 * 1024) throw fail(origin, `${origin.where} must be at least 1MiB`)
   return size
 }
 

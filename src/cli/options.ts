@@ -5,7 +5,7 @@
 import { InvalidArgumentError, type Command } from 'commander'
 import { parseSize } from './config.js'
 
-/** "50GB", "1.5TiB", "500 MB": at least 1 MB. */
+/** "50GiB", "1.5TiB", "500 MiB" (GB, MB… read as binary too): at least 1 MiB. */
 export function sizeArg (value: string): number {
   let size: number
   try {
@@ -13,7 +13,7 @@ export function sizeArg (value: string): number {
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message)
   }
-  if (size < 1024 * 1024) throw new InvalidArgumentError(`"${value}" is too small: give at least 1MB`)
+  if (size < 1024 * 1024) throw new InvalidArgumentError(`"${value}" is too small: give at least 1MiB`)
   return size
 }
 
@@ -23,11 +23,31 @@ export function replicasArg (value: string): number {
   return Number(value)
 }
 
+/**
+ * A repeatable flag that takes one value each time, commas allowed:
+ * `--bootstrap A --bootstrap B` and `--bootstrap A,B` both give [A, B]. (A
+ * variadic flag would swallow the command's own argument that follows it.)
+ */
+export function collectList (value: string, previous: string[] | undefined): string[] {
+  const items = value.split(',').map(s => s.trim()).filter(s => s.length > 0)
+  if (items.length === 0) throw new InvalidArgumentError(`"${value}" is empty: give an address`)
+  return [...(previous ?? []), ...items]
+}
+
 /** --bootstrap and --swarm-key, for every command that may start a node. */
 export function withNetworkOptions (cmd: Command): Command {
   return cmd
-    .option('--bootstrap <multiaddr...>', 'peers to join through, each ending with /p2p/<peer id> (default: VEIL_BOOTSTRAP, then config)')
+    .option('--bootstrap <multiaddr>', 'a peer to join through, ending with /p2p/<peer id>; repeat the flag or separate with commas for several (default: VEIL_BOOTSTRAP, then config)', collectList)
     .option('--swarm-key <file>', 'the private swarm\'s key file (default: VEIL_SWARM_KEY, then config, then <repo>/swarm.key)')
+}
+
+export type { ProgressFlags } from './progress.js'
+
+/** --progress / --no-progress, for the commands that draw progress (share, get). */
+export function withProgressOptions (cmd: Command): Command {
+  return cmd
+    .option('--progress', 'show progress even when stderr is not a terminal (one line per second, for logs)')
+    .option('--no-progress', 'never show progress')
 }
 
 /** The "Example:" block under a command's help. */

@@ -2,7 +2,8 @@
  * What the CLI prints, and how it ends. Human text by default; with --json,
  * stdout carries exactly one JSON document and nothing else. Errors are one
  * line on stderr, `veil: <what is wrong and what to do>`, in both modes.
- * Exit codes: 0 ok, 1 failure, 2 bad usage.
+ * Exit codes: 0 ok, 1 failure, 2 bad usage, 128 + the signal's number when
+ * stopped by one (130 for Ctrl-C, 143 for SIGTERM), as shells report it.
  */
 import { Writable } from 'node:stream'
 import { VeilError } from '../errors.js'
@@ -11,6 +12,13 @@ import { UsageError } from './errors.js'
 export const EXIT_OK = 0
 export const EXIT_FAILURE = 1
 export const EXIT_USAGE = 2
+/** Ctrl-C (SIGINT): 128 + 2. */
+export const EXIT_INTERRUPTED = 130
+
+/** The exit code of a command stopped by `signal`: 128 + its number (130 for SIGINT, 143 for SIGTERM). */
+export function signalExitCode (signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? 143 : EXIT_INTERRUPTED
+}
 
 const MAX_ERROR_LENGTH = 1000
 
@@ -33,7 +41,7 @@ export class Output {
 
   /** A warning on stderr, with or without --json. */
   warn (text: string): void {
-    this.stderr.write(`veil: warning: ${oneLine(text)}\n`)
+    this.stderr.write(`veil: warning: ${printable(oneLine(text))}\n`)
   }
 
   /** The command's result: one JSON document with --json, else whatever `human` prints. */
@@ -55,7 +63,8 @@ export function exitCodeOf (err: unknown): number {
 
 /** One line that says what went wrong and what to do. */
 export function errorMessage (err: unknown): string {
-  return oneLine(describe(err))
+  // Messages may quote names from shares or files: no control character reaches the terminal.
+  return printable(oneLine(describe(err)))
 }
 
 function describe (err: unknown): string {

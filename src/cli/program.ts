@@ -9,7 +9,7 @@ import { Command, CommanderError } from 'commander'
 import { VeilError } from '../errors.js'
 import { defaultsPath } from './config.js'
 import { InterruptedError } from './errors.js'
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, oneLine } from './output.js'
+import { EXIT_OK, EXIT_USAGE, Output, oneLine, signalExitCode } from './output.js'
 import type { Context } from './session.js'
 import { registerInit } from './commands/init.js'
 import { registerNode } from './commands/node.js'
@@ -34,12 +34,14 @@ export function buildProgram (signal: AbortSignal): Command {
     .option('--repo <dir>', 'the repo folder: identity, store, config (default: $VEIL_HOME, else ~/.veil)')
     .option('--json', 'print one JSON document on stdout instead of text')
     .helpOption('-h, --help', 'show help for a command')
+    // Every command's --help also lists --repo and --json (set before the commands: they inherit it).
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ outputError: () => {} }) // errors are printed once, by run()
     .showSuggestionAfterError(true)
     .addHelpText('after', `
 Examples:
-  $ veil node start --storage 50GB
+  $ veil node start --storage 50GiB
   $ veil share ./holiday.mkv
   $ veil get 'veil://bafy…#…' -o holiday.mkv
 Run \`veil <command> --help\` for a command's flags.`)
@@ -67,17 +69,19 @@ Run \`veil <command> --help\` for a command's flags.`)
 export async function run (argv: string[]): Promise<number> {
   const controller = new AbortController()
   let signals = 0
+  let received: NodeJS.Signals | undefined
   const onSignal = (name: NodeJS.Signals): void => {
     if (++signals === 1) {
+      received = name
       controller.abort(new InterruptedError())
       // Whatever was running gets a while to stop cleanly, then the process goes.
       setTimeout(() => {
         process.stderr.write('veil: did not stop within 20 s of the signal; exiting now\n')
-        process.exit(EXIT_FAILURE)
+        process.exit(signalExitCode(name))
       }, 20_000).unref()
     } else {
       process.stderr.write(`veil: second ${name}: exiting without a clean shutdown\n`)
-      process.exit(EXIT_FAILURE)
+      process.exit(signalExitCode(name))
     }
   }
   process.on('SIGINT', onSignal)
@@ -92,7 +96,11 @@ export async function run (argv: string[]): Promise<number> {
     return EXIT_OK
   } catch (err) {
     if (err instanceof CommanderError) return commanderExit(err, argv, program)
-    if (controller.signal.aborted && !(err instanceof VeilError && err.name === 'InterruptedError')) return out.error(new InterruptedError())
+    if (controller.signal.aborted) {
+      // Stopped by Ctrl-C or SIGTERM: say so (with the command's own hint, if any) and exit as shells expect.
+      out.error(err instanceof VeilError && err.name === 'InterruptedError' ? err : new InterruptedError())
+      return signalExitCode(received ?? 'SIGINT')
+    }
     return out.error(err)
   }
 }

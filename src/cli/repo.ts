@@ -11,10 +11,8 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { readSwarmKeyFile, type SwarmKey } from '../swarm/index.js'
-import { DaemonClient } from '../daemon/index.js'
+import type { SwarmKey } from '../swarm/index.js'
+import type { DaemonClient } from '../daemon/index.js'
 import { ConfigError } from './errors.js'
 import type { Settings } from './config.js'
 
@@ -44,6 +42,7 @@ export async function repoExists (repo: string): Promise<boolean> {
 export async function readPeerId (repo: string): Promise<string | undefined> {
   const bytes = await readFile(join(repo, IDENTITY_FILE)).catch(() => undefined)
   if (bytes === undefined) return undefined
+  const [{ privateKeyFromProtobuf }, { peerIdFromPrivateKey }] = await Promise.all([import('@libp2p/crypto/keys'), import('@libp2p/peer-id')])
   try {
     return peerIdFromPrivateKey(privateKeyFromProtobuf(bytes)).toString()
   } catch {
@@ -60,6 +59,7 @@ export interface LoadedSwarm extends SwarmKey {
 /** The configured swarm key, read and checked (a bad file fails with a message naming the line). */
 export async function loadSwarm (settings: Settings): Promise<LoadedSwarm | undefined> {
   if (settings.swarmKeyPath === undefined) return undefined
+  const { readSwarmKeyFile } = await import('../swarm/index.js')
   return { ...await readSwarmKeyFile(settings.swarmKeyPath), path: settings.swarmKeyPath }
 }
 
@@ -144,6 +144,7 @@ export async function findDaemon (repo: string, timeoutMs = 5_000): Promise<Runn
     return undefined
   }
   if (info.pid !== process.pid && isAlive(info.pid)) {
+    const { DaemonClient } = await import('../daemon/client.js')
     const client = new DaemonClient(info.url, info.token)
     try {
       await client.status({ signal: AbortSignal.timeout(timeoutMs) })

@@ -7,7 +7,7 @@ import { SwarmRequiredError } from '../errors.js'
 import type { VeilNode } from '../node/index.js'
 import type { DaemonClient } from '../daemon/index.js'
 import { loadSettings, type SettingFlags, type Settings } from './config.js'
-import { NoBootstrapError, RepoBusyError } from './errors.js'
+import { NoBootstrapError, RepoBusyError, explainJoinFailure } from './errors.js'
 import type { Output } from './output.js'
 import { ensureRepo, findDaemon, loadSwarm, type ApiInfo, type LoadedSwarm } from './repo.js'
 
@@ -34,9 +34,14 @@ export interface SessionOptions {
   needsPeers?: boolean
 }
 
-export async function settingsFor (ctx: Context, flags: SettingFlags = {}): Promise<Settings> {
+/**
+ * The settings for this command. The repo folder is created unless `create`
+ * is false: commands that only look (status, peers, swarm invite) never
+ * leave a folder behind where none was.
+ */
+export async function settingsFor (ctx: Context, flags: SettingFlags = {}, options: { create?: boolean } = {}): Promise<Settings> {
   const settings = await loadSettings({ ...flags, repo: ctx.repoFlag })
-  await ensureRepo(settings.repo)
+  if (options.create ?? true) await ensureRepo(settings.repo)
   return settings
 }
 
@@ -63,7 +68,7 @@ export async function withSession<T> (ctx: Context, flags: NetworkFlags, work: (
     listen: []
   }))
   try {
-    await node.start({ signal: ctx.signal })
+    await node.start({ signal: ctx.signal }).catch((err: unknown) => { throw explainJoinFailure(err, swarm) })
     return await work({ kind: 'local', node, settings, swarm })
   } finally {
     await node.stop()

@@ -7,7 +7,7 @@ import { request, type IncomingMessage } from 'node:http'
 import type { Writable } from 'node:stream'
 import { DaemonAuthError, DaemonError, DaemonUnreachableError } from './errors.js'
 import {
-  API_PREFIX, RESULT_TRAILER, decodeTrailer, type GetRequest, type GetSummary, type ListSummary, type PeerSummary, type PinSummary,
+  API_PREFIX, RESULT_TRAILER, decodeTrailer, type GetRequest, type GetSummary, type ListRequest, type ListSummary, type PeerSummary, type PinSummary,
   type RenewSummary, type ShareRequest, type ShareSummary, type StatusSummary, type StreamLine, type WireError, type WireProgress
 } from './protocol.js'
 
@@ -27,8 +27,8 @@ export class DaemonClient {
     return await this.call('GET', '/peers', undefined, options)
   }
 
-  async list (link: string, options: CallOptions = {}): Promise<ListSummary> {
-    return await this.call('POST', '/ls', { link }, options)
+  async list (body: ListRequest, options: CallOptions = {}): Promise<ListSummary> {
+    return await this.call('POST', '/ls', body, options)
   }
 
   async pin (link: string, options: CallOptions = {}): Promise<PinSummary> {

@@ -27,3 +27,9 @@ export class DaemonAuthError extends VeilError {
     super('the running node refused the control API token: its api.json may belong to another node; restart the node with `veil node start`', 'ERR_DAEMON_AUTH')
   }
 }
+
+/** A path inside a link that the share does not have. */
+export class PathNotFoundError extends VeilError {
+  override name = 'PathNotFoundError'
+  constructor (message: string) { super(message, 'ERR_PATH_NOT_FOUND') }
+}

@@ -6,7 +6,9 @@ export { ControlServer, isLoopbackHost, type ControlServerInit } from './server.
 export { DaemonClient, type CallOptions } from './client.js'
 export {
   shareOp, getOp, listOp, pinOp, unpinOp, renewOp, statusOp, peersOp, checkOutputPath, safeOutputName, CHECKPOINT_BLOCKS,
-  type OpOptions, type ShareOpInit, type GetOpInit
+  type OpOptions, type ShareOpInit, type GetOpInit, type ListOpInit
 } from './operations.js'
 export * from './protocol.js'
 export * from './errors.js'
+export { openSharePath, walkTree, type TreeEntry } from './share-path.js'
+export { writeFolderTar, type TarOptions, type TarResult } from './tar-output.js'

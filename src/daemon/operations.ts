@@ -6,12 +6,15 @@
 import { access, constants, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Writable } from 'node:stream'
-import { formatLink, parseLink, parseShareLink } from '../link/index.js'
-import { openShare, readFolderListing } from '../exporter/index.js'
+import { formatLink, parseLink, parseShareLink, type ShareLink } from '../link/index.js'
+import type { OpenedShare } from '../exporter/index.js'
+import type { Fetcher } from '../fetch/index.js'
 import { checkEntryName } from '../format/index.js'
 import { InvalidOptionError, OutputError } from '../errors.js'
 import type { VeilNode } from '../node/index.js'
 import { NotAFolderError } from './errors.js'
+import { openSharePath, walkTree } from './share-path.js'
+import { writeFolderTar } from './tar-output.js'
 import {
   isoTime, toWireProgress, type GetSummary, type ListSummary, type PeerSummary, type PinSummary, type RenewSummary,
   type ShareSummary, type StatusSummary, type WireProgress
@@ -72,22 +75,28 @@ export interface GetOpInit {
 }
 
 export async function getOp (node: VeilNode, init: GetOpInit, options: OpOptions = {}): Promise<GetSummary> {
-  const link = parseShareLink(init.link)
+  const parsed = parseShareLink(init.link, { allowPath: true })
+  let link: ShareLink = { cid: parsed.cid, key: parsed.key }
   let output = init.output
   if (typeof output === 'string') await checkOutputPath(output)
-  if (output === undefined || init.onOpen !== undefined) {
-    // Open the root first: its name is the default output, its kind decides whether a stream can take it.
-    const share = await openShare(link, node.fetcher(), { signal: options.signal })
+  const intoFolder = typeof output === 'string' && await isFolder(output)
+  if (output === undefined || typeof output !== 'string' || intoFolder || init.onOpen !== undefined || (parsed.path?.length ?? 0) > 0) {
+    // Open the share first (following the link's path): its name is the
+    // default output, its kind decides what a folder or a stream gets.
+    const fetcher = node.fetcher()
+    const share = await openSharePath(parsed, fetcher, { signal: options.signal })
     const { name, kind, size } = share.meta
+    link = { cid: share.cid, key: share.key }
     if (output === undefined) {
       if (init.cwd === undefined) throw new InvalidOptionError('give an output path, or the folder to write the share into')
       output = join(init.cwd, safeOutputName(name))
       await checkOutputPath(output)
-    }
-    if (typeof output !== 'string' && kind === 'folder') {
-      throw new OutputError('this link is a folder, which cannot be written to a stream: give a folder path with -o <path>')
+    } else if (typeof output === 'string' && intoFolder && kind === 'file') {
+      // -o <existing folder>: the file goes inside it, as cp does.
+      output = join(output, safeOutputName(name))
     }
     await init.onOpen?.({ name, kind, size })
+    if (typeof output !== 'string' && kind === 'folder') return await tarOp(share, fetcher, output, options)
   }
   const result = await node.get(link, {
     output,
@@ -111,17 +120,49 @@ export async function getOp (node: VeilNode, init: GetOpInit, options: OpOptions
   }
 }
 
-export async function listOp (node: VeilNode, text: string, options: OpOptions = {}): Promise<ListSummary> {
-  const link = parseShareLink(text)
-  const fetcher = node.fetcher()
-  const share = await openShare(link, fetcher, { signal: options.signal })
-  if (share.meta.kind !== 'folder') throw new NotAFolderError()
-  const entries = await readFolderListing(share, fetcher, { signal: options.signal })
+/** A folder share to a stream, as tar; progress as the file bytes go out. */
+async function tarOp (share: OpenedShare, fetcher: Fetcher, output: Writable, options: OpOptions): Promise<GetSummary> {
+  const { name, kind, size } = share.meta
+  options.onProgress?.({ type: 'veil:export:start', detail: { name, kind, size, blocks: share.root.blockCount } })
+  const result = await writeFolderTar(share, fetcher, output, {
+    signal: options.signal,
+    onBytes: bytes => { options.onProgress?.({ type: 'veil:export:block', detail: { bytes } }) }
+  })
   return {
+    path: '-',
     cid: share.cid.toString(),
-    name: share.meta.name,
-    entries: entries.map(e => ({ name: e.name, kind: e.kind, size: e.size, link: formatLink({ cid: e.cid, key: e.key }) }))
+    name,
+    kind,
+    size,
+    bytesWritten: result.bytesWritten,
+    resumedBlocks: 0,
+    alreadyComplete: false,
+    files: result.files,
+    blocksFetched: fetcher.stats.blocksFetched,
+    bytesFetched: fetcher.stats.bytesFetched
   }
+}
+
+export interface ListOpInit {
+  link: string
+  /** The whole tree, not only the folder's own entries. */
+  recursive?: boolean
+}
+
+export async function listOp (node: VeilNode, init: ListOpInit, options: OpOptions = {}): Promise<ListSummary> {
+  const link = parseShareLink(init.link, { allowPath: true })
+  const fetcher = node.fetcher()
+  const share = await openSharePath(link, fetcher, { signal: options.signal })
+  if (share.meta.kind !== 'folder') throw new NotAFolderError()
+  const entries: ListSummary['entries'] = []
+  for await (const e of walkTree(share, fetcher, { signal: options.signal, recursive: init.recursive === true })) {
+    entries.push({ name: e.name, path: e.path.join('/'), kind: e.kind, size: e.size, link: formatLink({ cid: e.cid, key: e.key }) })
+  }
+  return { cid: share.cid.toString(), name: share.meta.name, entries }
+}
+
+async function isFolder (path: string): Promise<boolean> {
+  return await stat(path).then(info => info.isDirectory(), () => false)
 }
 
 /** Pin takes any link, a verify-only one included: holding a share needs only its CID. */

@@ -37,6 +37,12 @@ export interface LinkRequest {
   link: string
 }
 
+export interface ListRequest {
+  link: string
+  /** The whole tree (`veil ls -r`). */
+  recursive?: boolean
+}
+
 /** A library progress event, flattened to JSON. */
 export interface WireProgress {
   type: string
@@ -88,6 +94,8 @@ export interface GetSummary {
 
 export interface ListEntry {
   name: string
+  /** Names from the listed folder down to this entry, joined with "/" (the name itself at the top). */
+  path: string
   kind: ShareKind
   size: number
   /** The entry's own link: it opens this entry alone. */

@@ -6,7 +6,7 @@
  * `get` to "-" streams the file's bytes and reports its outcome in a trailer.
  *
  * Endpoints (all under /v1): GET status, GET peers, POST share, POST get,
- * POST ls, POST pin, POST unpin, POST renew. Links travel only in bodies, never in URLs,
+ * POST ls, POST pin, POST unpin, POST renew. A `get` to "-" of a folder streams it as tar. Links travel only in bodies, never in URLs,
  * and nothing here logs them.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -67,7 +67,10 @@ export class ControlServer {
       ['GET /peers', async (_req, res) => { sendJson(res, 200, { result: peersOp(node) }) }],
       ['POST /share', async (req, res, ops) => { await this.share(await readBody(req), res, ops) }],
       ['POST /get', async (req, res, ops) => { await this.get(await readBody(req), res, ops) }],
-      ['POST /ls', async (req, res, ops) => { sendJson(res, 200, { result: await listOp(node, linkOf(await readBody(req)), ops) }) }],
+      ['POST /ls', async (req, res, ops) => {
+        const body = await readBody(req)
+        sendJson(res, 200, { result: await listOp(node, { link: linkOf(body), recursive: field(body, 'recursive', 'boolean') === true }, ops) })
+      }],
       ['POST /pin', async (req, res, ops) => { sendJson(res, 200, { result: await pinOp(node, linkOf(await readBody(req)), ops) }) }],
       ['POST /unpin', async (req, res, ops) => { sendJson(res, 200, { result: await unpinOp(node, linkOf(await readBody(req)), ops) }) }],
       ['POST /renew', async (req, res, ops) => {

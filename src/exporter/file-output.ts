@@ -1,17 +1,22 @@
 import { open, rename, stat, rm } from 'node:fs/promises'
 import type { Writable } from 'node:stream'
 import { logger } from '@libp2p/logger'
+import { CustomProgressEvent, type ProgressEvent } from 'progress-events'
 import { OutputError, OutputExistsError, VeilError } from '../errors.js'
 import type { BlockSource } from './source.js'
 import type { OpenedShare } from './open-share.js'
-import { readShare, readShareBlocks, resolveRange, type ReadShareOptions } from './read-share.js'
+import { readShare, readShareBlocks, resolveRange, type ReadProgressEvents, type ReadShareOptions } from './read-share.js'
 import { isLocalCopy, verifiedPrefix } from './local-copy.js'
 import { BackgroundFlush } from './background-flush.js'
 import { loadResumeState, partPath, removeResumeFiles, saveResumeState, statePath, type ResumeState } from './resume-state.js'
 
 const log = logger('veil:export')
 
-export interface FileOutputOptions extends ReadShareOptions {
+/** A resumed fetch starts at `bytes` (the first `blocks` blocks were already written and verified). */
+export type ResumeProgressEvents = ProgressEvent<'veil:export:resumed', { blocks: number, bytes: number }>
+
+export interface FileOutputOptions extends Omit<ReadShareOptions, 'onProgress'> {
+  onProgress?: (event: ReadProgressEvents | ResumeProgressEvents) => void
   /** Replace an existing, different file. Default false. */
   overwrite?: boolean
   /** Save progress every this many blocks (for resuming). Default 32. */
@@ -87,7 +92,10 @@ export async function writeShareToFile (share: OpenedShare, source: BlockSource,
   }
 
   const resumedBlocks = state?.blocksDone ?? 0
-  if (resumedBlocks > 0) log('resuming share %c at block %d', share.cid, resumedBlocks)
+  if (resumedBlocks > 0) {
+    log('resuming share %c at block %d', share.cid, resumedBlocks)
+    options.onProgress?.(new CustomProgressEvent('veil:export:resumed', { blocks: resumedBlocks, bytes: Math.min(resumedBlocks * root.blockSize, meta.size) }))
+  }
   const progress: ResumeState = { version: 1, root: share.cid.toString(), blockSize: root.blockSize, size: meta.size, blocksDone: resumedBlocks }
   const checkpointEvery = options.checkpointBlocks ?? 32
   let position = whole ? resumedBlocks * root.blockSize : 0

@@ -7,11 +7,11 @@ import { parseShareLink, type ShareLink } from '../link/link.js'
 import type { ShareKind } from '../format/root.js'
 import type { BlockSource } from './source.js'
 import { openShare } from './open-share.js'
-import { writeShareToFile, writeShareToStream, type FileOutputOptions } from './file-output.js'
+import { writeShareToFile, writeShareToStream, type FileOutputOptions, type ResumeProgressEvents } from './file-output.js'
 import { writeFolder } from './folder-output.js'
 import type { ReadProgressEvents } from './read-share.js'
 
-export type ExportProgressEvents = ReadProgressEvents |
+export type ExportProgressEvents = ReadProgressEvents | ResumeProgressEvents |
   ProgressEvent<'veil:export:start', { name: string, kind: ShareKind, size: number, blocks: number }>
 
 export interface ExportOptions extends Omit<FileOutputOptions, 'onProgress' | 'firstBlock'> {

@@ -81,9 +81,19 @@ export class LinkExtraPartError extends InvalidLinkError {
   constructor (part: string) { super(`the link has an unexpected ${part} after the content id: remove it`, 'ERR_LINK_EXTRA_PART') }
 }
 
+export class LinkPathEncodingError extends InvalidLinkError {
+  override name = 'LinkPathEncodingError'
+  constructor (position: number) { super(`name ${position} of the path in the link is badly percent-encoded: write a space as %20 and a % as %25, or copy the link again`, 'ERR_LINK_PATH_ENCODING') }
+}
+
+export class LinkPathSegmentError extends InvalidLinkError {
+  override name = 'LinkPathSegmentError'
+  constructor (position: number, reason: string) { super(`name ${position} of the path in the link ${reason}: give one folder or file name per "/"`, 'ERR_LINK_PATH_SEGMENT') }
+}
+
 export class LinkGatewayPathError extends InvalidLinkError {
   override name = 'LinkGatewayPathError'
-  constructor () { super('a gateway link must look like https://<host>/v/<cid>#<key>', 'ERR_LINK_GATEWAY_PATH') }
+  constructor () { super('a gateway link must look like https://<host>/v/<cid>#<key> (or …/v/<cid>/<path inside the share>#<key>)', 'ERR_LINK_GATEWAY_PATH') }
 }
 
 export class LinkGatewayHostError extends InvalidLinkError {

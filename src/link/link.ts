@@ -7,8 +7,8 @@ import {
   LinkCidBaseError, LinkCidCodecError, LinkCidEncodingError, LinkCidHashError, LinkCidMissingError,
   LinkCidVersionError, LinkEmptyError, LinkExtraPartError, LinkGatewayHostError, LinkGatewayPathError,
   LinkKeyEmptyError, LinkKeyEncodingError, LinkKeyLengthError, LinkMagnetDuplicateError,
-  LinkMagnetEncodingError, LinkMagnetSizeError, LinkMagnetTopicError, LinkSchemeError, LinkTooLongError,
-  LinkWhitespaceError
+  LinkMagnetEncodingError, LinkMagnetSizeError, LinkMagnetTopicError, LinkPathEncodingError, LinkPathSegmentError,
+  LinkSchemeError, LinkTooLongError, LinkWhitespaceError
 } from './errors.js'
 
 /** Version 1 of the link forms; a future form gets a new scheme or URN. */
@@ -21,6 +21,20 @@ export const MAX_LINK_LENGTH = 4096
 export interface ShareLink {
   cid: CID
   key: Uint8Array
+  /**
+   * A path inside a folder share (`veil://<cid>/photos/a.jpg#<key>`), one
+   * name per element; resolved through the folder listings, which only the
+   * key opens. Absent or empty: the share itself.
+   */
+  path?: string[]
+}
+
+export interface ParseOptions {
+  /**
+   * Accept a path after the CID (the canonical and gateway forms). Default
+   * false: a caller that would ignore the path must not be handed one.
+   */
+  allowPath?: boolean
 }
 
 /** A verify-only capability: enough to check and repair, not to read. */
@@ -39,14 +53,21 @@ export interface ParsedLink {
   name?: string
   /** Size hint from a magnet link (`xl`); untrusted. */
   size?: number
+  /** A path inside the share (only with `allowPath`); absent when the link has none. */
+  path?: string[]
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 const WHITESPACE = /\s/
 
-/** `veil://<cid>#<key>`: the canonical form. */
+/** `veil://<cid>#<key>`, or `veil://<cid>/<path>#<key>`: the canonical form. */
 export function formatLink (link: ShareLink): string {
-  return `${LINK_SCHEME}${link.cid.toString(base32)}#${encodeKey(link.key)}`
+  return `${LINK_SCHEME}${link.cid.toString(base32)}${formatPath(link.path)}#${encodeKey(link.key)}`
+}
+
+/** `/a/b%20c` for ['a', 'b c']: each name percent-encoded (RFC 3986), "" for no path. */
+export function formatPath (path: string[] | undefined): string {
+  return (path ?? []).map(name => '/' + encodeURIComponent(name)).join('')
 }
 
 /** `veil://<cid>`: the verify-only form (no fragment, so no key). */
@@ -56,7 +77,7 @@ export function formatVerifyLink (cap: VerifyCap): string {
 
 /** `https://<host>/v/<cid>#<key>`: the fragment never reaches the gateway. */
 export function formatGatewayLink (link: ShareLink, origin: string): string {
-  return `${origin.replace(/\/+$/, '')}/v/${link.cid.toString(base32)}#${encodeKey(link.key)}`
+  return `${origin.replace(/\/+$/, '')}/v/${link.cid.toString(base32)}${formatPath(link.path)}#${encodeKey(link.key)}`
 }
 
 /** `magnet:?xt=urn:veil:<cid>&dn=<name>&xl=<size>#<key>`. */
@@ -76,7 +97,7 @@ export function encodeKey (key: Uint8Array): string {
  * verify-only capability (`key` absent); use `parseShareLink` where a key is
  * required. Every defect throws its own `InvalidLinkError` subclass.
  */
-export function parseLink (input: string): ParsedLink {
+export function parseLink (input: string, options: ParseOptions = {}): ParsedLink {
   const text = typeof input === 'string' ? input.trim() : ''
   if (text.length === 0) throw new LinkEmptyError()
   if (text.length > MAX_LINK_LENGTH) throw new LinkTooLongError(MAX_LINK_LENGTH)
@@ -89,11 +110,11 @@ export function parseLink (input: string): ParsedLink {
 
   let parsed: Omit<ParsedLink, 'key'>
   if (lower.startsWith(LINK_SCHEME)) {
-    parsed = { cid: parseCanonicalBody(body.slice(LINK_SCHEME.length)), form: 'veil' }
+    parsed = { ...parseCanonicalBody(body.slice(LINK_SCHEME.length), options), form: 'veil' }
   } else if (lower.startsWith('magnet:')) {
     parsed = parseMagnetBody(body.slice('magnet:'.length))
   } else if (lower.startsWith('http://') || lower.startsWith('https://')) {
-    parsed = { cid: parseGatewayBody(body), form: 'gateway' }
+    parsed = { ...parseGatewayBody(body, options), form: 'gateway' }
   } else {
     const colon = body.indexOf(':')
     throw new LinkSchemeError(colon > 0 ? body.slice(0, Math.min(colon, 16)) : '(none)')
@@ -104,24 +125,44 @@ export function parseLink (input: string): ParsedLink {
 }
 
 /** Parse a link that must carry its key (fetching, listing). */
-export function parseShareLink (input: string): ShareLink & ParsedLink {
-  const parsed = parseLink(input)
+export function parseShareLink (input: string, options: ParseOptions = {}): ShareLink & ParsedLink {
+  const parsed = parseLink(input, options)
   if (parsed.key === undefined) throw new KeyRequiredError()
   return { ...parsed, key: parsed.key }
 }
 
-function parseCanonicalBody (rest: string): CID {
+function parseCanonicalBody (rest: string, options: ParseOptions): { cid: CID, path?: string[] } {
   const query = rest.indexOf('?')
   if (query !== -1) throw new LinkExtraPartError('query ("?…")')
   const slash = rest.indexOf('/')
-  if (slash !== -1) {
-    if (slash === 0) throw new LinkCidMissingError()
-    throw new LinkExtraPartError('path ("/…")')
-  }
-  return parseCid(rest)
+  if (slash === -1) return { cid: parseCid(rest) }
+  if (slash === 0) throw new LinkCidMissingError()
+  const cid = parseCid(rest.slice(0, slash))
+  return withPath(cid, rest.slice(slash), options)
 }
 
-function parseGatewayBody (body: string): CID {
+/** `/a/b%20c/` → ['a', 'b c']; a trailing slash is allowed, an empty name, "." or ".." is not. */
+function withPath (cid: CID, text: string, options: ParseOptions): { cid: CID, path?: string[] } {
+  const names = text.slice(1).split('/')
+  if (names.at(-1) === '') names.pop()
+  if (names.length === 0) return { cid }
+  if (options.allowPath !== true) throw new LinkExtraPartError('path ("/…")')
+  const path = names.map((raw, i) => {
+    let name: string
+    try {
+      name = decodeURIComponent(raw)
+    } catch {
+      throw new LinkPathEncodingError(i + 1)
+    }
+    if (name === '') throw new LinkPathSegmentError(i + 1, 'is empty (two slashes in a row)')
+    if (name === '.' || name === '..') throw new LinkPathSegmentError(i + 1, `is "${name}", which a share path cannot hold`)
+    if (/[/\\\u0000]/.test(name)) throw new LinkPathSegmentError(i + 1, 'holds an encoded slash, backslash or NUL')
+    return name
+  })
+  return { cid, path }
+}
+
+function parseGatewayBody (body: string, options: ParseOptions): { cid: CID, path?: string[] } {
   // WHATWG URL parsing would read "https:///v/x" as host "v": check the authority first.
   if (!/^https?:\/\/[^/?#]/i.test(body)) throw new LinkGatewayHostError()
   let url: URL
@@ -132,9 +173,12 @@ function parseGatewayBody (body: string): CID {
   }
   if (url.hostname === '') throw new LinkGatewayHostError()
   // Gateways may add query hints (?filename=…); the path alone names the share.
-  const match = /^\/v\/([^/]*)\/?$/.exec(url.pathname)
+  const match = /^\/v\/([^/]*)(\/.*)?$/.exec(url.pathname)
   if (match === null) throw new LinkGatewayPathError()
-  return parseCid(match[1] ?? '')
+  const cid = parseCid(match[1] ?? '')
+  // The URL parser already resolved "." and ".." away; read the path as it was written.
+  const written = /^[^:]+:\/\/[^/?#]*\/v\/[^/?#]*(\/[^?#]*)?/.exec(body)?.[1]
+  return written === undefined ? { cid } : withPath(cid, written, options)
 }
 
 function parseMagnetBody (rest: string): Omit<ParsedLink, 'key'> {

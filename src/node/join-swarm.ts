@@ -26,7 +26,11 @@ export async function joinSwarm (libp2p: Libp2p<VeilServices>, bootstrap: string
   const connections = results.flatMap(r => r.status === 'fulfilled' ? [r.value] : [])
   if (connections.length === 0) {
     const reason = results[0]?.status === 'rejected' ? (results[0].reason as Error).message : 'unknown'
-    throw new InputError(`could not reach any bootstrap peer (${bootstrap.length} tried; first error: ${reason}): check the addresses and that those nodes are running`)
+    // Each address with why it failed, for callers that explain it better (a swarm key mismatch).
+    const failures = results.map((r, i) => ({ address: bootstrap[i]!, error: r.status === 'rejected' ? r.reason as unknown : undefined }))
+    throw new InputError(`could not reach any bootstrap peer (${bootstrap.length} tried; first error: ${reason}): check the addresses and that those nodes are running`, {
+      cause: new AggregateError(failures, 'every bootstrap dial failed')
+    })
   }
   // kad-dht's routing table is an event target, though its public type only shows `size`.
   const table = (libp2p.services.dht as unknown as { routingTable: EventTarget & { size: number } }).routingTable

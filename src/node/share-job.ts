@@ -1,6 +1,7 @@
 import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import PQueue from 'p-queue'
+import { CustomProgressEvent, type ProgressEvent } from 'progress-events'
 import type { BlockStore } from '../blockstore/interface.js'
 import type { BlockSink } from '../importer/options.js'
 import type { NodeRef } from '../format/tree.js'
@@ -8,6 +9,16 @@ import { placeUnit, pushUnit, type PlacedCopy, type PlacementNetwork } from '../
 import { shareUnits } from '../replication/share-units.js'
 import { decodeUnitNode } from '../format/nodes.js'
 import { failureReason } from '../util/failure.js'
+
+/**
+ * Placement, unit by unit: `queued` when a sealed unit waits for its copies
+ * (`bytes` per copy, `copies` to push), `push` when a storage node
+ * acknowledged a PUT of `bytes`, `done` when the unit has what it could get.
+ */
+export type PlacementProgressEvents =
+  ProgressEvent<'veil:share:place:queued', { unit: CID, bytes: number, copies: number }> |
+  ProgressEvent<'veil:share:place:push', { unit: CID, peer: string, bytes: number, blocks: number }> |
+  ProgressEvent<'veil:share:place:done', { unit: CID, copies: number, wanted: number, failures: number }>
 
 export interface ShareJobInit {
   store: BlockStore
@@ -23,6 +34,7 @@ export interface ShareJobInit {
   holdLocally?: (unit: NodeRef) => Promise<number>
   log: Logger
   options: AbortOptions
+  onProgress?: (event: PlacementProgressEvents) => void
 }
 
 export interface UnitPlacement {
@@ -50,13 +62,49 @@ export class ShareJob {
   private readonly announcements: Array<Promise<boolean>> = []
   /** Once one unit came up short even after looking again, later units do not wait to look again. */
   private rediscover = true
+  /** Sizes of blocks stored but not yet part of a finished unit (at most a segment's), for progress. */
+  private readonly sizes = new Map<string, number>()
 
   constructor (private readonly init: ShareJobInit) {}
 
   get sink (): BlockSink {
     return {
-      putMany: async (blocks, options) => { await this.init.store.putMany(blocks, options) },
+      putMany: async (blocks, options) => {
+        if (this.init.onProgress === undefined) {
+          await this.init.store.putMany(blocks, options)
+          return
+        }
+        const list = [...blocks]
+        for (const block of list) this.sizes.set(block.cid.toString(), block.bytes.length)
+        await this.init.store.putMany(list, options)
+      },
       segmentDone: async (unit) => { this.unitDone(unit) }
+    }
+  }
+
+  /** Bytes of a unit's blocks and node (what one copy pushes), forgetting them. */
+  private unitBytes (unit: NodeRef): number {
+    let bytes = 0
+    for (const cid of [...(unit.height === 0 ? unit.children : []), unit.cid]) {
+      const key = cid.toString()
+      bytes += this.sizes.get(key) ?? 0
+      this.sizes.delete(key)
+    }
+    return bytes
+  }
+
+  /** The network, telling progress of every acknowledged push for `unit`. */
+  private reportingNetwork (unit: CID): PlacementNetwork {
+    const { network, onProgress } = this.init
+    if (onProgress === undefined) return network
+    return {
+      ...network,
+      push: async (peer, put, opts) => {
+        const reply = await network.push(peer, put, opts)
+        const bytes = put.blocks.reduce((sum, block) => sum + block.bytes.length, 0)
+        if (reply.admitted) onProgress(new CustomProgressEvent('veil:share:place:push', { unit, peer: peer.toString(), bytes, blocks: put.blocks.length }))
+        return reply
+      }
     }
   }
 
@@ -64,6 +112,11 @@ export class ShareJob {
     const { init } = this
     if (unit.height === 0) this.blocks.push(...unit.children)
     this.blocks.push(unit.cid)
+    if (init.onProgress !== undefined) {
+      const held = init.selfIsStorage && init.holdLocally !== undefined ? 1 : 0
+      const copies = Math.max(0, init.replicas - held)
+      init.onProgress(new CustomProgressEvent('veil:share:place:queued', { unit: unit.cid, bytes: this.unitBytes(unit), copies }))
+    }
     void this.queue.add(async () => {
       const failures: string[] = []
       const leases: number[] = []
@@ -78,7 +131,7 @@ export class ShareJob {
         const result = await placeUnit(
           { cid: unit.cid, blocks: unit.height === 0 ? unit.children : [] },
           async (cid, opts) => await init.store.get(cid, opts),
-          init.network,
+          this.reportingNetwork(unit.cid),
           init.log,
           { ...init.options, replicas: init.replicas, holders: copies > 0 ? [init.self] : [], rediscoverMs: this.rediscover ? undefined : [] }
         )
@@ -89,8 +142,10 @@ export class ShareJob {
         failures.push(...result.failed.map(f => `${f.peer.toString()}: ${f.reason}`))
       }
       this.placements.push({ unit: unit.cid, copies, keptUntil: leases.length === 0 ? undefined : Math.min(...leases), holders, failures })
+      init.onProgress?.(new CustomProgressEvent('veil:share:place:done', { unit: unit.cid, copies, wanted: init.replicas, failures: failures.length }))
     }).catch((err: unknown) => {
       this.placements.push({ unit: unit.cid, copies: 0, holders: [], failures: [failureReason(err)] })
+      init.onProgress?.(new CustomProgressEvent('veil:share:place:done', { unit: unit.cid, copies: 0, wanted: init.replicas, failures: 1 }))
     })
   }
 

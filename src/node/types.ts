@@ -5,7 +5,8 @@ import type { BlockStore } from '../blockstore/index.js'
 import type { BlockExchangeInit } from '../protocol/index.js'
 import type { AnnouncerInit } from '../routing/index.js'
 import type { FetcherInit } from '../fetch/index.js'
-import type { ImportOptions, ShareResult } from '../importer/index.js'
+import type { ImportOptions, ImportProgressEvents, ShareResult } from '../importer/index.js'
+import type { PlacementProgressEvents } from './share-job.js'
 import type { ExportOptions, ExportResult } from '../exporter/index.js'
 import type { ShareKeeperInit, StorageInit, StorageStatus } from '../replication/index.js'
 import type { SwarmNetwork } from './guarded-network.js'
@@ -67,7 +68,9 @@ export interface VeilNodeInit {
   bootstrapTimeoutMs?: number
 }
 
-export interface NodeShareOptions extends ImportOptions {
+export interface NodeShareOptions extends Omit<ImportOptions, 'onProgress'> {
+  /** Sealing progress (`veil:import:*`) and placement progress (`veil:share:place:*`). */
+  onProgress?: (event: ImportProgressEvents | PlacementProgressEvents) => void
   /** Copies to place on storage nodes. Default 3; 0 places none. */
   replicas?: number
   /**

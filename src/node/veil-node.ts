@@ -196,7 +196,8 @@ export class VeilNode {
       announce: keepLocal && storage === undefined ? async unit => await this.announcer.announce(unit, options) : undefined,
       holdLocally: storage === undefined ? undefined : async unit => await storage.adopt(unit.cid),
       log: this.log,
-      options
+      options,
+      onProgress: options.onProgress
     })
     const result = info.isDirectory() ? await importFolder(path, job.sink, options) : await importFile(path, job.sink, options)
     const placed = await job.finish()

@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, watch } from 'node:fs'
-import { stat } from 'node:fs/promises'
-import { basename, dirname } from 'node:path'
+import { readFile, stat } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { StringDecoder } from 'node:string_decoder'
 import { onTestFinished } from 'vitest'
@@ -30,6 +30,8 @@ export interface SpawnOptions {
   cwd?: string
   /** Kill the process when the current test finishes (default), or leave that to the caller. */
   cleanup?: 'test' | 'manual'
+  /** Written to the process's stdin, which is then closed (default: no stdin at all). */
+  input?: string | Buffer
 }
 
 /** The environment without the developer's own VEIL_* settings. */
@@ -50,7 +52,11 @@ export class VeilProcess {
   private readonly listeners = new Set<() => void>()
 
   constructor (args: string[], options: SpawnOptions = {}) {
-    this.child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(options.env), cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    this.child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(options.env), cwd: options.cwd, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
+    if (options.input !== undefined) {
+      this.child.stdin!.on('error', () => {}) // the CLI may stop reading early
+      this.child.stdin!.end(options.input)
+    }
     const decoder = new StringDecoder('utf8')
     this.child.stdout!.on('data', (chunk: Buffer) => {
       this.stdoutChunks.push(chunk)
@@ -128,7 +134,8 @@ export interface Daemon {
 export async function startDaemon (repo: string, args: string[] = [], options: SpawnOptions = {}): Promise<Daemon> {
   const proc = new VeilProcess(['--repo', repo, 'node', 'start', '--listen', LOOPBACK, ...args], options)
   await proc.waitFor(/^listening \S+\n/m, 60_000)
-  const addresses = [...proc.stdout.matchAll(/^listening (\S+)$/gm)].map(m => m[1]!)
+  // Every address is in api.json before the first line is printed (the lines may arrive in several reads).
+  const addresses = (JSON.parse(await readFile(join(repo, 'api.json'), 'utf8')) as { addresses: string[] }).addresses
   return { proc, repo, addresses, address: addresses[0]! }
 }
 

@@ -34,7 +34,7 @@ describe('veil swarm and configuration', () => {
     const noAddress = await veil(['--repo', owner, 'swarm', 'invite'])
     expect(noAddress.code).toBe(1)
     expect(errorLine(noAddress)).toMatch(/an invite needs an address to join through/)
-    const invited = await veil(['--repo', owner, 'swarm', 'invite', '--bootstrap', PEER_A, PEER_B, '--name', 'lab'])
+    const invited = await veil(['--repo', owner, 'swarm', 'invite', '--bootstrap', PEER_A, '--bootstrap', PEER_B, '--name', 'lab'])
     expect(invited.code).toBe(0)
     const invite = invited.stdout.trim()
     expect(invite.split('\n')).toHaveLength(1)

@@ -36,7 +36,9 @@ describe('veil: help, usage errors and exit codes', () => {
       [[], /^$/], // no command: help on stderr
       [['bogus'], /^veil: unknown command 'bogus'/],
       [['share'], /^veil: missing required argument 'path': see `veil share --help`/],
-      [['get'], /^veil: missing required argument 'link'/],
+      [['get'], /^veil: missing the link: give it as an argument, as - to read it from stdin, or with --link-file <path>/],
+      [['ls'], /^veil: missing the link/],
+      [['get', 'veil://x', '--link-file', 'file.txt'], /give the link either as an argument or with --link-file, not both/],
       [['share', 'file.txt', '--nope'], /^veil: unknown option '--nope'/],
       [['share', 'file.txt', '--replicas', 'x'], /"x" is not a number of copies/],
       [['share', 'file.txt', '--replicas', '-1'], /not a number of copies|unknown option/],

@@ -1,44 +1,59 @@
 /**
  * `veil get <link>`: fetch a share by link. Writes to `./<share name>` by
- * default, to `-o <path>`, or to stdout with `-o -`. An interrupted fetch
- * resumes when the same command runs again (the library keeps
- * `<out>.veil-part` and `<out>.veil-state`); an existing different file is
- * left alone unless --force.
+ * default, to `-o <path>` (a file share given an existing folder goes inside
+ * it, as with cp), or to stdout with `-o -` (a folder as a tar stream). The
+ * link may name a path inside a folder share, and may come from stdin (`-`)
+ * or a file (`--link-file`), which keeps its key out of `ps` and shell
+ * history. An interrupted fetch resumes when the same command runs again
+ * (the library keeps `<out>.veil-part` and `<out>.veil-state`); an existing
+ * different file is left alone unless --force.
  */
 import type { Command } from 'commander'
-import { parseShareLink } from '../../link/index.js'
-import { checkOutputPath, getOp, type GetSummary } from '../../daemon/index.js'
+import type { GetSummary } from '../../daemon/index.js'
 import { absolute, formatSize } from '../config.js'
 import { InterruptedError, UsageError } from '../errors.js'
-import { examples, withNetworkOptions } from '../options.js'
+import { readLinkInput } from '../link-input.js'
+import { examples, withNetworkOptions, withProgressOptions, type ProgressFlags } from '../options.js'
 import { printable, stdoutSink } from '../output.js'
-import { Progress, barsWanted } from '../progress.js'
 import { withSession, type Context, type NetworkFlags } from '../session.js'
 import type { Runtime } from '../program.js'
 
-interface GetFlags extends NetworkFlags {
+interface GetFlags extends NetworkFlags, ProgressFlags {
   output?: string
   force?: boolean
+  linkFile?: string
 }
 
 export function registerGet (program: Command, runtime: Runtime): void {
-  withNetworkOptions(program
+  withProgressOptions(withNetworkOptions(program
     .command('get')
     .description('fetch a share by its link; run it again to resume an interrupted fetch')
-    .argument('<link>', 'a veil:// link (or its gateway or magnet form)')
-    .option('-o, --output <path>', 'where to write: a file, a folder for folder shares, or - for stdout (default: ./<share name>)')
-    .option('--force', 'replace an existing file that is not this share'))
-    .addHelpText('after', examples("veil get 'veil://bafy…#…' -o holiday.mkv", "veil get 'veil://bafy…#…' -o - | mpv -"))
-    .action(async (link: string, flags: GetFlags, cmd: Command) => { await get(runtime.context(cmd), link, flags) })
+    .argument('[link]', 'a veil:// link (or its gateway or magnet form), optionally with a path inside a folder share: veil://<cid>/photos/a.jpg#<key>; - reads it from stdin')
+    .option('-o, --output <path>', 'where to write: a file, a folder (a file share goes inside an existing one), or - for stdout (a folder share as a tar stream) (default: ./<share name>)')
+    .option('--link-file <path>', 'read the link from this file instead of the command line')
+    .option('--force', 'replace an existing file that is not this share')))
+    .addHelpText('after', examples(
+      "veil get 'veil://bafy…#…' -o holiday.mkv",
+      "veil get 'veil://bafy…#…' -o - | mpv -",
+      "veil get 'veil://bafy…/photos/2024/a.jpg#…' -o ~/Pictures/",
+      "veil get 'veil://bafy…#…' -o - | tar x          # a folder share",
+      'veil get - < link.txt                             # the key stays out of ps and shell history'
+    ))
+    .action(async (link: string | undefined, flags: GetFlags, cmd: Command) => { await get(runtime.context(cmd), link, flags) })
 }
 
-async function get (ctx: Context, link: string, flags: GetFlags): Promise<void> {
+async function get (ctx: Context, argument: string | undefined, flags: GetFlags): Promise<void> {
   const toStdout = flags.output === '-'
   if (toStdout && ctx.json) throw new UsageError('--json cannot be used with -o - (stdout carries the file): drop one of them')
-  parseShareLink(link) // a bad link fails here, before any network work
+  const link = await readLinkInput({ argument, file: flags.linkFile }, { signal: ctx.signal })
+  // Loaded here, not at start-up, so `veil --help` stays quick.
+  const [{ parseShareLink }, { checkOutputPath, getOp }, { Progress }] = await Promise.all([
+    import('../../link/index.js'), import('../../daemon/index.js'), import('../progress.js')
+  ])
+  parseShareLink(link, { allowPath: true }) // a bad link fails here, before any network work
   const output = flags.output === undefined || toStdout ? undefined : absolute(flags.output)
   if (output !== undefined) await checkOutputPath(output)
-  const progress = new Progress({ enabled: barsWanted(ctx.json), verb: 'fetching' })
+  const progress = new Progress({ mode: Progress.mode(ctx.json, flags), verb: 'fetching' })
   const { signal } = ctx
   const force = flags.force === true
   const started = Date.now()
@@ -68,7 +83,7 @@ async function get (ctx: Context, link: string, flags: GetFlags): Promise<void> 
       summary.resumedBlocks > 0 ? `resumed after ${summary.resumedBlocks} blocks` : ''
     ].filter(s => s.length > 0).join(', ')
     const line = `saved ${printable(summary.path)} (${size} in ${seconds.toFixed(1)} s${rate}${notes.length > 0 ? `; ${notes}` : ''})`
-    if (toStdout) ctx.out.note(`veil: wrote ${formatSize(summary.bytesWritten)} to stdout`)
+    if (toStdout) ctx.out.note(`veil: wrote ${summary.kind === 'folder' ? `a tar stream of ${summary.files} files, ` : ''}${formatSize(summary.bytesWritten)} to stdout`)
     else ctx.out.line(line)
   })
 }

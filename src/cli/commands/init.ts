@@ -1,7 +1,6 @@
 import { stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { CONFIG_FILE } from '../config.js'
 import { IDENTITY_FILE } from '../repo.js'
 import { settingsFor } from '../session.js'
@@ -18,7 +17,7 @@ export function registerInit (program: Command, runtime: Runtime): void {
       const settings = await settingsFor(ctx)
       const repo = settings.repo
       const existed = await exists(join(repo, IDENTITY_FILE))
-      const { loadOrCreateIdentity } = await import('../../node/index.js')
+      const [{ loadOrCreateIdentity }, { peerIdFromPrivateKey }] = await Promise.all([import('../../node/identity.js'), import('@libp2p/peer-id')])
       const peerId = peerIdFromPrivateKey(await loadOrCreateIdentity(repo)).toString()
       const config = join(repo, CONFIG_FILE)
       if (!await exists(config)) await writeFile(config, '{}\n', { flag: 'wx' }).catch(() => {})

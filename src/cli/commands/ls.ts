@@ -1,30 +1,44 @@
-/** `veil ls <link>`: list a folder share's entries (name, size, kind). */
+/**
+ * `veil ls <link>`: list a folder share's entries (kind, size, name), or
+ * with -r its whole tree (one path per line). The link may name a folder
+ * inside the share (`veil://<cid>/photos#<key>`) and may come from stdin
+ * (`-`) or a file (`--link-file`).
+ */
 import type { Command } from 'commander'
-import { parseShareLink } from '../../link/index.js'
-import { listOp } from '../../daemon/index.js'
 import { formatSize } from '../config.js'
+import { readLinkInput } from '../link-input.js'
 import { examples, withNetworkOptions } from '../options.js'
 import { printable } from '../output.js'
 import { withSession } from '../session.js'
 import type { NetworkFlags } from '../session.js'
 import type { Runtime } from '../program.js'
 
+interface LsFlags extends NetworkFlags {
+  recursive?: boolean
+  linkFile?: string
+}
+
 export function registerLs (program: Command, runtime: Runtime): void {
   withNetworkOptions(program
     .command('ls')
-    .description('list a folder share: name, size and kind of each entry')
-    .argument('<link>', 'a folder\'s veil:// link'))
-    .addHelpText('after', examples("veil ls 'veil://bafy…#…'", "veil ls 'veil://bafy…#…' --json"))
-    .action(async (link: string, flags: NetworkFlags, cmd: Command) => {
+    .description('list a folder share: kind, size and name of each entry (-r: the whole tree)')
+    .argument('[link]', 'a folder\'s veil:// link, optionally with a path to a folder inside it; - reads it from stdin')
+    .option('-r, --recursive', 'list every file and folder below, each as its path in the share')
+    .option('--link-file <path>', 'read the link from this file instead of the command line'))
+    .addHelpText('after', examples("veil ls 'veil://bafy…#…'", "veil ls -r 'veil://bafy…/photos#…' --json", 'veil ls - < link.txt'))
+    .action(async (argument: string | undefined, flags: LsFlags, cmd: Command) => {
       const ctx = runtime.context(cmd)
-      parseShareLink(link)
+      const link = await readLinkInput({ argument, file: flags.linkFile }, { signal: ctx.signal })
+      const [{ parseShareLink }, { listOp }] = await Promise.all([import('../../link/index.js'), import('../../daemon/index.js')])
+      parseShareLink(link, { allowPath: true })
+      const request = { link, recursive: flags.recursive === true }
       const listing = await withSession(ctx, flags, async (session) => session.kind === 'daemon'
-        ? await session.client.list(link, { signal: ctx.signal })
-        : await listOp(session.node, link, { signal: ctx.signal }))
+        ? await session.client.list(request, { signal: ctx.signal })
+        : await listOp(session.node, request, { signal: ctx.signal }))
       ctx.out.result(listing, () => {
         if (listing.entries.length === 0) ctx.out.note(`${printable(listing.name)} is an empty folder`)
         for (const entry of listing.entries) {
-          const name = printable(entry.name) + (entry.kind === 'folder' ? '/' : '')
+          const name = printable(flags.recursive === true ? entry.path : entry.name) + (entry.kind === 'folder' ? '/' : '')
           ctx.out.line(`${entry.kind.padEnd(6)} ${formatSize(entry.size).padStart(10)}  ${name}`)
         }
       })

@@ -7,10 +7,9 @@
 import { randomBytes } from 'node:crypto'
 import type { Command } from 'commander'
 import { SwarmRequiredError } from '../../errors.js'
-import { ControlServer, isLoopbackHost } from '../../daemon/index.js'
 import { DEFAULT_RENEW_EVERY_MS, formatSize } from '../config.js'
-import { ConfigError, NodeRunningError, PortInUseError, UsageError } from '../errors.js'
-import { examples, sizeArg, withNetworkOptions } from '../options.js'
+import { ConfigError, NodeRunningError, PortInUseError, UsageError, explainJoinFailure } from '../errors.js'
+import { collectList, examples, sizeArg, withNetworkOptions } from '../options.js'
 import { convergenceSecret, findDaemon, loadSwarm, removeApiInfo, writeApiInfo } from '../repo.js'
 import { openNode, settingsFor, type Context } from '../session.js'
 import { printable } from '../output.js'
@@ -29,16 +28,16 @@ export function registerNode (program: Command, runtime: Runtime): void {
   const node = program
     .command('node')
     .description('run a node (`veil node start`) or show it (`veil node status`)')
-    .addHelpText('after', examples('veil node start --storage 50GB'))
+    .addHelpText('after', examples('veil node start --storage 50GiB'))
 
   withNetworkOptions(node
     .command('start')
     .description('run a node in the foreground until Ctrl-C (SIGINT) or SIGTERM')
-    .option('--listen <multiaddr...>', 'addresses to listen on (default: config, /ip4/0.0.0.0/tcp/4001)')
-    .option('--storage <size>', 'make this a storage node giving <size> to the swarm, e.g. 50GB', sizeArg))
+    .option('--listen <multiaddr>', 'an address to listen on; repeat the flag or separate with commas for several (default: config, /ip4/0.0.0.0/tcp/4001; /ip4/127.0.0.1/tcp/0 for a free port on this machine only)', collectList)
+    .option('--storage <size>', 'make this a storage node giving <size> to the swarm, e.g. 50GiB', sizeArg))
     .option('--api <host:port>', 'control API address, loopback only (default: VEIL_API, then config, then 127.0.0.1:0)')
     .addHelpText('after', examples(
-      'veil node start --storage 50GB',
+      'veil node start --storage 50GiB',
       'veil node start --listen /ip4/0.0.0.0/tcp/4001 --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW…'
     ))
     .action(async (flags: StartFlags, cmd: Command) => { await startNode(runtime.context(cmd), flags) })
@@ -55,6 +54,7 @@ async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
   const { repo } = settings
   const running = await findDaemon(repo)
   if (running !== undefined) throw new NodeRunningError(repo, running.info.pid)
+  const { ControlServer, isLoopbackHost } = await import('../../daemon/index.js')
   if (!isLoopbackHost(settings.api.host)) {
     const message = `the control API must listen on this machine only (127.0.0.1, ::1 or localhost), not ${settings.api.host}: anyone who reaches it with the token controls the node`
     throw flags.api !== undefined ? new UsageError(message) : new ConfigError(message)
@@ -83,9 +83,9 @@ async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
     swarm: swarm === undefined ? undefined : { key: swarm.key },
     requireSwarm: settings.requireSwarm
   }))
-  let server: ControlServer | undefined
+  let server: InstanceType<typeof ControlServer> | undefined
   try {
-    await node.start({ signal: ctx.signal })
+    await node.start({ signal: ctx.signal }).catch((err: unknown) => { throw explainJoinFailure(err, swarm) })
     const token = randomBytes(32).toString('hex')
     server = new ControlServer({
       node,

@@ -6,21 +6,27 @@
  * shares by itself.
  */
 import type { Command } from 'commander'
-import { parseLink } from '../../link/index.js'
-import { renewOp } from '../../daemon/index.js'
 import { NotRenewedError } from '../errors.js'
+import { readLinkInput } from '../link-input.js'
 import { examples, withNetworkOptions } from '../options.js'
 import { withSession, type NetworkFlags } from '../session.js'
 import type { Runtime } from '../program.js'
+
+interface RenewFlags extends NetworkFlags {
+  linkFile?: string
+}
 
 export function registerRenew (program: Command, runtime: Runtime): void {
   withNetworkOptions(program
     .command('renew')
     .description('renew the leases of a share on the storage nodes that hold it (no link: every share this repo made)')
-    .argument('[link]', 'the share\'s link (a verify-only link is enough)'))
-    .addHelpText('after', examples("veil renew 'veil://bafy…#…'", 'veil renew --json'))
-    .action(async (link: string | undefined, flags: NetworkFlags, cmd: Command) => {
+    .argument('[link]', 'the share\'s link (a verify-only link is enough); - reads it from stdin')
+    .option('--link-file <path>', 'read the link from this file instead of the command line'))
+    .addHelpText('after', examples("veil renew 'veil://bafy…#…'", 'veil renew --json', 'veil renew - < link.txt'))
+    .action(async (argument: string | undefined, flags: RenewFlags, cmd: Command) => {
       const ctx = runtime.context(cmd)
+      const link = argument === undefined && flags.linkFile === undefined ? undefined : await readLinkInput({ argument, file: flags.linkFile }, { signal: ctx.signal })
+      const [{ parseLink }, { renewOp }] = await Promise.all([import('../../link/index.js'), import('../../daemon/index.js')])
       if (link !== undefined) parseLink(link)
       const summary = await withSession(ctx, flags, async (session) => session.kind === 'daemon'
         ? await session.client.renew(link, { signal: ctx.signal })

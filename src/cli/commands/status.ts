@@ -10,7 +10,7 @@ import type { Command } from 'commander'
 import { formatSize } from '../config.js'
 import { NodeNotRunningError } from '../errors.js'
 import { examples } from '../options.js'
-import { findDaemon, loadSwarm, readPeerId } from '../repo.js'
+import { findDaemon, loadSwarm, readPeerId, repoExists } from '../repo.js'
 import { settingsFor, type Context } from '../session.js'
 import { printable } from '../output.js'
 import type { Runtime } from '../program.js'
@@ -29,7 +29,7 @@ export function registerStatus (program: Command, runtime: Runtime): void {
     .addHelpText('after', examples('veil peers', 'veil peers --json'))
     .action(async (_opts: object, cmd: Command) => {
       const ctx = runtime.context(cmd)
-      const settings = await settingsFor(ctx)
+      const settings = await settingsFor(ctx, {}, { create: false })
       const daemon = await findDaemon(settings.repo)
       if (daemon === undefined) throw new NodeNotRunningError('listing peers', settings.repo)
       const { peers } = await daemon.client.peers({ signal: ctx.signal })
@@ -41,7 +41,8 @@ export function registerStatus (program: Command, runtime: Runtime): void {
 }
 
 export async function showStatus (ctx: Context): Promise<void> {
-  const settings = await settingsFor(ctx)
+  // Looking never creates: a --repo that does not exist is reported as such.
+  const settings = await settingsFor(ctx, {}, { create: false })
   const { repo } = settings
   const daemon = await findDaemon(repo)
   if (daemon !== undefined) {
@@ -66,12 +67,14 @@ export async function showStatus (ctx: Context): Promise<void> {
     return
   }
 
+  const exists = await repoExists(repo)
   const peerId = await readPeerId(repo) ?? null
   const swarm = await loadSwarm(settings)
   const store = await storeSize(join(repo, 'store'))
   const document = {
     running: false,
     repo,
+    exists,
     peerId,
     swarmId: swarm?.id ?? null,
     store,
@@ -86,6 +89,7 @@ export async function showStatus (ctx: Context): Promise<void> {
   ctx.out.result(document, () => {
     const { out } = ctx
     out.line(`node       not running (start it with \`veil node start\`), repo ${printable(repo)}`)
+    if (!exists) out.line('repo       does not exist yet: `veil init` (or any command that uses it) creates it')
     out.line(`peer id    ${peerId ?? '(none yet: created on first use)'}`)
     out.line(`swarm      ${swarm === undefined ? 'public network' : `${swarm.id} (key ${printable(swarm.path)})`}`)
     out.line(`store      ${store === null ? 'in use by another veil process' : `${store.blocks} blocks, ${formatSize(store.bytes)}`}`)

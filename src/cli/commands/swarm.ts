@@ -6,21 +6,30 @@
 import { rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import {
-  createSwarmKey, formatInvite, parseInvite, readSwarmKeyFile, swarmId, writeSwarmKeyFile,
-  MAX_INVITE_ADDRESSES
-} from '../../swarm/index.js'
 import { SWARM_KEY_FILE, absolute, readConfigFile, updateRepoConfig, CONFIG_FILE, type Settings } from '../config.js'
 import { ConfigError } from '../errors.js'
 import { examples, withNetworkOptions } from '../options.js'
 import { printable } from '../output.js'
-import { findDaemon, loadSwarm } from '../repo.js'
+import { findDaemon, loadSwarm, type RunningDaemon } from '../repo.js'
 import { settingsFor, type Context, type NetworkFlags } from '../session.js'
 import type { Runtime } from '../program.js'
+
+/** The swarm library (key files, invites), loaded when a swarm command runs, not at start-up. */
+async function swarmLib (): Promise<typeof import('../../swarm/index.js')> {
+  return await import('../../swarm/index.js')
+}
 
 class NoSwarmError extends ConfigError {
   override name = 'NoSwarmError'
   constructor () { super('this repo is not in a private swarm: create one with `veil swarm create`, join one with `veil swarm join <invite>`, or pass --swarm-key <file>') }
+}
+
+/** The running node still uses another key than the repo's key file (after a rotate, or a join). */
+class NodeOnOtherKeyError extends ConfigError {
+  override name = 'NodeOnOtherKeyError'
+  constructor (repo: string, pid: number, running: string | undefined, current: string) {
+    super(`the node running for ${repo} (pid ${pid}) is still ${running === undefined ? 'on the public network' : `in swarm ${running}`}, but the repo's key is now swarm ${current}: restart it (Ctrl-C, then \`veil node start\`) before inviting, or members would be sent to a node that refuses them; or pass --bootstrap with members already on the new key`)
+  }
 }
 
 class NoInviteAddressError extends ConfigError {
@@ -43,6 +52,7 @@ export function registerSwarm (program: Command, runtime: Runtime): void {
     .action(async (flags: { output?: string, force?: boolean }, cmd: Command) => {
       const ctx = runtime.context(cmd)
       const path = flags.output !== undefined ? absolute(flags.output) : join((await settingsFor(ctx)).repo, SWARM_KEY_FILE)
+      const { createSwarmKey, swarmId, writeSwarmKeyFile } = await swarmLib()
       const key = createSwarmKey()
       await writeSwarmKeyFile(path, key, { overwrite: flags.force === true })
       const id = swarmId(key)
@@ -60,11 +70,14 @@ export function registerSwarm (program: Command, runtime: Runtime): void {
     .addHelpText('after', examples('veil swarm invite', 'veil swarm invite --name "lab backups"'))
     .action(async (flags: NetworkFlags & { name?: string }, cmd: Command) => {
       const ctx = runtime.context(cmd)
-      const settings = await settingsFor(ctx, flags)
+      const settings = await settingsFor(ctx, flags, { create: false })
       const loaded = await loadSwarm(settings)
       if (loaded === undefined) throw new NoSwarmError()
-      const bootstrap = await inviteAddresses(settings, flags.bootstrap !== undefined)
+      const running = flags.bootstrap !== undefined ? undefined : await runningNode(settings.repo)
+      if (running !== undefined && running.swarmId !== loaded.id) throw new NodeOnOtherKeyError(settings.repo, running.daemon.info.pid, running.swarmId, loaded.id)
+      const bootstrap = await inviteAddresses(settings, running)
       if (bootstrap.length === 0) throw new NoInviteAddressError()
+      const { formatInvite } = await swarmLib()
       const invite = formatInvite({ key: loaded.key, bootstrap, name: flags.name })
       ctx.out.result({ invite, swarmId: loaded.id, bootstrap }, () => {
         ctx.out.line(invite)
@@ -88,6 +101,7 @@ export function registerSwarm (program: Command, runtime: Runtime): void {
 }
 
 async function joinSwarm (ctx: Context, text: string, force: boolean): Promise<void> {
+  const { parseInvite, readSwarmKeyFile, writeSwarmKeyFile } = await swarmLib()
   const invite = parseInvite(text)
   const settings = await settingsFor(ctx)
   const path = join(settings.repo, SWARM_KEY_FILE)
@@ -110,9 +124,10 @@ async function joinSwarm (ctx: Context, text: string, force: boolean): Promise<v
 }
 
 async function rotate (ctx: Context, flags: NetworkFlags): Promise<void> {
-  const settings = await settingsFor(ctx, flags)
+  const settings = await settingsFor(ctx, flags, { create: false })
   const path = settings.swarmKeyPath
   if (path === undefined || !await stat(path).then(s => s.isFile(), () => false)) throw new NoSwarmError()
+  const { createSwarmKey, formatInvite, readSwarmKeyFile, swarmId, writeSwarmKeyFile } = await swarmLib()
   const old = await readSwarmKeyFile(path)
   const oldPath = `${path}.old`
   const key = createSwarmKey()
@@ -125,32 +140,45 @@ async function rotate (ctx: Context, flags: NetworkFlags): Promise<void> {
     throw err
   }
   const id = swarmId(key)
-  const bootstrap = await inviteAddresses(settings, flags.bootstrap !== undefined)
+  // A node running for this repo keeps the old key until it restarts: no invite may point at it before then.
+  const running = flags.bootstrap !== undefined ? undefined : await runningNode(settings.repo)
+  const bootstrap = running !== undefined ? [] : await inviteAddresses(settings, undefined)
   const invite = bootstrap.length > 0 ? formatInvite({ key, bootstrap }) : null
-  ctx.out.result({ swarmId: id, previousSwarmId: old.id, keyPath: path, oldKeyPath: oldPath, invite }, () => {
+  const restartNeeded = running !== undefined
+  ctx.out.result({ swarmId: id, previousSwarmId: old.id, keyPath: path, oldKeyPath: oldPath, invite, restartNeeded }, () => {
     ctx.out.line(`rotated swarm ${old.id} to ${id}`)
     ctx.out.line(`old key kept at ${printable(oldPath)}`)
     if (invite !== null) ctx.out.line(invite)
-    ctx.out.note(invite !== null
-      ? 'every member must run `veil swarm join --force <invite>` with this invite and restart its node; nodes still on the old key can no longer connect'
-      : 'restart your node with `veil node start`, then hand every member `veil swarm invite`; each must join with it (`veil swarm join --force`) and restart')
+    ctx.out.note(restartNeeded
+      ? `the node running for this repo (pid ${running.daemon.info.pid}) still uses the old key, and \`veil swarm invite\` refuses until it restarts: stop it (Ctrl-C) and run \`veil node start\`, then hand every member \`veil swarm invite\`; each must join with it (\`veil swarm join --force\`) and restart`
+      : invite !== null
+        ? 'every member must run `veil swarm join --force <invite>` with this invite and restart its node; nodes still on the old key can no longer connect'
+        : 'start your node with `veil node start`, then hand every member `veil swarm invite`; each must join with it (`veil swarm join --force`) and restart')
   })
 }
 
+/** The node running for this repo, and the swarm it is really in (undefined: the public network). */
+async function runningNode (repo: string): Promise<{ daemon: RunningDaemon, swarmId: string | undefined } | undefined> {
+  const daemon = await findDaemon(repo)
+  if (daemon === undefined) return undefined
+  const status = await daemon.client.status()
+  return { daemon, swarmId: status.swarmId }
+}
+
 /**
- * Addresses for an invite: --bootstrap if given, else the running node's
- * (without its loopback ones when it has others: they reach only this
- * machine), else the configured bootstrap list.
+ * Addresses for an invite: --bootstrap if given (then `running` is
+ * undefined), else the running node's (without its loopback ones when it
+ * has others: they reach only this machine), else the configured bootstrap
+ * list.
  */
-async function inviteAddresses (settings: Settings, explicit: boolean): Promise<string[]> {
+async function inviteAddresses (settings: Settings, running: { daemon: RunningDaemon } | undefined): Promise<string[]> {
   let addresses = settings.bootstrap
-  if (!explicit) {
-    const daemon = await findDaemon(settings.repo)
-    if (daemon !== undefined && daemon.info.addresses.length > 0) {
-      const loopback = (a: string): boolean => a.startsWith('/ip4/127.') || a.startsWith('/ip6/::1/')
-      const remote = daemon.info.addresses.filter(a => !loopback(a))
-      addresses = remote.length > 0 ? remote : daemon.info.addresses
-    }
+  const daemon = running?.daemon
+  if (daemon !== undefined && daemon.info.addresses.length > 0) {
+    const loopback = (a: string): boolean => a.startsWith('/ip4/127.') || a.startsWith('/ip6/::1/')
+    const remote = daemon.info.addresses.filter(a => !loopback(a))
+    addresses = remote.length > 0 ? remote : daemon.info.addresses
   }
+  const { MAX_INVITE_ADDRESSES } = await swarmLib()
   return addresses.filter(a => a.includes('/p2p/')).slice(0, MAX_INVITE_ADDRESSES)
 }

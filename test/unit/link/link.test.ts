@@ -91,7 +91,8 @@ const malformed: Array<[string, string, string]> = [
   ['extra path', `veil://${CID_TEXT}/file.txt#${KEY_TEXT}`, 'LinkExtraPartError'],
   ['query string', `veil://${CID_TEXT}?x=1#${KEY_TEXT}`, 'LinkExtraPartError'],
   ['gateway without /v/', `https://gw.example/ipfs/${CID_TEXT}#${KEY_TEXT}`, 'LinkGatewayPathError'],
-  ['gateway with extra path', `https://gw.example/v/${CID_TEXT}/x#${KEY_TEXT}`, 'LinkGatewayPathError'],
+  ['gateway with a path (not allowed by default)', `https://gw.example/v/${CID_TEXT}/x#${KEY_TEXT}`, 'LinkExtraPartError'],
+  ['gateway with a path after another prefix', `https://gw.example/x/v/${CID_TEXT}#${KEY_TEXT}`, 'LinkGatewayPathError'],
   ['gateway without a host', `https:///v/${CID_TEXT}#${KEY_TEXT}`, 'LinkGatewayHostError'],
   ['gateway with empty CID', `https://gw.example/v/#${KEY_TEXT}`, 'LinkCidMissingError'],
   ['magnet without xt', `magnet:?dn=x#${KEY_TEXT}`, 'LinkMagnetTopicError'],
@@ -121,5 +122,43 @@ describe('parseLink rejects malformed links with a specific error', () => {
   it('covers at least 20 distinct malformed inputs', () => {
     expect(malformed.length).toBeGreaterThanOrEqual(20)
     expect(new Set(malformed.map(m => m[2])).size).toBeGreaterThanOrEqual(18)
+  })
+})
+
+describe('a path inside the link (veil://<cid>/photos/2024/a.jpg#<key>)', () => {
+  const allow = { allowPath: true }
+
+  it('formats and parses fixed vectors (a change here is a format change)', () => {
+    const link = formatLink({ cid: ROOT, key: KEY, path: ['photos', '2024', 'a b#1%.jpg'] })
+    expect(link).toBe(`veil://${CID_TEXT}/photos/2024/a%20b%231%25.jpg#${KEY_TEXT}`)
+    expect(formatGatewayLink({ cid: ROOT, key: KEY, path: ['été'] }, 'https://gw.example')).toBe(`https://gw.example/v/${CID_TEXT}/%C3%A9t%C3%A9#${KEY_TEXT}`)
+    expect(formatLink({ cid: ROOT, key: KEY, path: [] })).toBe(`veil://${CID_TEXT}#${KEY_TEXT}`)
+    const parsed = parseShareLink(link, allow)
+    expect(parsed.path).toEqual(['photos', '2024', 'a b#1%.jpg'])
+    expect(parsed.cid.equals(ROOT)).toBe(true)
+    expect(parsed.key).toEqual(KEY)
+    expect(parseShareLink(`https://gw.example/v/${CID_TEXT}/%C3%A9t%C3%A9/?filename=x#${KEY_TEXT}`, allow).path).toEqual(['été'])
+  })
+
+  it('a trailing slash or no path gives no path', () => {
+    expect(parseShareLink(`veil://${CID_TEXT}/#${KEY_TEXT}`, allow).path).toBeUndefined()
+    expect(parseShareLink(`veil://${CID_TEXT}#${KEY_TEXT}`, allow).path).toBeUndefined()
+    expect(parseShareLink(`veil://${CID_TEXT}/photos/#${KEY_TEXT}`, allow).path).toEqual(['photos'])
+    // Without allowPath a trailing slash is still just the share.
+    expect(parseShareLink(`veil://${CID_TEXT}/#${KEY_TEXT}`).path).toBeUndefined()
+  })
+
+  it.each([
+    ['an empty name', `veil://${CID_TEXT}/a//b#${KEY_TEXT}`, 'LinkPathSegmentError'],
+    ['"."', `veil://${CID_TEXT}/./b#${KEY_TEXT}`, 'LinkPathSegmentError'],
+    ['".."', `veil://${CID_TEXT}/a/..#${KEY_TEXT}`, 'LinkPathSegmentError'],
+    ['"..", encoded', `veil://${CID_TEXT}/a/%2E%2E#${KEY_TEXT}`, 'LinkPathSegmentError'],
+    ['an encoded slash', `veil://${CID_TEXT}/a%2Fb#${KEY_TEXT}`, 'LinkPathSegmentError'],
+    ['an encoded NUL', `veil://${CID_TEXT}/a%00#${KEY_TEXT}`, 'LinkPathSegmentError'],
+    ['bad percent-encoding', `veil://${CID_TEXT}/a%E0%A4%A#${KEY_TEXT}`, 'LinkPathEncodingError'],
+    ['a query after the path', `veil://${CID_TEXT}/a?x=1#${KEY_TEXT}`, 'LinkExtraPartError']
+  ])('rejects %s', (_label, text, name) => {
+    expect(() => parseLink(text, allow)).toThrow(expect.objectContaining({ name }))
+    try { parseLink(text, allow) } catch (err) { expect((err as Error).message).not.toContain(KEY_TEXT.slice(0, 12)) }
   })
 })
