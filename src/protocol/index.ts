@@ -4,3 +4,4 @@ export { wantBlocks, pushBlocks, proveBlocks, verifyOffThread, type BlockVerifie
 export { MAX_FRAME, MAX_WIRE_BLOCK, MAX_CIDS_PER_REQUEST, MAX_BLOCKS_PER_PUT, type Push } from './messages.js'
 export { RefuseCode, ErrorCode, refuseCodeName, errorCodeName } from './wire.js'
 export { ProtocolViolationError, RemoteError, PushRefusedError } from './errors.js'
+export { boundedLengthDecoder, frameLengthDecoder, frameStream } from './frames.js'

@@ -1,5 +1,5 @@
 import type { Connection, Logger, PeerId, Stream } from '@libp2p/interface'
-import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import type { LengthPrefixedStream } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { CID } from 'multiformats/cid'
 import { sha256Async } from '../crypto/async.js'
@@ -10,6 +10,7 @@ import {
 import { ErrorCode, RefuseCode } from './wire.js'
 import { ProtocolViolationError } from './errors.js'
 import { orderedWindow } from '../util/ordered-window.js'
+import { frameStream } from './frames.js'
 
 /** What the server serves blocks from (a block store fits). */
 export interface BlockReader {
@@ -80,7 +81,7 @@ export class BlockServer {
     const key = peer.toString()
     const count = (this.active.get(key) ?? 0) + 1
     this.active.set(key, count)
-    const lp = lpStream(stream, { maxDataLength: MAX_FRAME, maxBufferSize: this.limits.maxPutBytes + 2 * MAX_FRAME })
+    const lp = frameStream(stream, this.limits.maxPutBytes + 2 * MAX_FRAME)
     try {
       if (count > this.limits.maxStreamsPerPeer) {
         await this.write(lp, encodeError(ErrorCode.Limit, 'too many concurrent requests: retry later'))
