@@ -9,7 +9,7 @@ import { blockCountFor } from '../format/shape.js'
 import { checkEntryName } from '../format/folder.js'
 import { FORMAT_VERSION } from '../format/limits.js'
 import type { ShareKind } from '../format/root.js'
-import { InputChangedError, InputError } from '../errors.js'
+import { InputError } from '../errors.js'
 import { resolveImportOptions, type BlockSink, type ImportOptions, type ResolvedImportOptions } from './options.js'
 import { bytesToPaddedBlocks, hashFile, readPaddedBlocks } from './read-blocks.js'
 import { writeShare, type ShareResult } from './share-writer.js'
@@ -60,21 +60,17 @@ export async function importFile (path: string, sink: BlockSink, options: Import
     const { size } = await handle.stat()
     const paddedSize = paddedLength(size, config.padding)
     const blockCount = blockCountFor(paddedSize, config.blockSize)
-    let fileDigest: Uint8Array | undefined
-    if (options.convergenceSecret !== undefined) fileDigest = await hashFile(handle, size, config.blockSize)
-    const fileKey = fileKeyFor(options, config, 'file', () => fileDigest!)
-    const recheck = fileDigest !== undefined ? createHash('sha256') : undefined
-    const result = await writeShare({
+    // Convergent: hash first (the key comes from the content), then check
+    // every block against that pass before it is sealed.
+    const hashed = options.convergenceSecret !== undefined ? await hashFile(handle, size, config.blockSize) : undefined
+    const fileKey = fileKeyFor(options, config, 'file', () => hashed!.digest)
+    return await writeShare({
       fileKey,
       meta: { kind: 'file', name, size, mediaType: options.mediaType ?? guessMediaType(name) },
-      blocks: readPaddedBlocks(handle, { size, paddedSize, blockSize: config.blockSize, blockCount }, recheck),
+      blocks: readPaddedBlocks(handle, { size, paddedSize, blockSize: config.blockSize, blockCount }, hashed?.blocks),
       sink,
       config
     }, options)
-    if (recheck !== undefined && !Buffer.from(recheck.digest()).equals(Buffer.from(fileDigest!))) {
-      throw new InputChangedError('the file changed while it was being shared: share it again when nothing is writing to it')
-    }
-    return result
   } finally {
     await handle.close()
   }
