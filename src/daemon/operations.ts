@@ -7,7 +7,7 @@ import { access, constants, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Writable } from 'node:stream'
 import { formatLink, parseLink, parseShareLink } from '../link/index.js'
-import { openShare, readFolderListing } from '../exporter/index.js'
+import { openShare, readFolderListing, type FolderLimits } from '../exporter/index.js'
 import { checkEntryName } from '../format/index.js'
 import { InvalidOptionError, OutputError } from '../errors.js'
 import type { VeilNode } from '../node/index.js'
@@ -66,6 +66,8 @@ export interface GetOpInit {
   /** The folder the default output goes into (needed when `output` is absent). */
   cwd?: string
   force?: boolean
+  /** Caps on what a folder share may write (library defaults when absent). */
+  limits?: FolderLimits
   /** Told once the share is open and known to fit the output, before any byte is written. */
   onOpen?: (share: { name: string, kind: string, size: number }) => void | Promise<void>
 }
@@ -92,6 +94,7 @@ export async function getOp (node: VeilNode, init: GetOpInit, options: OpOptions
     output,
     overwrite: init.force === true,
     checkpointBlocks: CHECKPOINT_BLOCKS,
+    folderLimits: init.limits,
     signal: options.signal,
     onProgress: progressRelay(options)
   })
