@@ -39,6 +39,13 @@ export interface TransportOptions {
 const ENCRYPTERS = ['/noise']
 /** Protocols whose payload is not varint-framed: ping echoes raw 32-byte payloads. */
 const UNFRAMED_PROTOCOLS = ['/ipfs/ping/1.0.0']
+/**
+ * Largest kad-dht message the guard lets a peer announce: kad-dht reads
+ * frames with no length limit of its own and buffers up to 4 MiB per stream
+ * waiting for a body. Veil's DHT carries provider records and peer lists (a
+ * few KiB); 1 MiB leaves room for signed records.
+ */
+export const MAX_DHT_MESSAGE = 1024 * 1024
 
 /**
  * The libp2p stack every Veil node runs: TCP, Noise, Yamux, identify, ping
@@ -56,7 +63,7 @@ export function libp2pOptions (options: TransportOptions, extraServices: Record<
     // a block fits a fresh stream) did not measurably speed fetches up, and it
     // lets any peer push that much into every stream it opens before flow
     // control stops it (the hostile-peer test saw memory grow 8× more).
-    streamMuxers: [guard === undefined ? yamux() : guardedMuxer(guard, yamux(), UNFRAMED_PROTOCOLS)],
+    streamMuxers: [guard === undefined ? yamux() : guardedMuxer(guard, yamux(), { unframed: UNFRAMED_PROTOCOLS, maxFrame: { [options.dhtProtocol]: MAX_DHT_MESSAGE } })],
     connectionProtector: guard === undefined ? options.connectionProtector : guardedProtector(guard, ENCRYPTERS, options.connectionProtector),
     connectionGater: {
       // Loopback and LAN addresses are how local and private swarms reach each other.

@@ -40,18 +40,25 @@ export function guardedProtector (guard: WireGuard, encrypters: string[], inner?
   }
 }
 
+export interface StreamRules {
+  /** Protocols whose payload is not varint-framed (ping). */
+  unframed: string[]
+  /** The largest frame some protocols may announce (see GuardProtocols.maxFrame). */
+  maxFrame?: Record<string, number>
+}
+
 /**
  * A stream muxer factory whose muxers put the guard on every stream, inbound
- * and outbound, before multistream-select reads from it. `unframed` names
- * the protocols whose payload is not varint-framed (ping).
+ * and outbound, before multistream-select reads from it.
  */
-export function guardedMuxer (guard: WireGuard, factory: Factory<StreamMuxerFactory>, unframed: string[]): Factory<StreamMuxerFactory> {
+export function guardedMuxer (guard: WireGuard, factory: Factory<StreamMuxerFactory>, rules: StreamRules): Factory<StreamMuxerFactory> {
   return (components: ComponentsWith<{ registrar: { getProtocols(): string[] } }>) => {
     const inner = factory(components)
     const protocols: GuardProtocols = {
       // Looked up when needed: the registrar is configured after the muxers.
       supported: p => components.registrar.getProtocols().includes(p),
-      unframed: p => unframed.includes(p)
+      unframed: p => rules.unframed.includes(p),
+      maxFrame: p => rules.maxFrame?.[p]
     }
     return {
       protocol: inner.protocol,

@@ -16,6 +16,10 @@ import type { Uint8ArrayList } from 'uint8arraylist'
  * than any legal one it drops the chunk and resets the stream (or closes the
  * connection).
  *
+ * For a reader that takes no length limit either (kad-dht), it also refuses
+ * a frame announcing more than the protocol's `maxFrame` before any of it is
+ * buffered.
+ *
  * It follows multistream-select to know when to step aside: once a protocol
  * whose bytes are not varint-framed is agreed (Noise on a connection, ping on
  * a stream), it steps aside. A protocol added later whose payload is
@@ -43,6 +47,12 @@ export interface GuardProtocols {
   supported: (protocol: string) => boolean
   /** Is `protocol`'s payload something other than varint-prefixed frames? */
   unframed: (protocol: string) => boolean
+  /**
+   * The largest frame `protocol` may announce, for readers that take no limit
+   * of their own (kad-dht buffers up to 4 MiB waiting for a frame's body).
+   * Default: no limit beyond the prefix's length.
+   */
+  maxFrame?: (protocol: string) => number | undefined
 }
 
 type Phase = 'negotiating' | 'framed' | 'off'
@@ -62,13 +72,22 @@ export class FrameScanner {
   /** The multistream line being collected (at most MAX_MSS_LINE bytes). */
   private line: Uint8Array | undefined
   private lineAt = 0
+  /** The agreed protocol's frame limit. */
+  private maxFrame = Infinity
+  private protocol = ''
 
   /** `agreed`: a protocol already negotiated some other way (no multistream-select follows). */
   /** An unframed protocol was agreed: nothing more to read. */
   get off (): boolean { return this.phase === 'off' }
 
   constructor (private readonly direction: GuardDirection, private readonly protocols: GuardProtocols, agreed?: string) {
-    if (agreed !== undefined && agreed !== '') this.phase = protocols.unframed(agreed) ? 'off' : 'framed'
+    if (agreed !== undefined && agreed !== '') this.agree(agreed)
+  }
+
+  private agree (protocol: string): void {
+    this.phase = this.protocols.unframed(protocol) ? 'off' : 'framed'
+    this.protocol = protocol
+    this.maxFrame = this.protocols.maxFrame?.(protocol) ?? Infinity
   }
 
   scan (chunk: Uint8Array | Uint8ArrayList): string | undefined {
@@ -97,6 +116,8 @@ export class FrameScanner {
           if (this.length > MAX_MSS_LINE) return `a protocol negotiation line of ${this.length} bytes (at most ${MAX_MSS_LINE})`
           this.line = new Uint8Array(this.length)
           this.lineAt = 0
+        } else if (this.length > this.maxFrame) {
+          return `a ${this.protocol} frame of ${this.length} bytes (at most ${this.maxFrame})`
         }
         this.remaining = this.length
         this.prefixBytes = 0
@@ -125,7 +146,7 @@ export class FrameScanner {
     // it (else it answers "na" and reads another line); outbound, a line
     // that is not "na" is the peer agreeing to what we proposed.
     if (this.direction === 'inbound' && !this.protocols.supported(text)) return
-    this.phase = this.protocols.unframed(text) ? 'off' : 'framed'
+    this.agree(text)
   }
 }
 

@@ -5,7 +5,8 @@ import { FrameScanner, WireGuard, type GuardProtocols, type GuardedTarget } from
 
 const PROTOCOLS: GuardProtocols = {
   supported: p => ['/veil/blocks/1.0.0', '/veil/kad/1.0.0', '/ipfs/ping/1.0.0', '/noise'].includes(p),
-  unframed: p => p === '/ipfs/ping/1.0.0' || p === '/noise'
+  unframed: p => p === '/ipfs/ping/1.0.0' || p === '/noise',
+  maxFrame: p => p === '/veil/kad/1.0.0' ? 1000 : undefined
 }
 
 /** One length-prefixed frame. */
@@ -51,6 +52,14 @@ describe('the wire guard frame scanner', () => {
     ]) {
       for (const verdict of verdicts(bytes)) expect(verdict).toMatch(/length prefix longer than/)
     }
+  })
+
+  it('refuses a frame over the protocol\'s limit at its prefix, before the body arrives', () => {
+    const kad = concat(HEADER, frame('/veil/kad/1.0.0\n'))
+    expect(verdicts(concat(kad, frame(new Uint8Array(1000))))).toEqual([undefined, undefined, undefined])
+    for (const verdict of verdicts(concat(kad, varint.encode(100 * 1024 * 1024)))) expect(verdict).toMatch(/a \/veil\/kad\/1\.0\.0 frame of 104857600 bytes \(at most 1000\)/)
+    // Other protocols keep only the prefix-length bound.
+    expect(verdicts(concat(HEADER, frame('/veil/blocks/1.0.0\n'), varint.encode(100 * 1024 * 1024)))).toEqual([undefined, undefined, undefined])
   })
 
   it('refuses a negotiation line over 1024 bytes before collecting it', () => {
