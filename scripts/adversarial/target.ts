@@ -70,7 +70,7 @@ const node = await VeilNode.create({
     readTimeoutMs: number('read-timeout') ?? 10_000,
     events: {
       onStreamRejected: (_peer, reason) => {
-        const key = reason.replace(/[0-9]+/g, 'N').slice(0, 80)
+        const key = reason.replace(/[0-9]+/g, 'N').slice(0, 160)
         rejected[key] = (rejected[key] ?? 0) + 1
       }
     }

@@ -10,7 +10,7 @@ import {
 import { ErrorCode, RefuseCode } from './wire.js'
 import { ProtocolViolationError } from './errors.js'
 import { orderedWindow } from '../util/ordered-window.js'
-import { frameStream } from './frames.js'
+import { MAX_REQUEST_FRAME, endServedStream, frameStream, stopReading } from './frames.js'
 
 /** What the server serves blocks from (a block store fits). */
 export interface BlockReader {
@@ -81,16 +81,19 @@ export class BlockServer {
     const key = peer.toString()
     const count = (this.active.get(key) ?? 0) + 1
     this.active.set(key, count)
-    const lp = frameStream(stream, this.limits.maxPutBytes + 2 * MAX_FRAME)
+    const lp = frameStream(stream, this.limits.maxPutBytes + 2 * MAX_FRAME, MAX_REQUEST_FRAME)
     try {
       if (count > this.limits.maxStreamsPerPeer) {
+        stopReading(stream)
         await this.write(lp, encodeError(ErrorCode.Limit, 'too many concurrent requests: retry later'))
         await stream.close({ signal: AbortSignal.timeout(this.limits.writeTimeoutMs) })
         return
       }
       const request = decodeRequest(await lp.read({ signal: AbortSignal.timeout(this.limits.readTimeoutMs) }))
+      if (request.type !== MessageType.Put) stopReading(stream)
       await this.serve(request, lp, peer)
-      await stream.close({ signal: AbortSignal.timeout(this.limits.writeTimeoutMs) })
+      stopReading(stream)
+      await endServedStream(stream, { signal: AbortSignal.timeout(this.limits.writeTimeoutMs) })
     } catch (err) {
       const reason = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError' ? 'timed out' : (err as Error).message
       this.log('reset a block stream from %p: %s', peer, reason)

@@ -174,7 +174,7 @@ export async function startAttacker (): Promise<Attacker> {
   return {
     libp2p,
     connect,
-    stream: async (target, protocol) => await (await connect(target)).newStream(protocol, { signal: AbortSignal.timeout(10_000) }),
+    stream: async (target, protocol) => await (await connect(target)).newStream(protocol, { signal: AbortSignal.timeout(10_000), maxOutboundStreams: 10_000 }),
     rawStream: async (target) => {
       const muxer = (await connect(target) as unknown as { muxer: { createStream(): Promise<Stream> } }).muxer
       return await muxer.createStream()

@@ -7,6 +7,7 @@ import * as varint from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { Connection, Stream } from '@libp2p/interface'
 import { BlockServer, refuseAllPushes, wantBlocks, MAX_FRAME, type ServerLimits } from '../../../src/protocol/index.js'
+import { encodeWant } from '../../../src/protocol/messages.js'
 import { boundedLengthDecoder, frameLengthDecoder, frameStream, varintLength } from '../../../src/protocol/frames.js'
 import { MemoryBlockStore } from '../../../src/blockstore/index.js'
 import { rawCid } from '../../../src/format/cid.js'
@@ -92,7 +93,7 @@ describe('a peer sending an endless length prefix', () => {
     await Promise.all([sendFill(client, 0xff, 4 * 1024 * 1024), done])
     delay.disable()
     expect(rejected).toHaveLength(1)
-    expect(rejected[0]).toMatch(/runs past 4 bytes/)
+    expect(rejected[0]).toMatch(/runs past 3 bytes/) // a request frame is at most 16 KiB
     expect(inbound.status).toBe('aborted')
     // Long before the 5 s read deadline; without the bounded decoder this
     // test hangs in lpStream (measured: 7.8 s of event-loop stall per 2 MiB).
@@ -114,5 +115,35 @@ describe('a peer sending an endless length prefix', () => {
     expect(performance.now() - started).toBeLessThan(2_000)
     client.abort(new Error('done'))
     await answered
+  })
+})
+
+describe('a served stream after its request', () => {
+  it('is reset once answered when the peer keeps its side open', async () => {
+    const store = new MemoryBlockStore()
+    const held = { bytes: new Uint8Array(1000).fill(3) }
+    const cid = rawCid(held.bytes)
+    await store.put({ cid, bytes: held.bytes })
+    const [client, inbound] = await streamPair()
+    const server = new BlockServer(store, refuseAllPushes, LIMITS, log)
+    const done = server.handle(inbound, connection)
+    const writer = frameStream(client, 8 * MAX_FRAME)
+    await writer.write(encodeWant([cid]))
+    // A legal-looking 4 MiB frame follows the request, and the client never half-closes.
+    void writer.write(new Uint8Array(4 * 1024 * 1024)).catch(() => {})
+    await done
+    expect(inbound.status).toBe('aborted')
+    expect(inbound.readStatus).toBe('closed')
+  })
+
+  it('ends gracefully for a client that half-closes after its request', async () => {
+    const [client, inbound] = await streamPair()
+    const server = new BlockServer(new MemoryBlockStore(), refuseAllPushes, LIMITS, log)
+    const done = server.handle(inbound, connection)
+    const results = []
+    for await (const result of wantBlocks(client, [rawCid(Uint8Array.of(9))], { readTimeoutMs: 2_000, writeTimeoutMs: 2_000 })) results.push(result)
+    await done
+    expect(results).toHaveLength(1)
+    expect(inbound.status).not.toBe('aborted')
   })
 })

@@ -1,0 +1,42 @@
+import { describe, it, expect } from 'vitest'
+import type { Stream } from '@libp2p/interface'
+import { BLOCK_PROTOCOL, MiB, ended, expectLegitFetch, expectWithinBudget, startAttacker, startTarget } from './harness.js'
+
+const READ_TIMEOUT_MS = 2_000
+
+/*
+ * 500 block streams that never send a byte, from 5 peers. libp2p resets a
+ * peer's streams past 80 per connection at once, the server answers those
+ * past 64 per peer with ERROR Limit, and the rest are reset at the read
+ * deadline (2 s here, 10 s by default). An honest peer is served meanwhile.
+ */
+describe('idle streams', () => {
+  it('500 idle block streams from 5 peers are all ended within the read deadline; an honest fetch works during and after', async () => {
+    const target = await startTarget({ shareBytes: 4 * MiB, readTimeoutMs: READ_TIMEOUT_MS })
+    const attackers = await Promise.all(Array.from({ length: 5 }, async () => await startAttacker()))
+    await target.reset()
+    const opened = performance.now()
+    const streams: Stream[] = []
+    await Promise.all(attackers.map(async attacker => {
+      const connection = await attacker.connect(target)
+      const mine = await Promise.all(Array.from({ length: 100 }, async () => {
+        try {
+          return await connection.newStream(BLOCK_PROTOCOL, { signal: AbortSignal.timeout(10_000), maxOutboundStreams: 10_000 })
+        } catch {
+          return undefined // refused by libp2p's per-connection limit: fine
+        }
+      }))
+      for (const stream of mine) if (stream !== undefined) streams.push(stream)
+    }))
+    const during = await target.stats()
+    await expectLegitFetch(target)
+    await Promise.all(streams.map(async stream => { await ended(stream, READ_TIMEOUT_MS + 10_000) }))
+    const endedAfter = performance.now() - opened
+    const stats = await expectWithinBudget(target, '500 idle block streams from 5 peers (read deadline 2 s)', { heldAtOnce: during.activeStreams, allEndedMs: Math.round(endedAfter) })
+    expect(during.activeStreams).toBeLessThanOrEqual(5 * 64)
+    expect(stats.activeStreams).toBe(0)
+    expect(stats.rejected['timed out']).toBeGreaterThan(0)
+    expect(endedAfter).toBeLessThan(READ_TIMEOUT_MS + 8_000)
+    await expectLegitFetch(target)
+  }, 60_000)
+})
