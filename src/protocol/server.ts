@@ -86,7 +86,7 @@ export class BlockServer {
       if (count > this.limits.maxStreamsPerPeer) {
         stopReading(stream)
         await this.write(lp, encodeError(ErrorCode.Limit, 'too many concurrent requests: retry later'))
-        await stream.close({ signal: AbortSignal.timeout(this.limits.writeTimeoutMs) })
+        await endServedStream(stream, { signal: AbortSignal.timeout(this.limits.writeTimeoutMs) })
         return
       }
       const request = decodeRequest(await lp.read({ signal: AbortSignal.timeout(this.limits.readTimeoutMs) }))
