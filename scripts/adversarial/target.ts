@@ -39,11 +39,16 @@ export interface TargetStats {
   ownDelayMs: number
   /** Time the thread waited for a CPU over the window, ms (host load). */
   waitedMs: number
-  /** RSS when the window began, its peak since and now, bytes. */
+  /** RSS when the window began, its peak since and now (after a GC when asked), bytes. */
   rssBase: number
   rssPeak: number
   rss: number
   heapUsed: number
+  /** JS heap in use when the window began (after a GC when exposed), bytes. */
+  heapBase: number
+  heapTotal: number
+  /** Memory outside the JS heap that V8 knows of (Buffers and ArrayBuffers), bytes. */
+  external: number
   connections: number
   /** Block exchange streams being served now. */
   activeStreams: number
@@ -95,6 +100,7 @@ const loop = new LoopMonitor()
 loop.start()
 let rssBase = process.memoryUsage().rss
 let rssPeak = rssBase
+let heapBase = process.memoryUsage().heapUsed
 const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss) }, 50)
 sampler.unref()
 
@@ -104,13 +110,18 @@ function reset (): { rss: number } {
   loop.reset()
   rssBase = process.memoryUsage().rss
   rssPeak = rssBase
+  heapBase = process.memoryUsage().heapUsed
   for (const key of Object.keys(rejected)) delete rejected[key]
   return { rss: rssBase }
 }
 
-async function stats (): Promise<TargetStats> {
-  const memory = process.memoryUsage()
+async function stats (request: { gc?: boolean } = {}): Promise<TargetStats> {
+  let memory = process.memoryUsage()
   rssPeak = Math.max(rssPeak, memory.rss)
+  if (request.gc === true) {
+    (globalThis as { gc?: () => void }).gc?.()
+    memory = process.memoryUsage()
+  }
   const status = node.storage === undefined ? undefined : await node.storage.status()
   return {
     maxDelayMs: delay.max / 1e6,
@@ -121,6 +132,9 @@ async function stats (): Promise<TargetStats> {
     rssPeak,
     rss: memory.rss,
     heapUsed: memory.heapUsed,
+    heapBase,
+    heapTotal: memory.heapTotal,
+    external: memory.external,
     connections: node.libp2p.getConnections().length,
     activeStreams: node.exchange.activeStreams,
     rejected: { ...rejected },
@@ -145,7 +159,7 @@ async function answer (line: string): Promise<void> {
   const reply = request.cmd === 'reset'
     ? reset()
     : request.cmd === 'stats'
-      ? await stats()
+      ? await stats(request as { gc?: boolean })
       : request.cmd === 'fetch'
         ? await fetch(request as never)
         : { error: `unknown command ${String(request.cmd)}` }

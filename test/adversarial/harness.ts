@@ -115,7 +115,8 @@ export class Target {
 
   /** Open a measuring window: event-loop delay and peak RSS start over (after a GC). */
   async reset (): Promise<void> { await this.request('reset') }
-  async stats (): Promise<TargetStats> { return await this.request<TargetStats>('stats') }
+  /** The window's figures; `gc`: collect garbage first, so `rss` and `heapUsed` show what is retained. */
+  async stats (gc = false): Promise<TargetStats> { return await this.request<TargetStats>('stats', { gc }) }
   async fetch (link: string, output: string, limits?: Record<string, number>, timeoutMs = 60_000): Promise<FetchReply> {
     return await this.request<FetchReply>('fetch', { link, output, limits }, timeoutMs)
   }
