@@ -3,7 +3,7 @@
  * test/adversarial/; see test/adversarial/harness.ts for how to drive it):
  *
  *   node --expose-gc dist/scripts/adversarial/target.js [--dir DIR] [--storage BYTES]
- *     [--read-timeout MS] [--share-bytes N] [--bootstrap ADDR] [--lookup-timeout MS]
+ *     [--read-timeout MS] [--share-bytes N] [--bootstrap ADDR] [--lookup-timeout MS] [--holders N]
  *
  * First line on stdout: {"ready":true,"addr","peerId","link","sha256"} (link
  * and sha256 of a random file of --share-bytes it shares and serves). Then,
@@ -80,7 +80,7 @@ const node = await VeilNode.create({
       }
     }
   },
-  fetch: { lookupTimeoutMs: number('lookup-timeout') ?? 5_000 },
+  fetch: { lookupTimeoutMs: number('lookup-timeout') ?? 5_000, holdersPerUnit: number('holders') },
   storage: storage === undefined ? undefined : { capacity: storage, orphanGraceMs: 3_600_000, repairIntervalMs: 3_600_000, scrubIntervalMs: 3_600_000, gcIntervalMs: 3_600_000 }
 })
 await node.start()

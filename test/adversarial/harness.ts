@@ -68,6 +68,8 @@ export interface TargetInit {
    */
   bootstrap?: string
   lookupTimeoutMs?: number
+  /** Holders a fetch looks for per unit before its look-up stops (default 3). */
+  holdersPerUnit?: number
 }
 
 export interface FetchReply { ok: boolean, ms: number, files?: number, bytesWritten?: number, banned?: string[], error?: { name: string, message: string } }
@@ -139,6 +141,7 @@ export async function startTarget (init: TargetInit = {}): Promise<Target> {
   const bootstrap = init.bootstrap ?? addressOf(await startNode())
   args.push('--bootstrap', bootstrap)
   if (init.lookupTimeoutMs !== undefined) args.push('--lookup-timeout', String(init.lookupTimeoutMs))
+  if (init.holdersPerUnit !== undefined) args.push('--holders', String(init.holdersPerUnit))
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
   const first = await Promise.race([
