@@ -35,6 +35,16 @@ export interface TransportOptions {
   wireGuard?: WireGuard
 }
 
+/**
+ * Streams a peer may have open towards us on one connection, all protocols
+ * together (Yamux's default is 1000). Each new stream costs ~0.3 ms of the
+ * event loop to negotiate, and a peer can pack hundreds of stream openings
+ * into one TCP read: 300 at once stalled a node 83 ms, so 1000 would stall it
+ * ~300 ms. Veil needs at most ~130 per connection (80 block exchange, 32
+ * kad-dht, identify, ping); past 256 Yamux resets new streams at once.
+ */
+export const MAX_INBOUND_STREAMS = 256
+
 /** Connection encrypters this stack runs (the wire guard steps aside once one is agreed). */
 const ENCRYPTERS = ['/noise']
 /** Protocols whose payload is not varint-framed: ping echoes raw 32-byte payloads. */
@@ -53,6 +63,7 @@ export const MAX_DHT_MESSAGE = 1024 * 1024
  */
 export function libp2pOptions (options: TransportOptions, extraServices: Record<string, (components: any) => unknown> = {}): Libp2pOptions<Record<string, any>> {
   const guard = options.wireGuard
+  const muxer = yamux({ maxInboundStreams: MAX_INBOUND_STREAMS })
   return {
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
@@ -63,7 +74,7 @@ export function libp2pOptions (options: TransportOptions, extraServices: Record<
     // a block fits a fresh stream) did not measurably speed fetches up, and it
     // lets any peer push that much into every stream it opens before flow
     // control stops it (the hostile-peer test saw memory grow 8× more).
-    streamMuxers: [guard === undefined ? yamux() : guardedMuxer(guard, yamux(), { unframed: UNFRAMED_PROTOCOLS, maxFrame: { [options.dhtProtocol]: MAX_DHT_MESSAGE } })],
+    streamMuxers: [guard === undefined ? muxer : guardedMuxer(guard, muxer, { unframed: UNFRAMED_PROTOCOLS, maxFrame: { [options.dhtProtocol]: MAX_DHT_MESSAGE } })],
     connectionProtector: guard === undefined ? options.connectionProtector : guardedProtector(guard, ENCRYPTERS, options.connectionProtector),
     connectionGater: {
       // Loopback and LAN addresses are how local and private swarms reach each other.
