@@ -135,6 +135,12 @@ export class UnsafeNameError extends VeilError {
   constructor (message: string) { super(message, 'ERR_UNSAFE_NAME') }
 }
 
+/** A folder share holds more than one fetch may write (entries, depth or bytes). */
+export class FolderLimitError extends VeilError {
+  override name = 'FolderLimitError'
+  constructor (message: string) { super(message, 'ERR_FOLDER_LIMIT') }
+}
+
 export class InvalidOptionError extends VeilError {
   override name = 'InvalidOptionError'
   constructor (message: string) { super(message, 'ERR_INVALID_OPTION') }

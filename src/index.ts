@@ -20,7 +20,7 @@ export {
   type ImportOptions, type ImportProgressEvents, type ShareResult, type FolderResult, type BlockSink
 } from './importer/index.js'
 export {
-  exportShare, openShare, readShare, readFolderListing,
+  exportShare, openShare, readShare, readFolderListing, DEFAULT_FOLDER_LIMITS, type FolderLimits,
   type ExportOptions, type ExportResult, type ExportProgressEvents, type BlockSource, type OpenedShare
 } from './exporter/index.js'
 export {

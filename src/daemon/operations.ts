@@ -7,7 +7,7 @@ import { access, constants, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Writable } from 'node:stream'
 import { formatLink, parseLink, parseShareLink, type ShareLink } from '../link/index.js'
-import type { OpenedShare } from '../exporter/index.js'
+import { checkFolder, type FolderLimits, type OpenedShare } from '../exporter/index.js'
 import type { Fetcher } from '../fetch/index.js'
 import { checkEntryName } from '../format/index.js'
 import { InvalidOptionError, OutputError } from '../errors.js'
@@ -70,6 +70,8 @@ export interface GetOpInit {
   /** The folder the default output goes into (needed when `output` is absent). */
   cwd?: string
   force?: boolean
+  /** Caps on what a folder share may write (library defaults when absent). */
+  limits?: FolderLimits
   /** Told once the share is open and known to fit the output, before any byte is written. */
   onOpen?: (share: { name: string, kind: string, size: number }) => void | Promise<void>
 }
@@ -96,12 +98,13 @@ export async function getOp (node: VeilNode, init: GetOpInit, options: OpOptions
       output = join(output, safeOutputName(name))
     }
     await init.onOpen?.({ name, kind, size })
-    if (typeof output !== 'string' && kind === 'folder') return await tarOp(share, fetcher, output, options)
+    if (typeof output !== 'string' && kind === 'folder') return await tarOp(share, fetcher, output, init.limits, options)
   }
   const result = await node.get(link, {
     output,
     overwrite: init.force === true,
     checkpointBlocks: CHECKPOINT_BLOCKS,
+    folderLimits: init.limits,
     signal: options.signal,
     onProgress: progressRelay(options)
   })
@@ -121,8 +124,10 @@ export async function getOp (node: VeilNode, init: GetOpInit, options: OpOptions
 }
 
 /** A folder share to a stream, as tar; progress as the file bytes go out. */
-async function tarOp (share: OpenedShare, fetcher: Fetcher, output: Writable, options: OpOptions): Promise<GetSummary> {
+async function tarOp (share: OpenedShare, fetcher: Fetcher, output: Writable, limits: FolderLimits | undefined, options: OpOptions): Promise<GetSummary> {
   const { name, kind, size } = share.meta
+  // The same limits as a folder written to disk, checked before the first byte goes out.
+  await checkFolder(share, fetcher, { folderLimits: limits, signal: options.signal, onProgress: progressRelay(options) })
   options.onProgress?.({ type: 'veil:export:start', detail: { name, kind, size, blocks: share.root.blockCount } })
   const result = await writeFolderTar(share, fetcher, output, {
     signal: options.signal,

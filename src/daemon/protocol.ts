@@ -10,6 +10,7 @@ import { CID } from 'multiformats/cid'
 import type { ShareKind } from '../format/index.js'
 import type { NodeStatus } from '../node/types.js'
 import type { StorageStatus } from '../replication/index.js'
+import type { FolderLimits } from '../exporter/index.js'
 
 export const API_PREFIX = '/v1'
 /** Largest request body the daemon reads. */
@@ -31,6 +32,8 @@ export interface GetRequest {
   /** Absolute folder the default output goes into. */
   cwd?: string
   force?: boolean
+  /** Caps on what a folder share may write (library defaults when absent). */
+  limits?: FolderLimits
 }
 
 export interface LinkRequest {

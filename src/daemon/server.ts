@@ -15,6 +15,7 @@ import { isAbsolute } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { InvalidOptionError, VeilError } from '../errors.js'
 import type { VeilNode } from '../node/index.js'
+import type { FolderLimits } from '../exporter/index.js'
 import { getOp, listOp, peersOp, pinOp, renewOp, shareOp, statusOp, unpinOp, type OpOptions } from './operations.js'
 import { API_PREFIX, MAX_REQUEST_BYTES, RESULT_TRAILER, encodeTrailer, toWireError, type StreamLine, type WireError } from './protocol.js'
 
@@ -161,10 +162,11 @@ export class ControlServer {
     const output = field(body, 'output', 'string')
     const cwd = field(body, 'cwd', 'string')
     const force = field(body, 'force', 'boolean') === true
+    const limits = folderLimitsField(body)
     if (output !== undefined && output !== '-' && !isAbsolute(output)) throw new BadRequestError('"output" must be an absolute path or "-"')
     if (cwd !== undefined && !isAbsolute(cwd)) throw new BadRequestError('"cwd" must be an absolute path')
     if (output !== '-') {
-      await streamLines(res, async onProgress => await getOp(this.init.node, { link, output, cwd, force }, { ...ops, onProgress }))
+      await streamLines(res, async onProgress => await getOp(this.init.node, { link, output, cwd, force, limits }, { ...ops, onProgress }))
       return
     }
     // Raw bytes: headers go out once the share is open and known to be a file; the outcome follows in a trailer.
@@ -231,6 +233,15 @@ function field<K extends 'string' | 'number' | 'boolean'> (body: Body, name: str
   if (value === undefined || value === null) return undefined
   if (typeof value !== type) throw new BadRequestError(`"${name}" must be a ${type}`)
   return value as never
+}
+
+/** `limits`: absent, or an object of whole numbers (checked again by the exporter). */
+function folderLimitsField (body: Body): FolderLimits | undefined {
+  const value = body.limits
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'object' || Array.isArray(value)) throw new BadRequestError('"limits" must be an object such as {"maxEntries": 500000}')
+  const limits = value as Body
+  return { maxEntries: field(limits, 'maxEntries', 'number'), maxDepth: field(limits, 'maxDepth', 'number'), maxBytes: field(limits, 'maxBytes', 'number') }
 }
 
 function linkOf (body: Body): string {

@@ -8,16 +8,21 @@ import type { ShareKind } from '../format/root.js'
 import type { BlockSource } from './source.js'
 import { openShare } from './open-share.js'
 import { writeShareToFile, writeShareToStream, type FileOutputOptions, type ResumeProgressEvents } from './file-output.js'
-import { writeFolder } from './folder-output.js'
+import { checkFolder, writeFolderPlan } from './folder-output.js'
+import type { FolderLimits } from './folder-plan.js'
 import type { ReadProgressEvents } from './read-share.js'
 
 export type ExportProgressEvents = ReadProgressEvents | ResumeProgressEvents |
-  ProgressEvent<'veil:export:start', { name: string, kind: ShareKind, size: number, blocks: number }>
+  ProgressEvent<'veil:export:start', { name: string, kind: ShareKind, size: number, blocks: number }> |
+  /** A folder's whole tree was read and fits the limits: what writing it will make, before any of it is written. */
+  ProgressEvent<'veil:export:folder', { files: number, folders: number, bytes: number, depth: number }>
 
 export interface ExportOptions extends Omit<FileOutputOptions, 'onProgress' | 'firstBlock'> {
   /** A file path (a folder path for folder shares) or a writable stream. */
   output: string | Writable
   onProgress?: (event: ExportProgressEvents) => void
+  /** Caps on what a folder share may write (entries, depth, bytes); defaults in DEFAULT_FOLDER_LIMITS. */
+  folderLimits?: FolderLimits
 }
 
 export interface ExportResult {
@@ -41,15 +46,19 @@ export async function exportShare (link: ShareLink | string, source: BlockSource
   const parsed = typeof link === 'string' ? parseShareLink(link) : link
   const share = await openShare(parsed, source, options)
   const { meta } = share
-  options.onProgress?.(new CustomProgressEvent('veil:export:start', { name: meta.name, kind: meta.kind, size: meta.size, blocks: share.root.blockCount }))
+  const start = (): void => { options.onProgress?.(new CustomProgressEvent('veil:export:start', { name: meta.name, kind: meta.kind, size: meta.size, blocks: share.root.blockCount })) }
   const base = { cid: share.cid, name: meta.name, kind: meta.kind, mediaType: meta.mediaType, size: meta.size }
 
   if (meta.kind === 'folder') {
     if (options.offset !== undefined || options.length !== undefined) throw new InvalidRangeError('a byte range applies to files, not folders')
     if (typeof options.output !== 'string') throw new OutputError('a folder cannot be written to a stream: give a folder path with -o')
-    const result = await writeFolder(share, source, options.output, options)
+    // The whole tree is read and checked (and its size told) before anything is written.
+    const plan = await checkFolder(share, source, options)
+    start()
+    const result = await writeFolderPlan(plan, source, options.output, options)
     return { ...base, bytesWritten: result.bytesWritten, resumedBlocks: result.resumedBlocks, alreadyComplete: false, files: result.files }
   }
+  start()
   if (typeof options.output === 'string') {
     const result = await writeShareToFile(share, source, options.output, options)
     return { ...base, ...result, files: 1 }
@@ -60,7 +69,8 @@ export async function exportShare (link: ShareLink | string, source: BlockSource
 
 export { openShare, readRoot, type OpenedShare } from './open-share.js'
 export { readShare, readShareBlocks, resolveRange, openBlockOffThread, poolOpener, type BlockOpener, type ReadShareOptions, type ReadProgressEvents } from './read-share.js'
-export { readFolderListing, openEntry } from './folder-output.js'
+export { readFolderListing, openEntry, writeFolder, checkFolder } from './folder-output.js'
+export { planFolder, resolveFolderLimits, DEFAULT_FOLDER_LIMITS, type FolderLimits, type FolderPlan } from './folder-plan.js'
 export { isLocalCopy } from './local-copy.js'
 export { shareRoots, MAX_FOLDER_DEPTH } from './share-roots.js'
 export { isIntegrityError } from './file-output.js'

@@ -5,6 +5,7 @@ import { FILE_KEY_LENGTH } from '../crypto/keys.js'
 import { checkCid, decodeCborMap, expectKeys, readBytes, readInt, readLiteral, readString, type CborMap } from './codec.js'
 import { FORMAT_VERSION, MAX_FOLDER_ENTRIES, MAX_FOLDER_LISTING_SIZE, MAX_SHARE_SIZE } from './limits.js'
 import type { ShareKind } from './root.js'
+import { unsafeCharacter, visibleName } from './names.js'
 
 /**
  * A folder share's content is its listing: one entry per child, each with the
@@ -27,14 +28,17 @@ export const MAX_ENTRY_NAME_BYTES = 255
 
 /**
  * A name that is one portable path component: no separators, no NUL, not
- * "." or "..". Checked when building and when reading a listing, so a
- * hostile listing can never write outside the output folder.
+ * "." or "..", no control or text-direction characters (see names.ts).
+ * Checked when building and when reading a listing, so a hostile listing can
+ * never write outside the output folder nor plant an ESC or a U+202E in a name.
  */
 export function checkEntryName (name: string): void {
   if (name.length === 0) throw new UnsafeNameError('a folder entry has an empty name')
   if (Buffer.byteLength(name) > MAX_ENTRY_NAME_BYTES) throw new UnsafeNameError(`a folder entry name is longer than ${MAX_ENTRY_NAME_BYTES} bytes`)
   if (name === '.' || name === '..') throw new UnsafeNameError(`a folder entry is named "${name}", which would escape the output folder`)
-  if (/[/\\\0]/.test(name)) throw new UnsafeNameError(`the folder entry name ${JSON.stringify(name)} contains a path separator or NUL`)
+  if (/[/\\\0]/.test(name)) throw new UnsafeNameError(`the folder entry name ${visibleName(name)} contains a path separator or NUL`)
+  const unsafe = unsafeCharacter(name)
+  if (unsafe !== undefined) throw new UnsafeNameError(`the name ${visibleName(name)} contains a control or text-direction character (${unsafe}), which would garble terminals and file listings`)
 }
 
 function compareNames (a: string, b: string): number {

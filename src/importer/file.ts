@@ -9,7 +9,8 @@ import { blockCountFor } from '../format/shape.js'
 import { checkEntryName } from '../format/folder.js'
 import { FORMAT_VERSION } from '../format/limits.js'
 import type { ShareKind } from '../format/root.js'
-import { InputChangedError, InputError } from '../errors.js'
+import { visibleName } from '../format/names.js'
+import { InputError, UnsafeNameError } from '../errors.js'
 import { resolveImportOptions, type BlockSink, type ImportOptions, type ResolvedImportOptions } from './options.js'
 import { bytesToPaddedBlocks, hashFile, readPaddedBlocks } from './read-blocks.js'
 import { writeShare, type ShareResult } from './share-writer.js'
@@ -39,6 +40,16 @@ export function inputError (path: string, err: unknown): InputError {
   return new InputError(`cannot read ${path}: ${(err as Error).message}`, { cause: err })
 }
 
+/** Check the name a file or folder at `path` is shared under, saying which one to rename. */
+export function checkImportName (path: string, name: string): void {
+  try {
+    checkEntryName(name)
+  } catch (err) {
+    if (!(err instanceof UnsafeNameError)) throw err
+    throw new UnsafeNameError(`cannot share ${visibleName(path)}: ${err.message}; rename it (or leave it out) and share again`)
+  }
+}
+
 /**
  * Share one file from disk into `sink`. Streams: memory stays bounded by the
  * batch settings whatever the file size.
@@ -46,7 +57,7 @@ export function inputError (path: string, err: unknown): InputError {
 export async function importFile (path: string, sink: BlockSink, options: ImportOptions = {}): Promise<ShareResult> {
   const config = resolveImportOptions(options)
   const name = options.name ?? basename(path)
-  checkEntryName(name)
+  checkImportName(path, name)
   let handle
   try {
     const info = await stat(path)
@@ -60,21 +71,17 @@ export async function importFile (path: string, sink: BlockSink, options: Import
     const { size } = await handle.stat()
     const paddedSize = paddedLength(size, config.padding)
     const blockCount = blockCountFor(paddedSize, config.blockSize)
-    let fileDigest: Uint8Array | undefined
-    if (options.convergenceSecret !== undefined) fileDigest = await hashFile(handle, size, config.blockSize)
-    const fileKey = fileKeyFor(options, config, 'file', () => fileDigest!)
-    const recheck = fileDigest !== undefined ? createHash('sha256') : undefined
-    const result = await writeShare({
+    // Convergent: hash first (the key comes from the content), then check
+    // every block against that pass before it is sealed.
+    const hashed = options.convergenceSecret !== undefined ? await hashFile(handle, size, config.blockSize) : undefined
+    const fileKey = fileKeyFor(options, config, 'file', () => hashed!.digest)
+    return await writeShare({
       fileKey,
       meta: { kind: 'file', name, size, mediaType: options.mediaType ?? guessMediaType(name) },
-      blocks: readPaddedBlocks(handle, { size, paddedSize, blockSize: config.blockSize, blockCount }, recheck),
+      blocks: readPaddedBlocks(handle, { size, paddedSize, blockSize: config.blockSize, blockCount }, hashed?.blocks),
       sink,
       config
     }, options)
-    if (recheck !== undefined && !Buffer.from(recheck.digest()).equals(Buffer.from(fileDigest!))) {
-      throw new InputChangedError('the file changed while it was being shared: share it again when nothing is writing to it')
-    }
-    return result
   } finally {
     await handle.close()
   }

@@ -4,7 +4,7 @@ import { CustomProgressEvent } from 'progress-events'
 import { encodeFolderListing, type FolderEntry } from '../format/folder.js'
 import { InputError } from '../errors.js'
 import type { BlockSink, ImportOptions } from './options.js'
-import { importBytes, importFile, inputError } from './file.js'
+import { checkImportName, importBytes, importFile, inputError } from './file.js'
 import type { ShareResult } from './share-writer.js'
 
 /** Deepest folder nesting followed (a guard against pathological trees). */
@@ -31,7 +31,9 @@ export async function importFolder (path: string, sink: BlockSink, options: Impo
   } catch (err) {
     throw err instanceof InputError ? err : inputError(path, err)
   }
-  return await importTree(path, options.name ?? basename(path), sink, options, 0)
+  const name = options.name ?? basename(path)
+  checkImportName(path, name)
+  return await importTree(path, name, sink, options, 0)
 }
 
 async function importTree (path: string, name: string, sink: BlockSink, options: ImportOptions, depth: number): Promise<FolderResult> {
@@ -50,6 +52,7 @@ async function importTree (path: string, name: string, sink: BlockSink, options:
   for (const dirent of dirents) {
     options.signal?.throwIfAborted()
     const childPath = join(path, dirent.name)
+    if (dirent.isFile() || dirent.isDirectory()) checkImportName(childPath, dirent.name)
     if (dirent.isFile()) {
       const child = await importFile(childPath, sink, { ...options, name: dirent.name, mediaType: undefined })
       entries.push({ name: dirent.name, kind: 'file', size: child.meta.size, cid: child.cid, key: child.key })

@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises'
-import { createHash, type Hash } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { InputChangedError } from '../errors.js'
 
 export interface PaddedBlocksInput {
@@ -12,14 +12,25 @@ export interface PaddedBlocksInput {
   blockCount: number
 }
 
+/** SHA-256 of each block's data bytes, 32 bytes per block, from the hashing pass. */
+export type BlockDigests = Uint8Array
+
+const DIGEST_LENGTH = 32
+
+function changedError (index: number): InputChangedError {
+  return new InputChangedError(`the file changed while it was being shared (block ${index} differs from the first read): share it again when nothing is writing to it`)
+}
+
 /**
  * Read a file as padded plaintext blocks, one fresh buffer per block, with
  * one read ahead so disk reads overlap sealing. Fails with InputChangedError
  * if the file is shorter or longer than its stat said when the share began.
- * When `digest` is given, every data byte also goes through it (convergent
- * mode re-checks the content hash it derived the key from).
+ * With `expected` (convergent mode), each block's data must hash to what the
+ * hashing pass saw, checked before the block is yielded: the key was derived
+ * from that content, so a block that changed since must never be sealed
+ * under it (the same key and nonce over other plaintext).
  */
-export async function * readPaddedBlocks (handle: FileHandle, input: PaddedBlocksInput, digest?: Hash): AsyncGenerator<Uint8Array> {
+export async function * readPaddedBlocks (handle: FileHandle, input: PaddedBlocksInput, expected?: BlockDigests): AsyncGenerator<Uint8Array> {
   const { size, paddedSize, blockSize, blockCount } = input
 
   const readBlock = async (index: number): Promise<Uint8Array> => {
@@ -33,14 +44,24 @@ export async function * readPaddedBlocks (handle: FileHandle, input: PaddedBlock
       if (bytesRead === 0) throw new InputChangedError(`the file shrank while it was being shared (expected ${size} bytes): share it again when nothing is writing to it`)
       filled += bytesRead
     }
-    digest?.update(block.subarray(0, dataLength))
+    if (expected !== undefined && dataLength > 0) {
+      const digest = createHash('sha256').update(block.subarray(0, dataLength)).digest()
+      if (!digest.equals(expected.subarray(index * DIGEST_LENGTH, (index + 1) * DIGEST_LENGTH))) throw changedError(index)
+    }
     return block
   }
+  // The read ahead is awaited on the next turn; if the reader stops first, its failure is moot.
+  const ahead = (index: number): Promise<Uint8Array> | undefined => {
+    if (index >= blockCount) return undefined
+    const read = readBlock(index)
+    read.catch(() => {})
+    return read
+  }
 
-  let next = blockCount > 0 ? readBlock(0) : undefined
+  let next = ahead(0)
   for (let index = 0; index < blockCount; index++) {
     const current = await next!
-    next = index + 1 < blockCount ? readBlock(index + 1) : undefined
+    next = ahead(index + 1)
     yield current
   }
   const probe = new Uint8Array(1)
@@ -59,16 +80,29 @@ export async function * bytesToPaddedBlocks (bytes: Uint8Array, input: Omit<Padd
   }
 }
 
-/** SHA-256 of a whole file, streamed (convergent mode's first pass). */
-export async function hashFile (handle: FileHandle, size: number, chunk: number): Promise<Uint8Array> {
-  const hash = createHash('sha256')
-  const buffer = new Uint8Array(chunk)
-  let position = 0
-  while (position < size) {
-    const { bytesRead } = await handle.read(buffer, 0, Math.min(chunk, size - position), position)
-    if (bytesRead === 0) throw new InputChangedError('the file shrank while it was being shared: share it again when nothing is writing to it')
-    hash.update(buffer.subarray(0, bytesRead))
-    position += bytesRead
+/**
+ * Convergent mode's first pass: SHA-256 of the whole file (the key is derived
+ * from it) and of each block's data (the second pass checks every block
+ * against them before sealing it). Memory: 32 bytes per block, 32 MiB per
+ * TiB at the default 1 MiB blocks.
+ */
+export async function hashFile (handle: FileHandle, size: number, blockSize: number): Promise<{ digest: Uint8Array, blocks: BlockDigests }> {
+  const whole = createHash('sha256')
+  const dataBlocks = Math.ceil(size / blockSize)
+  const blocks = new Uint8Array(dataBlocks * DIGEST_LENGTH)
+  const buffer = new Uint8Array(Math.min(blockSize, Math.max(size, 1)))
+  for (let index = 0; index < dataBlocks; index++) {
+    const start = index * blockSize
+    const length = Math.min(blockSize, size - start)
+    let filled = 0
+    while (filled < length) {
+      const { bytesRead } = await handle.read(buffer, filled, length - filled, start + filled)
+      if (bytesRead === 0) throw new InputChangedError('the file shrank while it was being shared: share it again when nothing is writing to it')
+      filled += bytesRead
+    }
+    const data = buffer.subarray(0, length)
+    whole.update(data)
+    blocks.set(createHash('sha256').update(data).digest(), index * DIGEST_LENGTH)
   }
-  return new Uint8Array(hash.digest())
+  return { digest: new Uint8Array(whole.digest()), blocks }
 }

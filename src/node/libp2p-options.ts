@@ -9,6 +9,8 @@ import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
 import type { RefusalLog } from './guarded-network.js'
 import { refusalMetrics } from './refusal-metrics.js'
 import { dhtProtocol } from '../swarm/index.js'
+import type { WireGuard } from './wire-guard.js'
+import { guardedMuxer, guardedProtector } from './wire-guard-libp2p.js'
 
 export const DEFAULT_DHT_PROTOCOL = dhtProtocol()
 
@@ -25,13 +27,43 @@ export interface TransportOptions {
   refusals?: RefusalLog
   /** DHT record lifetimes and re-provide timing (tests shorten them). */
   providerValidityMs?: number
+  /**
+   * Watches the length prefixes libp2p's own readers parse (multistream-select,
+   * kad-dht, identify) and resets a connection or stream whose prefix never
+   * ends; see wire-guard.ts.
+   */
+  wireGuard?: WireGuard
 }
+
+/**
+ * Streams a peer may have open towards us on one connection, all protocols
+ * together (Yamux's default is 1000). Each new stream costs ~0.3 ms of the
+ * event loop to negotiate, and a peer can pack hundreds of stream openings
+ * into one TCP read: 300 at once stalled a node 83 ms, so 1000 would stall it
+ * ~300 ms. Veil needs at most ~130 per connection (80 block exchange, 32
+ * kad-dht, identify, ping); past 256 Yamux resets new streams at once.
+ */
+export const MAX_INBOUND_STREAMS = 256
+
+/** Connection encrypters this stack runs (the wire guard steps aside once one is agreed). */
+const ENCRYPTERS = ['/noise']
+/** Protocols whose payload is not varint-framed: ping echoes raw 32-byte payloads. */
+const UNFRAMED_PROTOCOLS = ['/ipfs/ping/1.0.0']
+/**
+ * Largest kad-dht message the guard lets a peer announce: kad-dht reads
+ * frames with no length limit of its own and buffers up to 4 MiB per stream
+ * waiting for a body. Veil's DHT carries provider records and peer lists (a
+ * few KiB); 1 MiB leaves room for signed records.
+ */
+export const MAX_DHT_MESSAGE = 1024 * 1024
 
 /**
  * The libp2p stack every Veil node runs: TCP, Noise, Yamux, identify, ping
  * and a kad-dht on Veil's own protocol id (never the public IPFS DHT).
  */
 export function libp2pOptions (options: TransportOptions, extraServices: Record<string, (components: any) => unknown> = {}): Libp2pOptions<Record<string, any>> {
+  const guard = options.wireGuard
+  const muxer = yamux({ maxInboundStreams: MAX_INBOUND_STREAMS })
   return {
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
@@ -42,8 +74,8 @@ export function libp2pOptions (options: TransportOptions, extraServices: Record<
     // a block fits a fresh stream) did not measurably speed fetches up, and it
     // lets any peer push that much into every stream it opens before flow
     // control stops it (the hostile-peer test saw memory grow 8× more).
-    streamMuxers: [yamux()],
-    connectionProtector: options.connectionProtector,
+    streamMuxers: [guard === undefined ? muxer : guardedMuxer(guard, muxer, { unframed: UNFRAMED_PROTOCOLS, maxFrame: { [options.dhtProtocol]: MAX_DHT_MESSAGE } })],
+    connectionProtector: guard === undefined ? options.connectionProtector : guardedProtector(guard, ENCRYPTERS, options.connectionProtector),
     connectionGater: {
       // Loopback and LAN addresses are how local and private swarms reach each other.
       denyDialMultiaddr: async () => false,

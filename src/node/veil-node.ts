@@ -28,6 +28,7 @@ import type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, 
 export type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, NodeStatus, VeilNodeInit, VeilServices } from './types.js'
 import { allowListGater, swarmProtector } from './guarded-network.js'
 import { RefusalCounter } from './refusals.js'
+import { WireGuard } from './wire-guard.js'
 import { blockProtocol, dhtProtocol, swarmId } from '../swarm/index.js'
 import { joinSwarm } from './join-swarm.js'
 
@@ -58,6 +59,8 @@ export class VeilNode {
     readonly swarmId: string | undefined,
     /** Present on storage nodes. */
     readonly storage: StorageService | undefined,
+    /** Resets connections and streams whose length prefixes never end (see wire-guard.ts). */
+    readonly wireGuard: WireGuard,
     private readonly init: VeilNodeInit,
     ownsStore: boolean,
     logger: ComponentLogger
@@ -76,6 +79,7 @@ export class VeilNode {
     if (init.requireSwarm === true && init.swarm === undefined) throw new SwarmRequiredError()
     const id = init.swarm === undefined ? undefined : swarmId(init.swarm.key)
     const refusals = new RefusalCounter()
+    const wireGuard = new WireGuard()
     const privateKey = init.privateKey ?? (init.repo !== undefined ? await loadOrCreateIdentity(init.repo) : await generateKeyPair('Ed25519'))
     const ownsStore = init.store === undefined
     const store = init.store ?? await openBlockStore(init.repo !== undefined ? { path: join(init.repo, 'store') } : {})
@@ -94,7 +98,8 @@ export class VeilNode {
         connectionProtector: init.swarm === undefined ? undefined : swarmProtector(init.swarm),
         connectionGater: allowPeers.length === 0 ? undefined : allowListGater(allowPeers),
         refusals,
-        providerValidityMs: init.providerValidityMs
+        providerValidityMs: init.providerValidityMs,
+        wireGuard
       }, {
         blocks: (components: ConstructorParameters<typeof BlockExchange>[0]) => {
           exchange = new BlockExchange(components, { ...init.exchange, store, protocol: init.blockProtocol ?? blockProtocol(id) })
@@ -104,8 +109,10 @@ export class VeilNode {
       const libp2p = await createLibp2p({ ...options, start: false }) as unknown as Libp2p<VeilServices>
       const logger = libp2p.logger
       refusals.log = logger.forComponent('veil:swarm')
+      const wireLog = logger.forComponent('veil:wire')
+      wireGuard.onRefused = (reason, direction) => { wireLog('reset an %s connection or stream: the peer sent %s', direction, reason) }
       const announcer = new Announcer(libp2p.services.dht, logger.forComponent('veil:announce'), init.announce)
-      const node: VeilNode = new VeilNode(libp2p, store, exchange!, announcer, refusals, id, undefined, init, ownsStore, logger)
+      const node: VeilNode = new VeilNode(libp2p, store, exchange!, announcer, refusals, id, undefined, wireGuard, init, ownsStore, logger)
       if (init.storage !== undefined) {
         const storage = new StorageService(init.storage, {
           store: store as LevelBlockStore,

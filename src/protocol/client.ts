@@ -1,5 +1,5 @@
 import type { Stream } from '@libp2p/interface'
-import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import type { LengthPrefixedStream } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { CID } from 'multiformats/cid'
 import { verifyBlockAsync } from '../format/cid.js'
@@ -7,6 +7,7 @@ import { MessageType, MAX_FRAME, blockHeader, decodeResponse, encodeProve, encod
 import { errorCodeName, refuseCodeName, type RefuseCode } from './wire.js'
 import { ProtocolViolationError, RemoteError } from './errors.js'
 import { deadline } from '../util/signals.js'
+import { frameStream } from './frames.js'
 
 export interface ClientLimits {
   /** Time to wait for each response frame. */
@@ -57,7 +58,7 @@ function signalFor (timeoutMs: number, options: AbortOpts): AbortSignal {
 }
 
 function open (stream: Stream, bufferBytes: number): LengthPrefixedStream {
-  return lpStream(stream, { maxDataLength: MAX_FRAME, maxBufferSize: bufferBytes })
+  return frameStream(stream, bufferBytes)
 }
 
 async function readResponse (lp: LengthPrefixedStream, limits: ClientLimits, options: AbortOpts): Promise<Response> {
@@ -112,6 +113,7 @@ export async function pushBlocks (stream: Stream, put: PutRequest, limits: Clien
   const admission = await readResponse(lp, limits, options)
   if (admission.type === MessageType.Refuse) {
     expectCid(admission, unit)
+    await stream.close({ signal: signalFor(limits.writeTimeoutMs, options) }).catch(() => {})
     return { admitted: false, code: admission.code, reason: `${refuseCodeName(admission.code)}: ${admission.reason}` }
   }
   if (admission.type !== MessageType.Ready) throw new ProtocolViolationError(`unexpected response type ${admission.type} to a PUT header`)

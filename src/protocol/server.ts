@@ -1,5 +1,5 @@
 import type { Connection, Logger, PeerId, Stream } from '@libp2p/interface'
-import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import type { LengthPrefixedStream } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { CID } from 'multiformats/cid'
 import { sha256Async } from '../crypto/async.js'
@@ -12,6 +12,7 @@ import { ProtocolViolationError } from './errors.js'
 import { orderedWindow } from '../util/ordered-window.js'
 import { deadline } from '../util/signals.js'
 import { ByteReservoir, WorkBudget } from './budgets.js'
+import { MAX_REQUEST_FRAME, endServedStream, frameStream, stopReading } from './frames.js'
 
 /** What the server serves blocks from (a block store fits). */
 export interface BlockReader {
@@ -137,20 +138,21 @@ export class BlockServer {
     const key = peer.toString()
     const count = (this.active.get(key) ?? 0) + 1
     this.active.set(key, count)
-    const lp = lpStream(stream, { maxDataLength: MAX_FRAME, maxBufferSize: this.limits.maxPutBytes + 2 * MAX_FRAME })
+    const lp = frameStream(stream, this.limits.maxPutBytes + 2 * MAX_FRAME, MAX_REQUEST_FRAME)
     try {
       if (count > this.limits.maxStreamsPerPeer) {
+        stopReading(stream)
         await this.write(lp, encodeError(ErrorCode.Limit, 'too many concurrent requests: retry later'))
-        await stream.close({ signal: AbortSignal.timeout(this.limits.writeTimeoutMs) })
+        await endServedStream(stream, { signal: AbortSignal.timeout(this.limits.writeTimeoutMs) })
         return
       }
       const request = decodeRequest(await lp.read({ signal: AbortSignal.timeout(this.limits.readTimeoutMs) }))
+      if (request.type !== MessageType.Put) stopReading(stream)
       // However the peer trickles, the whole request ends by this deadline.
       const whole = AbortSignal.timeout(this.requestDeadlineMs(request))
       await this.serve(request, lp, peer, whole)
-      // Nothing more is expected from the peer: drop whatever else it sends.
-      await stream.closeRead().catch(() => {})
-      await stream.close({ signal: deadline(this.limits.writeTimeoutMs, whole) })
+      stopReading(stream)
+      await endServedStream(stream, { signal: deadline(this.limits.writeTimeoutMs, whole) })
     } catch (err) {
       const reason = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError' ? 'timed out' : (err as Error).message
       this.log('reset a block stream from %p: %s', peer, reason)

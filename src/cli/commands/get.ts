@@ -17,8 +17,9 @@ import { examples, withNetworkOptions, withProgressOptions, type ProgressFlags }
 import { printable, stdoutSink } from '../output.js'
 import { withSession, type Context, type NetworkFlags } from '../session.js'
 import type { Runtime } from '../program.js'
+import { countArg, folderLimitsOf, folderSummary, limitSizeArg, type FolderLimitFlags } from '../folder-limits.js'
 
-interface GetFlags extends NetworkFlags, ProgressFlags {
+interface GetFlags extends NetworkFlags, ProgressFlags, FolderLimitFlags {
   output?: string
   force?: boolean
   linkFile?: string
@@ -31,7 +32,10 @@ export function registerGet (program: Command, runtime: Runtime): void {
     .argument('[link]', 'a veil:// link (or its gateway or magnet form), optionally with a path inside a folder share: veil://<cid>/photos/a.jpg#<key>; - reads it from stdin')
     .option('-o, --output <path>', 'where to write: a file, a folder (a file share goes inside an existing one), or - for stdout (a folder share as a tar stream) (default: ./<share name>)')
     .option('--link-file <path>', 'read the link from this file instead of the command line')
-    .option('--force', 'replace an existing file that is not this share')))
+    .option('--force', 'replace an existing file that is not this share')
+    .option('--max-entries <n>', 'refuse a folder holding more files and folders than this (default 100000)', countArg)
+    .option('--max-depth <n>', 'refuse a folder nesting folders deeper than this (default 64)', countArg)
+    .option('--max-size <size>', 'refuse a folder whose files add up to more than this (default 1TiB)', limitSizeArg)))
     .addHelpText('after', examples(
       "veil get 'veil://bafy…#…' -o holiday.mkv",
       "veil get 'veil://bafy…#…' -o - | mpv -",
@@ -57,15 +61,21 @@ async function get (ctx: Context, argument: string | undefined, flags: GetFlags)
   const { signal } = ctx
   const force = flags.force === true
   const started = Date.now()
+  const limits = folderLimitsOf(flags)
+  const onProgress: typeof progress.onProgress = (event) => {
+    const summary = folderSummary(event, formatSize)
+    if (summary !== undefined) ctx.out.note(summary)
+    progress.onProgress(event)
+  }
 
   let summary: GetSummary
   try {
     summary = await withSession(ctx, flags, async (session) => {
       if (session.kind === 'daemon') {
         if (toStdout) return await session.client.getToStream({ link, force }, stdoutSink(), { signal })
-        return await session.client.get({ link, output, cwd: process.cwd(), force }, { signal, onProgress: progress.onProgress })
+        return await session.client.get({ link, output, cwd: process.cwd(), force, limits }, { signal, onProgress })
       }
-      return await getOp(session.node, { link, output: toStdout ? stdoutSink() : output, cwd: process.cwd(), force }, { signal, onProgress: progress.onProgress })
+      return await getOp(session.node, { link, output: toStdout ? stdoutSink() : output, cwd: process.cwd(), force, limits }, { signal, onProgress })
     })
     progress.stop(true)
   } catch (err) {
