@@ -10,7 +10,7 @@ import {
 import { ErrorCode, RefuseCode } from './wire.js'
 import { ProtocolViolationError } from './errors.js'
 import { orderedWindow } from '../util/ordered-window.js'
-import { deadline } from '../util/signals.js'
+import { RequestClock } from './request-clock.js'
 import { ByteReservoir, WorkBudget } from './budgets.js'
 import { MAX_REQUEST_FRAME, endServedStream, frameStream, stopReading } from './frames.js'
 
@@ -139,29 +139,31 @@ export class BlockServer {
     const count = (this.active.get(key) ?? 0) + 1
     this.active.set(key, count)
     const lp = frameStream(stream, this.limits.maxPutBytes + 2 * MAX_FRAME, MAX_REQUEST_FRAME)
+    const clock = new RequestClock(this.limits.readTimeoutMs + this.limits.writeTimeoutMs)
     try {
       if (count > this.limits.maxStreamsPerPeer) {
         stopReading(stream)
-        await this.write(lp, encodeError(ErrorCode.Limit, 'too many concurrent requests: retry later'))
-        await endServedStream(stream, { signal: AbortSignal.timeout(this.limits.writeTimeoutMs) })
+        await this.write(lp, encodeError(ErrorCode.Limit, 'too many concurrent requests: retry later'), clock)
+        await endServedStream(stream, { signal: clock.frame(this.limits.writeTimeoutMs) })
         return
       }
-      const request = decodeRequest(await lp.read({ signal: AbortSignal.timeout(this.limits.readTimeoutMs) }))
+      const request = decodeRequest(await lp.read({ signal: clock.frame(this.limits.readTimeoutMs) }))
       if (request.type !== MessageType.Put) stopReading(stream)
       // However the peer trickles, the whole request ends by this deadline.
-      const whole = AbortSignal.timeout(this.requestDeadlineMs(request))
-      await this.serve(request, lp, peer, whole)
+      clock.setWhole(this.requestDeadlineMs(request))
+      await this.serve(request, lp, peer, clock)
       stopReading(stream)
-      await endServedStream(stream, { signal: deadline(this.limits.writeTimeoutMs, whole) })
+      await endServedStream(stream, { signal: clock.frame(this.limits.writeTimeoutMs) })
     } catch (err) {
       const reason = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError' ? 'timed out' : (err as Error).message
       this.log('reset a block stream from %p: %s', peer, reason)
       this.events.onStreamRejected?.(peer, reason)
       if (err instanceof ProtocolViolationError) {
-        await this.write(lp, encodeError(ErrorCode.BadRequest, err.message)).catch(() => {})
+        await lp.write(encodeError(ErrorCode.BadRequest, err.message), { signal: AbortSignal.timeout(this.limits.writeTimeoutMs) }).catch(() => {})
       }
       stream.abort(err instanceof Error ? err : new Error(String(err)))
     } finally {
+      clock.done()
       const left = (this.active.get(key) ?? 1) - 1
       if (left <= 0) this.active.delete(key)
       else this.active.set(key, left)
@@ -174,12 +176,12 @@ export class BlockServer {
     return Math.max(this.limits.readTimeoutMs, this.limits.writeTimeoutMs) + Math.ceil(bytes / this.limits.minRequestRate * 1000)
   }
 
-  private async serve (request: Request, lp: LengthPrefixedStream, peer: PeerId, whole: AbortSignal): Promise<void> {
+  private async serve (request: Request, lp: LengthPrefixedStream, peer: PeerId, clock: RequestClock): Promise<void> {
     const key = peer.toString()
     switch (request.type) {
       case MessageType.Want: {
         if (!this.wantWork.allows(key)) {
-          await this.write(lp, encodeError(ErrorCode.Limit, 'busy: this peer asked for more blocks than the node serves one peer per second; retry shortly'), whole)
+          await this.write(lp, encodeError(ErrorCode.Limit, 'busy: this peer asked for more blocks than the node serves one peer per second; retry shortly'), clock)
           return
         }
         // Each distinct block is read (and re-verified) once however often it is asked for,
@@ -190,15 +192,15 @@ export class BlockServer {
           return bytes
         })
         for await (const { cid, bytes } of orderedWindow(request.cids.map(cid => async () => ({ cid, bytes: await reads(cid) })), 2)) {
-          if (bytes === undefined) await this.write(lp, encodeNone(cid), whole)
-          else await this.writeV(lp, [blockHeader(MessageType.Block, cid), bytes], whole)
+          if (bytes === undefined) await this.write(lp, encodeNone(cid), clock)
+          else await this.writeV(lp, [blockHeader(MessageType.Block, cid), bytes], clock)
         }
         this.log.trace('served %d blocks to %p', request.cids.length, peer)
         return
       }
       case MessageType.Prove: {
         if (!this.proveWork.allows(key)) {
-          await this.write(lp, encodeError(ErrorCode.Limit, 'busy: this peer asked for more proofs than the node gives one peer per second; retry shortly'), whole)
+          await this.write(lp, encodeError(ErrorCode.Limit, 'busy: this peer asked for more proofs than the node gives one peer per second; retry shortly'), clock)
           return
         }
         const proofs = distinctReads(request.cids, async cid => {
@@ -209,12 +211,12 @@ export class BlockServer {
         })
         for (const cid of request.cids) {
           const proof = await proofs(cid)
-          await this.write(lp, proof === undefined ? encodeNone(cid) : encodeProof(cid, proof), whole)
+          await this.write(lp, proof === undefined ? encodeNone(cid) : encodeProof(cid, proof), clock)
         }
         return
       }
       case MessageType.Put:
-        await this.servePut(request, lp, peer, whole)
+        await this.servePut(request, lp, peer, clock)
     }
   }
 
@@ -224,36 +226,36 @@ export class BlockServer {
    * acceptor must agree; then its blocks (never more bytes than the header
    * declared), stored, and one answer per block.
    */
-  private async servePut (header: PutHeader, lp: LengthPrefixedStream, peer: PeerId, whole: AbortSignal): Promise<void> {
+  private async servePut (header: PutHeader, lp: LengthPrefixedStream, peer: PeerId, clock: RequestClock): Promise<void> {
     if (header.bytes > this.limits.maxPutBytes) {
-      await this.write(lp, encodeRefuse(header.unit, RefuseCode.TooLarge, `a PUT may carry at most ${this.limits.maxPutBytes} bytes`), whole)
+      await this.write(lp, encodeRefuse(header.unit, RefuseCode.TooLarge, `a PUT may carry at most ${this.limits.maxPutBytes} bytes`), clock)
       return
     }
     if (!this.putBuffer.reserve(header.bytes)) {
-      await this.write(lp, encodeRefuse(header.unit, RefuseCode.Busy, 'busy: too many pushes on their way to this node; retry shortly'), whole)
+      await this.write(lp, encodeRefuse(header.unit, RefuseCode.Busy, 'busy: too many pushes on their way to this node; retry shortly'), clock)
       return
     }
     try {
-      const admission = await this.acceptor.admit(peer, header, { signal: deadline(this.limits.readTimeoutMs, whole) })
+      const admission = await this.acceptor.admit(peer, header, { signal: clock.frame(this.limits.readTimeoutMs) })
       if (!admission.ok) {
-        await this.write(lp, encodeRefuse(header.unit, admission.code, admission.reason), whole)
+        await this.write(lp, encodeRefuse(header.unit, admission.code, admission.reason), clock)
         return
       }
       let completed = false
       try {
-        await this.write(lp, encodeReady(header.unit, admission.keptUntil), whole)
+        await this.write(lp, encodeReady(header.unit, admission.keptUntil), clock)
         const pushes: Push[] = []
         let bytes = 0
         for (let i = 0; i < header.count; i++) {
-          const push = decodePush(await lp.read({ signal: deadline(this.limits.readTimeoutMs, whole) }))
+          const push = decodePush(await lp.read({ signal: clock.frame(this.limits.readTimeoutMs) }))
           bytes += push.bytes.length
           if (bytes > header.bytes) throw new ProtocolViolationError('the PUT sent more bytes than its header declared')
           pushes.push(push)
         }
-        const results = await admission.put.store(pushes, { signal: deadline(this.limits.readTimeoutMs * 4, whole) })
+        const results = await admission.put.store(pushes, { signal: clock.frame(this.limits.readTimeoutMs * 4) })
         for (let i = 0; i < pushes.length; i++) {
           const result = results[i] ?? { ok: false, code: RefuseCode.Internal, reason: 'no result' }
-          await this.write(lp, result.ok ? encodeOk(pushes[i]!.cid) : encodeRefuse(pushes[i]!.cid, result.code, result.reason), whole)
+          await this.write(lp, result.ok ? encodeOk(pushes[i]!.cid) : encodeRefuse(pushes[i]!.cid, result.code, result.reason), clock)
         }
         completed = results.length === pushes.length && results.every(result => result.ok)
       } finally {
@@ -280,13 +282,13 @@ export class BlockServer {
     }
   }
 
-  private async write (lp: LengthPrefixedStream, frame: Uint8Array, whole?: AbortSignal): Promise<void> {
-    await lp.write(frame, { signal: deadline(this.limits.writeTimeoutMs, whole) })
+  private async write (lp: LengthPrefixedStream, frame: Uint8Array, clock: RequestClock): Promise<void> {
+    await lp.write(frame, { signal: clock.frame(this.limits.writeTimeoutMs) })
   }
 
   /** One frame made of several buffers: the block bytes are never copied. */
-  private async writeV (lp: LengthPrefixedStream, parts: Uint8Array[], whole: AbortSignal): Promise<void> {
-    await lp.write(new Uint8ArrayList(...parts), { signal: deadline(this.limits.writeTimeoutMs, whole) })
+  private async writeV (lp: LengthPrefixedStream, parts: Uint8Array[], clock: RequestClock): Promise<void> {
+    await lp.write(new Uint8ArrayList(...parts), { signal: clock.frame(this.limits.writeTimeoutMs) })
   }
 }
 

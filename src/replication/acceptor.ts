@@ -50,8 +50,16 @@ export interface AcceptorInit {
   log: Logger
 }
 
-/** A unit's path is checked in a few reads of small nodes; this many checks run at once, node-wide. */
+/**
+ * A unit's path is checked in a few reads of small nodes (from the pusher,
+ * or looked up in the swarm): this many checks run at once node-wide, at
+ * most PATH_CHECKS_WAITING more wait, and one peer has at most
+ * PATH_CHECKS_PER_PEER under way. A check that finds no place answers "not
+ * shown" — the unit stays provisional until a later push shows its path.
+ */
 const PATH_CHECKS_AT_ONCE = 2
+const PATH_CHECKS_WAITING = 16
+const PATH_CHECKS_PER_PEER = 2
 const PATH_CHECK_TIMEOUT_MS = 10_000
 
 /**
@@ -74,6 +82,7 @@ export class StorageAcceptor implements PushAcceptor {
   private reserved = 0
   private readonly eviction: EvictionDeps
   private readonly pathChecks = new PQueue({ concurrency: PATH_CHECKS_AT_ONCE })
+  private readonly pathChecksByPeer = new Map<string, number>()
   private readonly allowed: Set<string> | undefined
 
   constructor (private readonly init: AcceptorInit) {
@@ -161,9 +170,20 @@ export class StorageAcceptor implements PushAcceptor {
 
   /** Does `path` lead from a share root to `unit`? Bounded: a few node-wide at once, each within a deadline. */
   private async checkPath (unit: CID, path: CID[], from: PeerId, signal: AbortSignal): Promise<boolean> {
+    const peer = from.toString()
+    const mine = this.pathChecksByPeer.get(peer) ?? 0
+    if (mine >= PATH_CHECKS_PER_PEER || this.pathChecks.size >= PATH_CHECKS_WAITING) return false
+    this.pathChecksByPeer.set(peer, mine + 1)
     const within = deadline(PATH_CHECK_TIMEOUT_MS, signal)
-    return await this.pathChecks.add(async () => await leadsTo(unit, path, async (cid, opts) => await this.init.readNode(cid, from, { signal: opts?.signal ?? within }), { signal: within }), { signal: within })
-      .catch(() => false)
+    try {
+      return await this.pathChecks.add(async () => await leadsTo(unit, path, async (cid, opts) => await this.init.readNode(cid, from, { signal: opts?.signal ?? within }), { signal: within }), { signal: within }) ?? false
+    } catch {
+      return false
+    } finally {
+      const left = (this.pathChecksByPeer.get(peer) ?? 1) - 1
+      if (left <= 0) this.pathChecksByPeer.delete(peer)
+      else this.pathChecksByPeer.set(peer, left)
+    }
   }
 
   private async promote (unit: CID, path: CID[]): Promise<void> {

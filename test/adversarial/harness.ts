@@ -44,9 +44,10 @@ import type { Connection, Stream } from '@libp2p/interface'
 import type { TargetStats } from '../../scripts/adversarial/target.js'
 import { addressOf, startNode } from '../helpers/swarm.js'
 import { tempDir, sha256File } from '../helpers/files.js'
+import { blockProtocol } from '../../src/swarm/index.js'
 
 export const MiB = 1024 * 1024
-export const BLOCK_PROTOCOL = '/veil/blocks/1.0.0'
+export const BLOCK_PROTOCOL = blockProtocol()
 export const DHT_PROTOCOL = '/veil/kad/1.0.0'
 /** The budget for a node under attack. */
 export const MAX_LOOP_DELAY_MS = 200

@@ -29,7 +29,7 @@ describe('veil get --max-entries / --max-depth / --max-size', () => {
     }
     const got = await veil(['--repo', join(dir, 'fresh'), 'get', link, '-o', join(dir, 'ok'), '--max-entries', '4', '--max-depth', '1', '--bootstrap', storage.address])
     expect(got.code, got.stderr).toBe(0)
-    expect(got.stderr).toMatch(/the folder holds 3 files in 1 folders, 2\.9\d* KB/)
+    expect(got.stderr).toMatch(/the folder holds 3 files in 1 folders, 2\.9\d* KiB/)
     expect((await readdir(join(dir, 'ok'))).sort()).toEqual(['a.txt', 'b.txt', 'inner'])
 
     for (const bad of [['--max-entries', 'lots'], ['--max-depth', '0'], ['--max-size', '12zz']]) {

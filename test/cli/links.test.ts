@@ -161,18 +161,23 @@ describe('links with paths, trees and tar', () => {
     expect(await exists(join(dir, 'missing.txt'))).toBe(false)
   }, 60_000)
 
-  it('names with control characters are never printed raw', async () => {
+  it('names with control characters are refused at share time and never printed raw', async () => {
     const dir = await tempDir()
     const folder = join(dir, 'odd')
     await mkdir(folder)
     const evil = 'red\u001b[31mname\u0007'
     await writeFile(join(folder, evil), 'x')
+    // Such a name is refused at share time (issue 11), and said without the raw characters.
+    const refused = await veil(args(join(dir, 'sharer'), 'share', folder, '--replicas', '1', '--json'))
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).not.toMatch(/[\u0007\u001b]/)
+    expect(errorLine(refused)).toMatch(/red<U\+001B>\[31mname<U\+0007>.*rename it/)
+    // A path asked for inside a share is never echoed raw either.
+    await rm(join(folder, evil))
+    await writeFile(join(folder, 'plain.txt'), 'x')
     const shared = await veil(args(join(dir, 'sharer'), 'share', folder, '--replicas', '1', '--json'))
     expect(shared.code, shared.stderr).toBe(0)
     const oddLink = (JSON.parse(shared.stdout) as { link: string }).link
-    const listed = await veil(args(join(dir, 'repo'), 'ls', oddLink))
-    expect(listed.code, listed.stderr).toBe(0)
-    expect(listed.stdout).toContain('red?[31mname?')
     const missing = await veil(args(join(dir, 'repo'), 'get', withPath(oddLink, 'no\u001b[2Jpe')))
     expect(missing.code).toBe(1)
     expect(missing.stderr).not.toMatch(/\u001b/)

@@ -4,7 +4,7 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import { FrameScanner, WireGuard, type GuardProtocols, type GuardedTarget } from '../../../src/node/wire-guard.js'
 
 const PROTOCOLS: GuardProtocols = {
-  supported: p => ['/veil/blocks/1.0.0', '/veil/kad/1.0.0', '/ipfs/ping/1.0.0', '/noise'].includes(p),
+  supported: p => ['/veil/blocks/2.0.0', '/veil/kad/1.0.0', '/ipfs/ping/1.0.0', '/noise'].includes(p),
   unframed: p => p === '/ipfs/ping/1.0.0' || p === '/noise',
   maxFrame: p => p === '/veil/kad/1.0.0' ? 1000 : undefined
 }
@@ -39,7 +39,7 @@ function verdicts (bytes: Uint8Array, direction: 'inbound' | 'outbound' = 'inbou
 
 describe('the wire guard frame scanner', () => {
   it('lets a negotiation and framed traffic through, block-sized frames included', () => {
-    const bytes = concat(HEADER, frame('/veil/blocks/1.0.0\n'), frame(new Uint8Array(70_000).fill(0xff)), frame(new Uint8Array(0)), frame('x'))
+    const bytes = concat(HEADER, frame('/veil/blocks/2.0.0\n'), frame(new Uint8Array(70_000).fill(0xff)), frame(new Uint8Array(0)), frame('x'))
     expect(verdicts(bytes)).toEqual([undefined, undefined, undefined])
   })
 
@@ -59,7 +59,7 @@ describe('the wire guard frame scanner', () => {
     expect(verdicts(concat(kad, frame(new Uint8Array(1000))))).toEqual([undefined, undefined, undefined])
     for (const verdict of verdicts(concat(kad, varint.encode(100 * 1024 * 1024)))) expect(verdict).toMatch(/a \/veil\/kad\/1\.0\.0 frame of 104857600 bytes \(at most 1000\)/)
     // Other protocols keep only the prefix-length bound.
-    expect(verdicts(concat(HEADER, frame('/veil/blocks/1.0.0\n'), varint.encode(100 * 1024 * 1024)))).toEqual([undefined, undefined, undefined])
+    expect(verdicts(concat(HEADER, frame('/veil/blocks/2.0.0\n'), varint.encode(100 * 1024 * 1024)))).toEqual([undefined, undefined, undefined])
   })
 
   it('refuses a negotiation line over 1024 bytes before collecting it', () => {
@@ -78,8 +78,8 @@ describe('the wire guard frame scanner', () => {
   })
 
   it('starts framed on a stream whose protocol was agreed beforehand', () => {
-    expect(new FrameScanner('inbound', PROTOCOLS, '/veil/blocks/1.0.0').scan(frame(new Uint8Array(2000)))).toBeUndefined()
-    expect(new FrameScanner('inbound', PROTOCOLS, '/veil/blocks/1.0.0').scan(ENDLESS)).toMatch(/protocol frame/)
+    expect(new FrameScanner('inbound', PROTOCOLS, '/veil/blocks/2.0.0').scan(frame(new Uint8Array(2000)))).toBeUndefined()
+    expect(new FrameScanner('inbound', PROTOCOLS, '/veil/blocks/2.0.0').scan(ENDLESS)).toMatch(/protocol frame/)
     expect(new FrameScanner('inbound', PROTOCOLS, '/ipfs/ping/1.0.0').off).toBe(true)
   })
 })
