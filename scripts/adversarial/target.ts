@@ -56,8 +56,10 @@ export interface TargetStats {
   rejected: Record<string, number>
   /** Connections and streams the wire guard watched and reset. */
   wire: { watched: number, refused: number }
-  /** Storage nodes: bytes used of capacity. */
-  storage?: { used: number, capacity: number, blocks: number }
+  /** Storage nodes: bytes used of capacity, and what each pusher uses. */
+  storage?: { used: number, capacity: number, blocks: number, perPeer: number, topPeers: Array<{ peer: string, bytes: number }> }
+  /** Blocks read from the store in the window (serving, proving), and their bytes. */
+  reads: { blocks: number, bytes: number }
 }
 
 const flags = parseFlags(process.argv.slice(2))
@@ -84,6 +86,16 @@ const node = await VeilNode.create({
   storage: storage === undefined ? undefined : { capacity: storage, orphanGraceMs: 3_600_000, repairIntervalMs: 3_600_000, scrubIntervalMs: 3_600_000, gcIntervalMs: 3_600_000 }
 })
 await node.start()
+
+// Count the store reads attacks cause (WANT and PROVE both read blocks).
+const reads = { blocks: 0, bytes: 0 }
+const storeGet = node.store.get.bind(node.store)
+node.store.get = async (...args: Parameters<typeof storeGet>) => {
+  const bytes = await storeGet(...args)
+  reads.blocks++
+  reads.bytes += bytes.length
+  return bytes
+}
 
 let link: string | undefined
 let sha256: string | undefined
@@ -112,6 +124,8 @@ function reset (): { rss: number } {
   rssPeak = rssBase
   heapBase = process.memoryUsage().heapUsed
   for (const key of Object.keys(rejected)) delete rejected[key]
+  reads.blocks = 0
+  reads.bytes = 0
   return { rss: rssBase }
 }
 
@@ -139,7 +153,8 @@ async function stats (request: { gc?: boolean } = {}): Promise<TargetStats> {
     activeStreams: node.exchange.activeStreams,
     rejected: { ...rejected },
     wire: { ...node.wireGuard.stats },
-    storage: status === undefined ? undefined : { used: status.used, capacity: status.capacity, blocks: status.blocks }
+    storage: status === undefined ? undefined : { used: status.used, capacity: status.capacity, blocks: status.blocks, perPeer: status.perPeer, topPeers: status.topPeers },
+    reads: { ...reads }
   }
 }
 

@@ -2,7 +2,8 @@ import type { Connection, Logger, PeerId, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { CID } from 'multiformats/cid'
-import { sha256Async } from '../crypto/async.js'
+import PQueue from 'p-queue'
+import { sha256 } from '../crypto/hash.js'
 import {
   MessageType, MAX_FRAME, MAX_WIRE_BLOCK, blockHeader, decodePush, decodeRequest, encodeError, encodeNone, encodeOk,
   encodeProof, encodeReady, encodeRefuse, type Push, type PutHeader, type Request
@@ -106,6 +107,8 @@ export class BlockServer {
   private readonly wantWork: WorkBudget
   private readonly proveWork: WorkBudget
   private readonly putBuffer: ByteReservoir
+  /** Proofs worked out at once, node-wide: each holds a block in memory while it is hashed. */
+  private readonly proofSlots = new PQueue({ concurrency: 4 })
 
   constructor (
     private readonly reader: BlockReader,
@@ -170,10 +173,14 @@ export class BlockServer {
     }
   }
 
-  /** How long a whole request may take: a frame's deadline plus its bytes at the slowest rate allowed. */
+  /**
+   * How long a whole request may take: the deadline of the frames the peer
+   * must send (a PUT's blocks) or take (a WANT's, a PROVE's answers), plus
+   * its bytes at the slowest rate allowed.
+   */
   private requestDeadlineMs (request: Request): number {
-    const bytes = request.type === MessageType.Put ? request.bytes : request.cids.length * MAX_WIRE_BLOCK
-    return Math.max(this.limits.readTimeoutMs, this.limits.writeTimeoutMs) + Math.ceil(bytes / this.limits.minRequestRate * 1000)
+    if (request.type === MessageType.Put) return this.limits.readTimeoutMs + Math.ceil(request.bytes / this.limits.minRequestRate * 1000)
+    return this.limits.writeTimeoutMs + Math.ceil(request.cids.length * MAX_WIRE_BLOCK / this.limits.minRequestRate * 1000)
   }
 
   private async serve (request: Request, lp: LengthPrefixedStream, peer: PeerId, clock: RequestClock): Promise<void> {
@@ -203,14 +210,21 @@ export class BlockServer {
           await this.write(lp, encodeError(ErrorCode.Limit, 'busy: this peer asked for more proofs than the node gives one peer per second; retry shortly'), clock)
           return
         }
-        const proofs = distinctReads(request.cids, async cid => {
+        // A few proofs are worked out at once node-wide (each reads a whole block), and each
+        // re-checks the peer's budget when its turn comes: waiting requests cannot all slip in.
+        const proofs = distinctReads(request.cids, async cid => await this.proofSlots.add(async () => {
+          if (!this.proveWork.allows(key)) return 'busy' as const
           const bytes = await this.read(cid)
           if (bytes === undefined) return undefined
           this.proveWork.charge(key, bytes.length)
-          return await sha256Async(concat(request.nonce, bytes))
-        })
+          return sha256(request.nonce, bytes)
+        }, { signal: clock.signal }))
         for (const cid of request.cids) {
           const proof = await proofs(cid)
+          if (proof === 'busy') {
+            await this.write(lp, encodeError(ErrorCode.Limit, 'busy: this peer asked for more proofs than the node gives one peer per second; retry shortly'), clock)
+            return
+          }
           await this.write(lp, proof === undefined ? encodeNone(cid) : encodeProof(cid, proof), clock)
         }
         return
@@ -313,11 +327,4 @@ function distinctReads<T> (cids: CID[], work: (cid: CID) => Promise<T>): (cid: C
     if (left <= 0) pending.delete(key)
     return await result
   }
-}
-
-function concat (a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a, 0)
-  out.set(b, a.length)
-  return out
 }

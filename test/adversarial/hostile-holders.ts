@@ -3,7 +3,8 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import type { Stream } from '@libp2p/interface'
 import type { VeilNode } from '../../src/node/index.js'
 import { frameStream } from '../../src/protocol/frames.js'
-import { MAX_FRAME, MessageType, blockHeader, decodeRequest } from '../../src/protocol/messages.js'
+import { MAX_FRAME, MessageType, blockHeader, decodeRequest, encodeError } from '../../src/protocol/messages.js'
+import { ErrorCode } from '../../src/protocol/wire.js'
 
 /**
  * How a hostile holder answers a WANT:
@@ -13,8 +14,9 @@ import { MAX_FRAME, MessageType, blockHeader, decodeRequest } from '../../src/pr
  * - endless: an unterminated length prefix (0xff…)
  * - giant: a prefix announcing 100 MiB, then junk
  * - trickle: the answer at 1 byte/s
+ * - busy: "busy, retry later" (ERROR Limit) to every WANT, forever
  */
-export type Hostility = 'lie' | 'truncate' | 'truncate-close' | 'endless' | 'giant' | 'trickle'
+export type Hostility = 'lie' | 'truncate' | 'truncate-close' | 'endless' | 'giant' | 'trickle' | 'busy'
 
 function frame (parts: Uint8Array[]): Uint8Array {
   const body = new Uint8ArrayList(...parts).subarray()
@@ -26,6 +28,11 @@ async function serveHostile (node: VeilNode, stream: Stream, how: Hostility, ask
   const request = decodeRequest(await lp.read({ signal: AbortSignal.timeout(10_000) }))
   if (request.type !== MessageType.Want) { stream.abort(new Error('not a want')); return }
   asked()
+  if (how === 'busy') {
+    await lp.write(encodeError(ErrorCode.Limit, 'busy')).catch(() => {})
+    await stream.close().catch(() => {})
+    return
+  }
   const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
   try {
     for (const cid of request.cids) {
