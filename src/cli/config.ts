@@ -28,6 +28,10 @@ export interface ConfigFile {
   replicas?: number
   /** Space a storage node gives ("50GiB"); null: not a storage node. */
   storage?: string | number | null
+  /** What one pusher may use of a storage node: a size ("5GiB") or a share ("10%"); null: a tenth (half in a private swarm). */
+  perPeerStorage?: string | number | null
+  /** Who may push to a storage node: "any", "swarm" (members of its private swarm), or a list of peer ids. */
+  acceptFrom?: 'any' | 'swarm' | string[]
   /** Path of the swarm key file (relative to the repo); null: <repo>/swarm.key if it exists. */
   swarmKey?: string | null
   /** Refuse to run without a swarm key. */
@@ -66,6 +70,9 @@ export interface Settings {
   replicas: number
   /** Storage capacity in bytes, or undefined for a node that is not a storage node. */
   storage: number | undefined
+  /** Bytes one pusher may use of the storage node (undefined: the library's default share). */
+  perPeerStorage: number | undefined
+  acceptFrom: 'any' | 'swarm' | string[]
   swarmKeyPath: string | undefined
   requireSwarm: boolean
   maintenance: Maintenance
@@ -81,6 +88,8 @@ export interface SettingFlags {
   api?: string
   replicas?: number
   storage?: number
+  perPeerStorage?: string
+  acceptFrom?: string
   swarmKey?: string
   gateway?: string
 }
@@ -114,12 +123,15 @@ export async function loadSettings (flags: SettingFlags, env: Env = process.env)
   const api = pick<string>('api', flags.api, { value: nonEmpty(env.VEIL_API), name: 'VEIL_API' })
   const replicas = pick<number>('replicas', flags.replicas, undefined)
   const storage = pick<string | number | null>('storage', flags.storage, undefined)
+  const perPeer = pick<string | number | null>('perPeerStorage', flags.perPeerStorage, undefined)
+  const acceptFrom = pick<string | string[]>('acceptFrom', flags.acceptFrom, undefined)
   const requireSwarm = pick<boolean>('requireSwarm', undefined, { value: boolEnv(env.VEIL_FORCE_SWARM), name: 'VEIL_FORCE_SWARM' })
   const gateway = pick<string | null>('gateway', flags.gateway, { value: nonEmpty(env.VEIL_GATEWAY), name: 'VEIL_GATEWAY' })
   const maintenance = boolEnv(env.VEIL_TEST_MODE) === true
     ? { value: undefined, origin: { flag: false, where: 'VEIL_TEST_MODE' } }
     : pick<ConfigFile['maintenance']>('maintenance', undefined, undefined)
 
+  const capacity = storage.value === null || storage.value === undefined ? undefined : checkStorage(storage.value, storage.origin)
   const listenTexts = listen.value ?? []
   const bootstrapTexts = (bootstrap.value ?? []).flatMap(text => text.split(',')).map(s => s.trim()).filter(s => s.length > 0)
   // Loaded only when there is an address to check: it is not small.
@@ -130,7 +142,9 @@ export async function loadSettings (flags: SettingFlags, env: Env = process.env)
     bootstrap: bootstrapTexts.map(text => checkBootstrap(parse!, text, bootstrap.origin)),
     api: parseHostPort(api.value ?? '127.0.0.1:0', api.origin),
     replicas: checkReplicas(replicas.value ?? 3, replicas.origin),
-    storage: storage.value === null || storage.value === undefined ? undefined : checkStorage(storage.value, storage.origin),
+    storage: capacity,
+    perPeerStorage: perPeer.value === null || perPeer.value === undefined || capacity === undefined ? undefined : checkPerPeer(perPeer.value, capacity, perPeer.origin),
+    acceptFrom: checkAcceptFrom(acceptFrom.value ?? 'any', acceptFrom.origin),
     swarmKeyPath: swarmKeyPath(repo, flags.swarmKey, env, file, defaults),
     requireSwarm: requireSwarm.value === true,
     gateway: gateway.value === null || gateway.value === undefined ? undefined : checkGateway(gateway.value, gateway.origin),
@@ -214,6 +228,8 @@ export async function readConfigFile (path: string, shown: string): Promise<Conf
   expect('api', v => typeof v === 'string', 'a "host:port" string')
   expect('replicas', v => typeof v === 'number', 'a number')
   expect('storage', v => v === null || typeof v === 'string' || typeof v === 'number', 'a size such as "50GiB", or null')
+  expect('perPeerStorage', v => v === null || typeof v === 'string' || typeof v === 'number', 'a size such as "5GiB", a share such as "10%", or null')
+  expect('acceptFrom', v => v === 'any' || v === 'swarm' || stringList(v), '"any", "swarm" or a list of peer ids')
   expect('swarmKey', v => v === null || typeof v === 'string', 'a file path, or null')
   expect('requireSwarm', v => typeof v === 'boolean', 'true or false')
   expect('gateway', v => v === null || typeof v === 'string', 'a gateway address such as "https://gw.example.org", or null')
@@ -321,6 +337,32 @@ function checkStorage (value: string | number, origin: Origin): number {
   }
   if (!Number.isSafeInteger(size) || size < 1024 * 1024) throw fail(origin, `${origin.where} must be at least 1MiB`)
   return size
+}
+
+/** "5GiB" or "10%" (of `capacity`): what one pusher may use. */
+function checkPerPeer (value: string | number, capacity: number, origin: Origin): number {
+  const percent = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : null
+  if (percent !== null) {
+    const share = Number(percent[1])
+    if (share <= 0 || share > 100) throw fail(origin, `${origin.where} must be a share from 0 to 100%, such as 10%`)
+    return Math.floor(capacity * share / 100)
+  }
+  try {
+    const size = typeof value === 'number' ? value : parseSize(value)
+    if (!Number.isSafeInteger(size) || size <= 0) throw new Error('not a positive size')
+    return size
+  } catch (err) {
+    throw fail(origin, `${origin.where} must be a size such as 5GiB or a share such as 10%: ${(err as Error).message}`)
+  }
+}
+
+/** "any", "swarm", or peer ids (a list, or comma-separated on the command line). */
+function checkAcceptFrom (value: string | string[], origin: Origin): 'any' | 'swarm' | string[] {
+  if (value === 'any' || value === 'swarm') return value
+  const ids = (Array.isArray(value) ? value : value.split(',')).map(id => id.trim()).filter(id => id.length > 0)
+  const bad = ids.find(id => !/^(12D3KooW|Qm)[1-9A-HJ-NP-Za-km-z]{40,60}$/.test(id))
+  if (ids.length === 0 || bad !== undefined) throw fail(origin, `${origin.where} must be "any", "swarm" or peer ids (12D3KooW…)${bad === undefined ? '' : `; ${JSON.stringify(bad.slice(0, 80))} is not one`}`)
+  return ids
 }
 
 function fail (origin: Origin, message: string): Error {

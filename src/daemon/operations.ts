@@ -210,6 +210,8 @@ export async function statusOp (node: VeilNode): Promise<StatusSummary> {
             units: storage.units,
             pinnedShares: storage.pinnedShares,
             expiredUnits: storage.expiredUnits,
+            perPeer: storage.perPeer,
+            topPeers: storage.topPeers,
             repairBacklog: storage.repairBacklog,
             lastRepair: storage.lastRepair,
             lastScrub: storage.lastScrub,

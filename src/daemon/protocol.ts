@@ -138,7 +138,7 @@ export interface PinSummary {
  * added to NodeStatus reaches the API by accident).
  */
 export type StatusSummary = Omit<NodeStatus, 'storage'> & {
-  storage?: Pick<StorageStatus, 'capacity' | 'used' | 'blocks' | 'units' | 'pinnedShares' | 'expiredUnits' | 'repairBacklog' | 'lastRepair' | 'lastScrub' | 'lastGc'>
+  storage?: Pick<StorageStatus, 'capacity' | 'used' | 'blocks' | 'units' | 'pinnedShares' | 'expiredUnits' | 'perPeer' | 'topPeers' | 'repairBacklog' | 'lastRepair' | 'lastScrub' | 'lastGc'>
 }
 
 export interface PeerSummary {

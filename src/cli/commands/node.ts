@@ -20,6 +20,8 @@ interface StartFlags {
   listen?: string[]
   bootstrap?: string[]
   storage?: number
+  perPeer?: string
+  acceptFrom?: string
   swarmKey?: string
   api?: string
 }
@@ -34,7 +36,9 @@ export function registerNode (program: Command, runtime: Runtime): void {
     .command('start')
     .description('run a node in the foreground until Ctrl-C (SIGINT) or SIGTERM')
     .option('--listen <multiaddr>', 'an address to listen on; repeat the flag or separate with commas for several (default: config, /ip4/0.0.0.0/tcp/4001; /ip4/127.0.0.1/tcp/0 for a free port on this machine only)', collectList)
-    .option('--storage <size>', 'make this a storage node giving <size> to the swarm, e.g. 50GiB', sizeArg))
+    .option('--storage <size>', 'make this a storage node giving <size> to the swarm, e.g. 50GiB', sizeArg)
+    .option('--per-peer <size|percent>', 'what one pusher may use of it, e.g. 5GiB or 10% (default: config, 10%; 50% in a private swarm)')
+    .option('--accept-from <who>', 'who may push to it: any, swarm (members of its private swarm) or peer ids separated by commas (default: config, any)'))
     .option('--api <host:port>', 'control API address, loopback only (default: VEIL_API, then config, then 127.0.0.1:0)')
     .addHelpText('after', examples(
       'veil node start --storage 50GiB',
@@ -50,7 +54,7 @@ export function registerNode (program: Command, runtime: Runtime): void {
 }
 
 async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
-  const settings = await settingsFor(ctx, flags)
+  const settings = await settingsFor(ctx, { ...flags, perPeerStorage: flags.perPeer, acceptFrom: flags.acceptFrom })
   const { repo } = settings
   const running = await findDaemon(repo)
   if (running !== undefined) throw new NodeRunningError(repo, running.info.pid)
@@ -76,6 +80,8 @@ async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
           gcIntervalMs: settings.maintenance.collectEvery,
           leaseMs: settings.maintenance.lease,
           orphanGraceMs: settings.maintenance.orphanGrace,
+          perPeer: settings.perPeerStorage,
+          acceptFrom: settings.acceptFrom,
           replicas: settings.replicas
         },
     // While it runs, the node renews the leases of the shares this repo made.

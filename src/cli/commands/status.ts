@@ -58,6 +58,7 @@ export async function showStatus (ctx: Context): Promise<void> {
       if (status.storage !== undefined) {
         const s = status.storage
         out.line(`storage    ${formatSize(s.used)} of ${formatSize(s.capacity)} used; ${s.units} units (${s.expiredUnits} past their lease, kept while there is room), ${s.pinnedShares} pinned shares`)
+        out.line(`pushers    each may use ${formatSize(s.perPeer)}${s.topPeers.length === 0 ? '' : `; most: ${s.topPeers.slice(0, 5).map(p => `${p.peer} ${formatSize(p.bytes)}`).join(', ')}`}`)
         out.line(`repair     ${passLine(s.lastRepair, r => `${r.units} units checked, ${r.underReplicated} under-replicated, ${r.copiesAdded} copies added`)}; backlog ${s.repairBacklog}`)
         out.line(`scrub      ${passLine(s.lastScrub, r => `${r.checked} blocks checked, ${r.corrupt} corrupt, ${r.refetched} fetched again`)}`)
         out.line(`collection ${passLine(s.lastGc, r => `${r.units} units and ${r.blocks} blocks (${formatSize(r.bytes)}) freed`)}`)
