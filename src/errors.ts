@@ -161,3 +161,11 @@ export class SwarmRequiredError extends VeilError {
     super(message, 'ERR_SWARM_REQUIRED')
   }
 }
+
+/** Unpinning a share this node has not pinned. */
+export class NotPinnedError extends VeilError {
+  override name = 'NotPinnedError'
+  constructor (cid: string) {
+    super(`${cid} is not pinned on this node, so nothing was unpinned: \`veil pins\` lists what is`, 'ERR_NOT_PINNED')
+  }
+}

@@ -18,6 +18,7 @@ import { registerGet } from './commands/get.js'
 import { registerLs } from './commands/ls.js'
 import { registerPin } from './commands/pin.js'
 import { registerRenew } from './commands/renew.js'
+import { registerGc } from './commands/gc.js'
 import { registerStatus } from './commands/status.js'
 import { registerSwarm } from './commands/swarm.js'
 
@@ -60,6 +61,7 @@ Run \`veil <command> --help\` for a command's flags.`)
   registerLs(program, runtime)
   registerPin(program, runtime)
   registerRenew(program, runtime)
+  registerGc(program, runtime)
   registerStatus(program, runtime)
   registerSwarm(program, runtime)
   return program

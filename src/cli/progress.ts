@@ -91,11 +91,15 @@ export class Progress {
           this.pendingName = { name: String(d.name ?? ''), total: this.init.total ?? (d.kind === 'folder' ? undefined : Number(d.size)) }
         }
         return
+      case 'veil:pin:start':
+        if (this.transfer === undefined && this.pendingName === undefined) this.pendingName = { name: this.init.name ?? `${Number(d.shares)} share${Number(d.shares) === 1 ? '' : 's'}`, total: undefined }
+        return
       case 'veil:export:resumed':
         this.advanceTransfer(Number(d.bytes) || 0, true)
         return
       case 'veil:import:block':
       case 'veil:export:block':
+      case 'veil:pin:block':
         this.advanceTransfer(Number(d.bytes) || 0, false)
         return
       case 'veil:import:skipped':

@@ -90,7 +90,7 @@ export async function openNode (repo: string, create: (node: typeof VeilNode) =>
   }
 }
 
-function isRepoLocked (err: unknown): boolean {
+export function isRepoLocked (err: unknown): boolean {
   for (let e = err as { code?: unknown, cause?: unknown } | undefined, depth = 0; e != null && depth < 5; e = e.cause as typeof e, depth++) {
     if (e.code === 'LEVEL_LOCKED') return true
   }

@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream'
 import { DaemonAuthError, DaemonError, DaemonUnreachableError } from './errors.js'
 import {
   API_PREFIX, RESULT_TRAILER, decodeTrailer, type GetRequest, type GetSummary, type ListRequest, type ListSummary, type PeerSummary, type PinSummary,
-  type RenewSummary, type ShareRequest, type ShareSummary, type StatusSummary, type StreamLine, type WireError, type WireProgress
+  type GcSummary, type PinsSummary, type RenewSummary, type ShareRequest, type ShareSummary, type StatusSummary, type StreamLine, type WireError, type WireProgress
 } from './protocol.js'
 
 export interface CallOptions {
@@ -31,8 +31,17 @@ export class DaemonClient {
     return await this.call('POST', '/ls', body, options)
   }
 
+  /** Pin every share a link reaches; progress as blocks are copied. */
   async pin (link: string, options: CallOptions = {}): Promise<PinSummary> {
-    return await this.call('POST', '/pin', { link }, options)
+    return await this.lines('/pin', { link }, options)
+  }
+
+  async pins (options: CallOptions = {}): Promise<PinsSummary> {
+    return await this.call('GET', '/pins', undefined, options)
+  }
+
+  async gc (options: CallOptions = {}): Promise<GcSummary> {
+    return await this.call('POST', '/gc', {}, options)
   }
 
   async unpin (link: string, options: CallOptions = {}): Promise<PinSummary> {

@@ -5,7 +5,7 @@
 export { ControlServer, isLoopbackHost, type ControlServerInit } from './server.js'
 export { DaemonClient, type CallOptions } from './client.js'
 export {
-  shareOp, getOp, listOp, pinOp, unpinOp, renewOp, statusOp, peersOp, checkOutputPath, safeOutputName, CHECKPOINT_BLOCKS,
+  shareOp, getOp, listOp, pinOp, unpinOp, pinsOp, gcOp, renewOp, statusOp, peersOp, checkOutputPath, safeOutputName, CHECKPOINT_BLOCKS,
   type OpOptions, type ShareOpInit, type GetOpInit, type ListOpInit
 } from './operations.js'
 export * from './protocol.js'

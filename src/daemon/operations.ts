@@ -16,7 +16,7 @@ import { NotAFolderError } from './errors.js'
 import { openSharePath, walkTree } from './share-path.js'
 import { writeFolderTar } from './tar-output.js'
 import {
-  isoTime, toWireProgress, type GetSummary, type ListSummary, type PeerSummary, type PinSummary, type RenewSummary,
+  isoTime, toWireProgress, type GcSummary, type GetSummary, type ListSummary, type PeerSummary, type PinSummary, type PinsSummary, type RenewSummary,
   type ShareSummary, type StatusSummary, type WireProgress
 } from './protocol.js'
 
@@ -170,17 +170,28 @@ async function isFolder (path: string): Promise<boolean> {
   return await stat(path).then(info => info.isDirectory(), () => false)
 }
 
-/** Pin takes any link, a verify-only one included: holding a share needs only its CID. */
+/**
+ * Pin takes any link: a verify-only one pins that share's own blocks; a full
+ * link to a folder pins every entry too (the listing needs the key).
+ */
 export async function pinOp (node: VeilNode, text: string, options: OpOptions = {}): Promise<PinSummary> {
-  const { cid } = parseLink(text)
-  const result = await node.pin(cid, { signal: options.signal })
-  return { cid: cid.toString(), units: result.units }
+  const link = parseLink(text)
+  const result = await node.pin(link, { signal: options.signal, onProgress: progressRelay(options) })
+  return { cid: link.cid.toString(), shares: result.shares, units: result.units, blocks: result.blocks, bytes: result.bytes }
 }
 
 export async function unpinOp (node: VeilNode, text: string, options: OpOptions = {}): Promise<PinSummary> {
-  const { cid } = parseLink(text)
-  const result = await node.unpin(cid, { signal: options.signal })
-  return { cid: cid.toString(), units: result.units }
+  const link = parseLink(text)
+  const result = await node.unpin(link, { signal: options.signal })
+  return { cid: link.cid.toString(), shares: result.shares, units: result.units }
+}
+
+export async function pinsOp (node: VeilNode): Promise<PinsSummary> {
+  return { pins: (await node.pins()).map(String) }
+}
+
+export async function gcOp (node: VeilNode, options: OpOptions = {}): Promise<GcSummary> {
+  return await node.collectGarbage({ signal: options.signal })
 }
 
 /** Renew a share's leases (any link, a verify-only one included), or every share this repo made. */

@@ -129,7 +129,24 @@ export interface RenewSummary {
 
 export interface PinSummary {
   cid: string
+  /** Shares pinned or unpinned: the link's own, and a folder's entries. */
+  shares: number
   units: number
+  /** Pinning: blocks and bytes copied to the node (those it held already are not counted). */
+  blocks?: number
+  bytes?: number
+}
+
+export interface PinsSummary {
+  /** Root CIDs of the shares pinned by their own link. */
+  pins: string[]
+}
+
+export interface GcSummary {
+  /** Blocks and bytes removed, and blocks kept. */
+  blocks: number
+  bytes: number
+  kept: number
 }
 
 /**

@@ -6,7 +6,7 @@
  * `get` to "-" streams the file's bytes and reports its outcome in a trailer.
  *
  * Endpoints (all under /v1): GET status, GET peers, POST share, POST get,
- * POST ls, POST pin, POST unpin, POST renew. A `get` to "-" of a folder streams it as tar. Links travel only in bodies, never in URLs,
+ * POST ls, POST pin, POST unpin, GET pins, POST gc, POST renew. A `get` to "-" of a folder streams it as tar. Links travel only in bodies, never in URLs,
  * and nothing here logs them.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net'
 import { InvalidOptionError, VeilError } from '../errors.js'
 import type { VeilNode } from '../node/index.js'
 import type { FolderLimits } from '../exporter/index.js'
-import { getOp, listOp, peersOp, pinOp, renewOp, shareOp, statusOp, unpinOp, type OpOptions } from './operations.js'
+import { gcOp, getOp, listOp, peersOp, pinOp, pinsOp, renewOp, shareOp, statusOp, unpinOp, type OpOptions } from './operations.js'
 import { API_PREFIX, MAX_REQUEST_BYTES, RESULT_TRAILER, encodeTrailer, toWireError, type StreamLine, type WireError } from './protocol.js'
 
 export interface ControlServerInit {
@@ -72,7 +72,12 @@ export class ControlServer {
         const body = await readBody(req)
         sendJson(res, 200, { result: await listOp(node, { link: linkOf(body), recursive: field(body, 'recursive', 'boolean') === true }, ops) })
       }],
-      ['POST /pin', async (req, res, ops) => { sendJson(res, 200, { result: await pinOp(node, linkOf(await readBody(req)), ops) }) }],
+      ['POST /pin', async (req, res, ops) => {
+        const link = linkOf(await readBody(req))
+        await streamLines(res, async onProgress => await pinOp(node, link, { ...ops, onProgress }))
+      }],
+      ['GET /pins', async (_req, res) => { sendJson(res, 200, { result: await pinsOp(node) }) }],
+      ['POST /gc', async (_req, res, ops) => { sendJson(res, 200, { result: await gcOp(node, ops) }) }],
       ['POST /unpin', async (req, res, ops) => { sendJson(res, 200, { result: await unpinOp(node, linkOf(await readBody(req)), ops) }) }],
       ['POST /renew', async (req, res, ops) => {
         const body = await readBody(req)

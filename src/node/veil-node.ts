@@ -10,11 +10,11 @@ import { openBlockStore, LevelBlockStore, type BlockStore } from '../blockstore/
 import { BlockExchange, type BlockVerifier } from '../protocol/index.js'
 import { Announcer, findHolders } from '../routing/index.js'
 import { Fetcher } from '../fetch/index.js'
-import { copyShare, ShareKeeper, ShareRecords, StorageService, shareUnits, type CopyShareResult, type MaintenanceNetwork, type RenewSummary } from '../replication/index.js'
+import { copyShare, ShareKeeper, ShareRecords, StorageService, type CopyShareResult, type MaintenanceNetwork, type RenewSummary, type RepoGcResult } from '../replication/index.js'
 import { ShareJob } from './share-job.js'
 import { findStoragePeers, knownStoragePeers, storageProtocol } from './storage-peers.js'
 import { importFile, importFolder } from '../importer/index.js'
-import { exportShare, openShare, poolOpener, readFolderListing, shareRoots, type BlockOpener } from '../exporter/index.js'
+import { exportShare, openShare, poolOpener, readFolderListing, type BlockOpener } from '../exporter/index.js'
 import { CryptoPool } from '../crypto/pool.js'
 import { digestMatches, verifyBlock } from '../format/cid.js'
 import { openBlock } from '../crypto/aead.js'
@@ -31,6 +31,7 @@ import { RefusalCounter } from './refusals.js'
 import { WireGuard } from './wire-guard.js'
 import { blockProtocol, dhtProtocol, swarmId } from '../swarm/index.js'
 import { joinSwarm } from './join-swarm.js'
+import { collectGarbage, pinLink, pinnedShares, renewLink, unpinLink, type PinOptions, type PinResult } from './keeping.js'
 
 /**
  * A Veil node: libp2p (TCP, Noise, Yamux, identify, ping, kad-dht on Veil's
@@ -210,7 +211,9 @@ export class VeilNode {
     const placed = await job.finish()
     // Aborted while placing: placements were cut short, so report the abort, not a short count.
     options.signal?.throwIfAborted()
-    await this.keeper.record(result.cid, job.placements.map(p => p.unit), placed.keptUntil)
+    // A share this repo keeps, or that storage nodes took, is recorded (for renewal and `veil gc`);
+    // a light client's share that no storage node took is not: its blocks are for `veil gc`.
+    if (keepLocal || placed.replicas > 0) await this.keeper.record(result.cid, job.placements.map(p => p.unit), placed.keptUntil)
     let removedLocal = false
     if (!keepLocal && storage === undefined && placed.replicas >= replicas && replicas > 0) {
       for (const cid of job.blocks) await this.store.delete(cid)
@@ -293,7 +296,7 @@ export class VeilNode {
    * announce each unit, so this node serves it too. Needs only the root CID
    * (a verify-only link is enough).
    */
-  async hold (root: CID, options: AbortOptions & { sync?: boolean } = {}): Promise<CopyShareResult> {
+  async hold (root: CID, options: AbortOptions & { sync?: boolean, onBlock?: (bytes: number) => void } = {}): Promise<CopyShareResult> {
     const pending: Array<Promise<unknown>> = []
     const storage = this.storage
     const result = await copyShare(root, this.fetcher(), this.store, {
@@ -306,20 +309,24 @@ export class VeilNode {
     return result
   }
 
-  /**
-   * Pin a share on this node: copy it here and keep it. On a storage node a
-   * pinned share is never collected; on other nodes everything held is kept.
-   */
-  async pin (root: CID, options: AbortOptions = {}): Promise<{ units: number }> {
-    if (this.storage !== undefined) return await this.storage.pin(root, this.fetcher(), options)
-    const result = await this.hold(root, options)
-    return { units: result.units }
+  /** Pin every share a link reaches (see pinLink). */
+  async pin (link: { cid: CID, key?: Uint8Array }, options: PinOptions = {}): Promise<PinResult> {
+    return await pinLink(this, link, options)
   }
 
-  /** Unpin a share: on a storage node its units may be collected once their lease ends. */
-  async unpin (root: CID, options: AbortOptions = {}): Promise<{ units: number }> {
-    if (this.storage === undefined) return { units: 0 }
-    return await this.storage.unpin(root, this.fetcher(), options)
+  /** Unpin every share a link reaches; NotPinnedError when none was pinned here. */
+  async unpin (link: { cid: CID, key?: Uint8Array }, options: AbortOptions = {}): Promise<{ shares: number, units: number }> {
+    return await unpinLink(this, link, options)
+  }
+
+  /** The shares pinned on this node by their own link. */
+  async pins (): Promise<CID[]> {
+    return await pinnedShares(this)
+  }
+
+  /** Remove from the store every block nothing keeps (see collectRepo). */
+  async collectGarbage (options: AbortOptions = {}): Promise<RepoGcResult> {
+    return await collectGarbage(this, options)
   }
 
   /** What this node is and holds. */
@@ -338,22 +345,9 @@ export class VeilNode {
     }
   }
 
-  /**
-   * Renew the leases of a share on every holder that proves it holds it: a
-   * link (with its key, a folder's entries too; a verify-only link reaches
-   * only its own units), or — with no link — every share this repo made.
-   */
+  /** Renew a share's leases, or (no link) every share this repo made (see renewLink). */
   async renew (link?: string | { cid: CID, key?: Uint8Array }, options: AbortOptions = {}): Promise<Array<RenewSummary & { root: CID }>> {
-    if (link === undefined) return await this.keeper.renewRecorded(options)
-    const target = typeof link === 'string' ? parseLink(link) : link
-    const fetcher = this.fetcher()
-    const results: Array<RenewSummary & { root: CID }> = []
-    for await (const root of shareRoots(target, fetcher, options)) {
-      const units = []
-      for await (const unit of shareUnits(root, async (cid, opts) => await this.readUnit(cid, opts), options)) units.push(unit)
-      results.push({ ...await this.keeper.renew(units, options), root })
-    }
-    return results
+    return await renewLink(this, typeof link === 'string' ? parseLink(link) : link, options)
   }
 
   /**

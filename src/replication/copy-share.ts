@@ -14,6 +14,8 @@ export interface CopyShareOptions extends AbortOptions {
   sync?: boolean
   /** Told when every block of a unit (and its node) is in the store. */
   onUnit?: (unit: NodeRef) => Promise<void> | void
+  /** Told of each content block copied (its size). */
+  onBlock?: (bytes: number) => void
 }
 
 export interface CopyShareResult {
@@ -59,6 +61,7 @@ async function fetchBlockCounted (cid: CID, unit: CID, source: BlockSource, stor
   const bytes = await fetchBlock(cid, unit, source, store, options)
   result.blocks++
   result.bytes += bytes.length
+  options.onBlock?.(bytes.length)
 }
 
 async function fetchBlock (cid: CID, unit: CID, source: BlockSource, store: BlockStore, options: CopyShareOptions): Promise<Uint8Array> {

@@ -205,13 +205,13 @@ export class StorageService extends EventTarget {
    * enough), then mark each pinned — pinned units are never collected — and
    * announce them. Pinning twice is a no-op.
    */
-  async pin (root: CID, source: BlockSource, options: AbortOptions = {}): Promise<{ units: number }> {
+  async pin (root: CID, source: BlockSource, options: AbortOptions & { given?: boolean, onBlock?: (bytes: number) => void } = {}): Promise<{ units: number }> {
     const units: CID[] = []
     await copyShare(root, source, this.deps.store, { ...options, sync: true, onUnit: unit => { units.push(unit.cid) } })
     await this.queue.run(async () => {
       if (await this.index.isPinned(root)) return
       const now = Date.now()
-      const ops = [this.index.pinOp(root, true)]
+      const ops = [this.index.pinOp(root, true, options.given)]
       for (const unit of units) {
         const node = decodeUnitNode(await this.deps.store.get(unit))
         ops.push(...await this.index.holdOps(unit, node, now + this.leaseMs, now))
@@ -246,10 +246,12 @@ export class StorageService extends EventTarget {
   }
 
   /** Unpin a share: its units keep their lease, then may be collected. */
-  async unpin (root: CID, source: BlockSource, options: AbortOptions = {}): Promise<{ units: number }> {
+  async unpin (root: CID, source: BlockSource, options: AbortOptions = {}): Promise<{ units: number, wasPinned: boolean }> {
     let count = 0
+    let wasPinned = false
     await this.queue.run(async () => {
       if (!await this.index.isPinned(root)) return
+      wasPinned = true
       const ops = [this.index.pinOp(root, false)]
       for await (const { unit } of shareUnits(root, async (cid, opts) => await this.read(cid, source, opts), options)) {
         const record = await this.index.get(unit)
@@ -259,7 +261,12 @@ export class StorageService extends EventTarget {
       }
       await this.deps.store.putMany([], { extraOps: ops, sync: true })
     })
-    return { units: count }
+    return { units: count, wasPinned }
+  }
+
+  /** Run `work` with no push, collection or pin changing the index meanwhile (`veil gc`). */
+  async exclusive<T> (work: () => Promise<T>): Promise<T> {
+    return await this.queue.run(work)
   }
 
   async status (): Promise<StorageStatus> {

@@ -2,6 +2,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import type { LevelBlockStore, StoreBatchOperation, StoreSublevel } from '../blockstore/index.js'
 import type { UnitNode } from '../format/nodes.js'
+import { PinSet } from './pin-set.js'
 
 /**
  * What a storage node knows about each unit (root, segment or index node)
@@ -12,7 +13,7 @@ import type { UnitNode } from '../format/nodes.js'
  *                  by: pusher peer id, c: bytes charged to it, p: provisional, g: lease granted,
  *                  r: verified path from the share root [cid…] }
  *   refs!<cid>   u32 — how many held units list this content block
- *   pins!<cid>   a share root pinned on this node
+ *   pins!<cid>   a share root pinned on this node (see PinSet)
  *
  * Units are the unit of announcing, leasing, pinning, repair and collection.
  * A content block may belong to several units (convergent shares), so it is
@@ -56,12 +57,12 @@ export interface HoldInfo {
 export class UnitIndex {
   private readonly units: StoreSublevel
   private readonly refs: StoreSublevel
-  private readonly pins: StoreSublevel
+  private readonly pins: PinSet
 
   constructor (store: LevelBlockStore) {
     this.units = store.sublevel('units')
     this.refs = store.sublevel('refs')
-    this.pins = store.sublevel('pins')
+    this.pins = new PinSet(store)
   }
 
   async get (cid: CID): Promise<UnitRecord | undefined> {
@@ -143,17 +144,15 @@ export class UnitIndex {
   }
 
   async isPinned (root: CID): Promise<boolean> {
-    return (await this.pins.get(root.bytes)) !== undefined
+    return await this.pins.has(root)
   }
 
-  pinOp (root: CID, pinned: boolean): StoreBatchOperation {
-    return pinned
-      ? { type: 'put', sublevel: this.pins, key: root.bytes, value: u32(1) }
-      : { type: 'del', sublevel: this.pins, key: root.bytes }
+  pinOp (root: CID, pinned: boolean, given = true): StoreBatchOperation {
+    return this.pins.op(root, pinned, given)
   }
 
   async * pinnedRoots (): AsyncGenerator<CID> {
-    for await (const key of this.pins.keys()) yield CID.decode(key)
+    for await (const { root } of this.pins.all()) yield root
   }
 
   private async refOps (blocks: CID[], delta: number): Promise<StoreBatchOperation[]> {
