@@ -83,7 +83,7 @@ describe('storage quotas, scrub and collection', () => {
     // Something the tiny node already holds and must not lose.
     const smallDigest = await writeRandomFile(join(dir, 'small.bin'), 10 * KiB)
     const small = await keeper.share(join(dir, 'small.bin'), { replicas: 0 })
-    await tiny!.pin(small.cid)
+    await tiny!.pin({ cid: small.cid })
     await keeper.stop()
 
     let refusedByTiny = false
@@ -110,7 +110,7 @@ describe('storage quotas, scrub and collection', () => {
 
     const pinnedDigest = await writeRandomFile(join(dir, 'pinned.bin'), MiB)
     const pinned = await keeper.share(join(dir, 'pinned.bin'), { replicas: 0 })
-    await node!.pin(pinned.cid)
+    await node!.pin({ cid: pinned.cid })
     await writeRandomFile(join(dir, 'leased.bin'), 700 * KiB)
     const leased = await light.share(join(dir, 'leased.bin'), { replicas: 1, keepLocal: false })
     expect(leased.replicas).toBe(1)
@@ -128,7 +128,7 @@ describe('storage quotas, scrub and collection', () => {
     for (let i = 0; (await node!.store.size()).bytes < 4 * MiB; i++) {
       await writeRandomFile(join(dir, `pin-${i}.bin`), MiB)
       const extra = await keeper.share(join(dir, `pin-${i}.bin`), { replicas: 0 })
-      await node!.pin(extra.cid)
+      await node!.pin({ cid: extra.cid })
     }
     await node!.storage!.collect(Date.now() + 365 * 24 * 3_600_000)
     expect(await node!.store.has(pinned.cid)).toBe(true)
