@@ -91,7 +91,7 @@ async function main (): Promise<boolean> {
   const out = join(root, 'out')
   await mkdir(out)
   const survivors = daemons.filter(d => d !== victim).map(d => d.address)
-  const freshNet = ['--swarm-key', key, '--bootstrap', ...survivors]
+  const freshNet = ['--swarm-key', key, '--bootstrap', survivors.join(',')]
   t = Date.now()
   await veil(['--repo', fresh, 'get', fileShare.link, '-o', join(out, 'big.bin'), '--json', ...freshNet])
   const getFileMs = Date.now() - t
@@ -144,7 +144,7 @@ async function veil (args: string[]): Promise<Result> {
 async function startDaemon (name: string, key: string, bootstrap: string[]): Promise<Daemon> {
   const repo = join(root!, name)
   const args = ['--repo', repo, 'node', 'start', '--listen', '/ip4/127.0.0.1/tcp/0', '--storage', '1GiB', '--swarm-key', key]
-  if (bootstrap.length > 0) args.push('--bootstrap', ...bootstrap)
+  if (bootstrap.length > 0) args.push('--bootstrap', bootstrap.join(','))
   const child = spawn(process.execPath, [CLI, ...args], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise<number | null>(resolve => child.on('exit', code => { resolve(code) }))
   let stderr = ''

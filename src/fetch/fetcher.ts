@@ -50,6 +50,9 @@ export interface FetchStats {
 /** First pause before asking holders that failed a block once more (doubles each round). */
 const RETRY_PAUSE_MS = 100
 
+/** First pause before looking up a unit again when no holder was found at all (doubles each time). */
+const EMPTY_LOOKUP_PAUSE_MS = 250
+
 /** Busy answers from a holder that cost no attempt, per block; each one after costs one. */
 const FREE_BUSY_ANSWERS = 3
 
@@ -73,6 +76,8 @@ type Step =
   | { kind: 'wait', ms: number }
   | { kind: 'await-holders' }
   | { kind: 'search' }
+  /** No holder found at all: a young node's DHT may not reach the holders yet; look again after `ms`. */
+  | { kind: 'search-later', ms: number }
   /** Only holders that failed transiently are left: pause, then give them another chance. */
   | { kind: 'retry-failed' }
   | { kind: 'give-up' }
@@ -156,6 +161,10 @@ export class Fetcher implements BlockSource {
         case 'search':
           holders.search() // every known holder failed: look again, new holders may have appeared
           break
+        case 'search-later':
+          await pause(step.ms, undefined, { signal: options.signal })
+          holders.search()
+          break
         case 'retry-failed':
           await pause(RETRY_PAUSE_MS * 2 ** state.retryRounds++, undefined, { signal: options.signal })
           for (const key of state.failed) state.tried.delete(key)
@@ -178,6 +187,7 @@ export class Fetcher implements BlockSource {
     if (choice.waitMs !== undefined) return { kind: 'wait', ms: choice.waitMs }
     if (holders.searching) return { kind: 'await-holders' }
     if (holders.lookups < this.maxLookups && state.tried.size > 0) return { kind: 'search' }
+    if (holders.lookups < this.maxLookups && holders.peers.length === 0) return { kind: 'search-later', ms: EMPTY_LOOKUP_PAUSE_MS * 2 ** (holders.lookups - 1) }
     if (state.failed.size > 0) return { kind: 'retry-failed' }
     return { kind: 'give-up' }
   }

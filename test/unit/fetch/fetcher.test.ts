@@ -87,4 +87,17 @@ describe('Fetcher', () => {
     expect(net.asked.get(peer.toString())).toBe(5)
     expect(performance.now() - started).toBeGreaterThanOrEqual(1_400)
   })
+
+  it('looks again, after a pause, when a look-up finds no holder at all (a node that just joined), and gets the block', async () => {
+    const bytes = new Uint8Array([11, 12])
+    const cid = rawCid(bytes)
+    const peer = await newPeer()
+    const net = network(new Map([[cid.toString(), bytes]]), [{ peer, failures: 0 }])
+    let lookups = 0
+    const findHolders = net.findHolders
+    net.findHolders = (unit, options) => ++lookups === 1 ? (async function * () {})() : findHolders(unit, options)
+    const fetcher = new Fetcher(net, logger('test:fetcher'))
+    expect(await fetcher.get(cid)).toEqual(bytes)
+    expect(lookups).toBe(2)
+  })
 })
