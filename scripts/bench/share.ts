@@ -64,7 +64,8 @@ export async function shareRun (input: string, size: number, replicas: number, s
   try {
     const nodes: Array<{ addr: string, peerId: string }> = []
     for (let i = 0; i < storageNodes; i++) {
-      const args = ['--repo', join(dir, `storage-${i}`), '--storage', String(8 * size)]
+      // One pusher (the benchmark's light client) may use the whole node.
+      const args = ['--repo', join(dir, `storage-${i}`), '--storage', String(8 * size), '--per-peer', String(8 * size)]
       if (nodes.length > 0) args.push('--bootstrap', nodes[0]!.addr)
       const child = new BenchChild('../testnet/node.js', args)
       children.push(child)

@@ -2,7 +2,7 @@
  * A Veil node in its own process, for tests and benchmarks that need to kill
  * one (SIGKILL) or measure it apart:
  *   node dist/scripts/testnet/node.js --repo DIR [--storage BYTES] [--bootstrap ADDR]
- *        [--lease MS] [--orphan-grace MS] [--repair-every MS] [--collect-every MS]
+ *        [--lease MS] [--orphan-grace MS] [--repair-every MS] [--collect-every MS] [--per-peer BYTES]
  * Prints `{"ready":true,"addr":…,"peerId":…}` once started; stops on SIGTERM.
  */
 import '../../src/platform/shim.js'
@@ -20,6 +20,7 @@ const node = await VeilNode.create({
     ? undefined
     : {
         capacity: Number(storage),
+        perPeer: flags.has('per-peer') ? Number(flags.get('per-peer')) : undefined,
         leaseMs: ms('lease', 30 * 24 * 3_600_000),
         orphanGraceMs: ms('orphan-grace', 3_600_000),
         repairIntervalMs: ms('repair-every', 3_600_000),
