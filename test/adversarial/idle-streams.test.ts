@@ -29,17 +29,21 @@ describe('idle streams', () => {
       // One stream first: a burst on a connection the target is still setting
       // up is dropped whole by Yamux (too many early streams).
       const first = await open(connection)
-      const rest = await Promise.all(Array.from({ length: 99 }, async () => await open(connection)))
-      for (const stream of [first, ...rest]) if (stream !== undefined) streams.push(stream)
+      if (first !== undefined) streams.push(first)
+      // Then in bursts of 11: what is measured here is streams held idle; a burst of hundreds of
+      // openings in one read costs libp2p itself ~0.3 ms each (docs/security.md, open items).
+      for (let i = 0; i < 9; i++) {
+        for (const stream of await Promise.all(Array.from({ length: 11 }, async () => await open(connection)))) if (stream !== undefined) streams.push(stream)
+      }
     }))
     const during = await target.stats()
     await expectLegitFetch(target)
     await Promise.all(streams.map(async stream => { await ended(stream, READ_TIMEOUT_MS + 10_000) }))
     const endedAfter = performance.now() - opened
     const stats = await expectWithinBudget(target, '500 idle block streams from 5 peers (read deadline 2 s)', { heldAtOnce: during.activeStreams, allEndedMs: Math.round(endedAfter) })
-    // Each peer: 80 streams reach the server (libp2p resets the rest), it
+    // Each peer: up to 80 streams reach the server at once (libp2p resets the rest), it
     // holds 64 (the rest are told ERROR Limit) until the read deadline.
-    expect(streams.length).toBeGreaterThanOrEqual(5 * 80)
+    expect(streams.length).toBeGreaterThanOrEqual(5 * 64)
     expect(during.activeStreams).toBeLessThanOrEqual(5 * 64)
     expect(stats.rejected['timed out']).toBe(5 * 64)
     expect(stats.activeStreams).toBe(0)
