@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- --runs N --mib M --helia-store file|memory --timeout-s S]
+ * npm run bench [-- --quick] [-- --profile] [-- --runs N --mib M --helia-store file|memory --timeout-s S]
  *
  * Every benchmark, side by side, in one run on loopback, written up as one
  * report (bench-report.md, printed too, and bench-report.json at the repo
@@ -12,6 +12,10 @@
  *  - the peak RSS of each process, and the ratios against their targets.
  * Full mode: a 256 MiB file, 3 runs of each figure. --quick: 32 MiB, 1 run
  * (a smoke test that the benchmarks still work, not numbers to compare).
+ * --profile: after the rounds, one more fetch from a fresh holder with both
+ * processes profiling themselves; the report says where their time went
+ * (Noise, Yamux, framing and copies, SHA-256, AES-GCM, file I/O, GC, idle)
+ * and the .cpuprofile files are kept in bench-profiles/.
  * Runs are round-robin (each round runs every measurement once), so drift
  * hits Veil and Helia alike. Exit 0 whether targets are met or not (they are
  * reported), 1 if a measurement failed; every process and temp file is
@@ -29,6 +33,7 @@ import { transferBench } from './transfer.js'
 import { heliaBench } from './helia.js'
 import { shareBench } from './share.js'
 import { reportJson, reportMarkdown, type BenchResults } from './report.js'
+import { profileRun, type ProfileResult } from './profile-run.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const REPORT_MD = join(ROOT, 'bench-report.md')
@@ -82,6 +87,13 @@ await main(async () => {
   log(`${quick ? 'quick' : 'full'} mode, ${size / MiB} MiB, ${runs} run(s); starting the serving nodes`)
   await runBenches([limits, helia, transfer, shares], runs, round => { log(`round ${round + 1} of ${runs}`) })
 
+  let profile: ProfileResult | undefined
+  if (flags.has('profile')) {
+    log('profiling one more fetch (holder and fetcher)')
+    const outDir = join(ROOT, 'bench-profiles')
+    await rm(outDir, { recursive: true, force: true })
+    profile = await profileRun(input, dir, outDir)
+  }
   const ticks = cpuTicks()
   const seconds = (Date.now() - started) / 1000
   const results: BenchResults = {
@@ -92,6 +104,7 @@ await main(async () => {
     helia: helia.result(),
     transfer: transfer.result(),
     shares: shares.result(),
+    profile,
     durationMs: Date.now() - started,
     date: new Date(),
     load: {

@@ -10,6 +10,8 @@ import type { ImportBenchResult } from './import.js'
 import type { TransferBenchResult } from './transfer.js'
 import type { HeliaBenchResult } from './helia.js'
 import type { ShareFigures } from './share.js'
+import { CATEGORIES } from './profile.js'
+import type { ProfileResult } from './profile-run.js'
 
 export interface BenchResults {
   mode: 'full' | 'quick'
@@ -19,6 +21,8 @@ export interface BenchResults {
   transfer: TransferBenchResult
   helia: HeliaBenchResult
   shares: ShareFigures[]
+  /** With --profile: where a fetcher's and a holder's time went. */
+  profile?: ProfileResult
   durationMs: number
   date: Date
   /**
@@ -121,6 +125,7 @@ export function reportJson (r: BenchResults): unknown {
     peakRssMB: Object.fromEntries(peakRss(r).map(p => [p.process, p.mb])),
     shares: r.shares.map(s => ({ replicas: s.replicas, storageNodes: s.storageNodes, copiesPlaced: s.copiesPlaced, units: s.units, dhtRecordsPerGiB: s.recordsPerGiB })),
     fetchBlocksPerHolderLastRun: r.transfer.threeHolders.blocksPerHolder,
+    profile: r.profile === undefined ? undefined : { fetchMbps: r.profile.fetchMbps, fetcherMs: r.profile.fetcher, holderMs: r.profile.holder },
     ratios: ratioValues,
     targets: Object.fromEntries(RATIOS.flatMap(x => x.target === undefined ? [] : [[x.name, { target: x.target, value: ratioValues[x.name], met: ratioValues[x.name]! >= x.target }]]))
   }
@@ -166,5 +171,18 @@ export function reportMarkdown (r: BenchResults): string {
   lines.push('', '## Peak RSS of each process', '')
   lines.push(...tableLines(peakRss(r).map(p => ({ process: p.process, 'peak RSS MB': p.mb }))))
   lines.push('')
+  if (r.profile !== undefined) {
+    const p = r.profile
+    lines.push('## Where the time went (one profiled fetch, 1 holder)', '')
+    lines.push(`Profiled fetch at ${fmt(p.fetchMbps)} MB/s (profiling slows it; not a figure). Profiles: ${p.dir}.`, '')
+    lines.push(...tableLines(CATEGORIES.map(c => ({
+      part: c,
+      'fetcher ms': Math.round(p.fetcher[c]),
+      'fetcher %': `${(100 * p.fetcher[c] / p.fetcher.totalMs).toFixed(1)}`,
+      'holder ms': Math.round(p.holder[c]),
+      'holder %': `${(100 * p.holder[c] / p.holder.totalMs).toFixed(1)}`
+    }))))
+    lines.push('')
+  }
   return lines.join('\n')
 }

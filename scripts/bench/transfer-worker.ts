@@ -22,6 +22,7 @@ import { createConnection, createServer } from 'node:net'
 import { VeilNode } from '../../src/node/index.js'
 import type { ExportProgressEvents } from '../../src/index.js'
 import { parseFlags, peakRss } from './lib.js'
+import { profileIfAsked } from './profile.js'
 
 const RAW_PROTOCOL = '/veil-bench/raw/1.0.0'
 const flags = parseFlags(process.argv.slice(2))
@@ -114,8 +115,11 @@ async function holder (): Promise<void> {
   // Kept here and served from here: no storage nodes to place copies on.
   if (flags.has('file')) link = (await node.share(flags.get('file')!, { replicas: 0 })).link
   if (flags.has('hold')) await node.hold(CID.parse(flags.get('hold')!))
+  // Profiled (with --profile) from here: serving, not its own share.
+  const stopProfile = await profileIfAsked(`holder-${process.pid}`)
   say({ ready: true, addr: node.addresses()[0]!.toString(), link, ms: performance.now() - start })
   await new Promise<void>(resolve => { process.once('SIGTERM', () => { resolve() }) })
+  await stopProfile()
   await node.stop()
 }
 
@@ -130,8 +134,10 @@ async function fetch (): Promise<void> {
   }
   // --out null: discard the bytes (measures the network side alone).
   const output = flags.get('out') === 'null' ? new Writable({ write (_chunk, _enc, done) { done() } }) : flags.get('out')!
+  const stopProfile = await profileIfAsked(`fetcher-${process.pid}`)
   const result = await node.get(flags.get('link')!, { output, window, onProgress, overwrite: true })
   const ms = performance.now() - start
+  await stopProfile()
   say({ ms, ttfbMs: firstByte - start, bytes: result.size, peakRss: peakRss(), perPeer: Object.fromEntries(result.perPeer) })
   await node.stop()
 }

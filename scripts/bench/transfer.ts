@@ -65,16 +65,16 @@ export async function streamRun (kind: 'libp2p' | 'tcp', size: number): Promise<
 }
 
 /** A Veil node in its own process that shares `input` (or copies `hold` from `bootstrap`) and serves it. */
-async function startHolder (repo: string, how: { input: string } | { hold: string, bootstrap: string }): Promise<{ child: BenchChild, addr: string, link?: string, ms: number }> {
+export async function startHolder (repo: string, how: { input: string } | { hold: string, bootstrap: string }, env: NodeJS.ProcessEnv = {}): Promise<{ child: BenchChild, addr: string, link?: string, ms: number }> {
   const args = 'input' in how ? ['--file', how.input] : ['--hold', how.hold, '--bootstrap', how.bootstrap]
-  const child = new BenchChild('transfer-worker.js', ['--role', 'holder', ...args, '--repo', repo])
+  const child = new BenchChild('transfer-worker.js', ['--role', 'holder', ...args, '--repo', repo], env)
   const ready = await child.next<{ addr: string, link?: string, ms: number }>()
   return { child, ...ready }
 }
 
 /** Veil fetching `link` in a fresh process that joins through `bootstrap`, writing to `out` (removed after). */
-export async function fetchRun (bootstrap: string, link: string, out: string): Promise<FetchRun> {
-  const fetcher = new BenchChild('transfer-worker.js', ['--role', 'fetch', '--bootstrap', bootstrap, '--link', link, '--out', out])
+export async function fetchRun (bootstrap: string, link: string, out: string, env: NodeJS.ProcessEnv = {}): Promise<FetchRun> {
+  const fetcher = new BenchChild('transfer-worker.js', ['--role', 'fetch', '--bootstrap', bootstrap, '--link', link, '--out', out], env)
   try {
     const result = await fetcher.next<FetchRun>()
     if (result.bytes <= 0) throw new Error('the fetch returned no bytes')
