@@ -94,13 +94,14 @@ export class StorageAcceptor implements PushAcceptor {
     const { index, capacity, usage, perPeerBytes } = this.init
     if (!this.accepts(from)) return { ok: false, code: RefuseCode.NotAccepting, reason: this.whoIsAccepted() }
     const now = Date.now()
-    // Checked while the blocks travel; awaited before the unit node is stored.
-    const rooted = header.path === undefined ? Promise.resolve(false) : this.checkPath(header.unit, header.path, from, options.signal)
+    const checkPath = (): Promise<boolean> => header.path === undefined ? Promise.resolve(false) : this.checkPath(header.unit, header.path, from, options.signal)
     const held = await index.get(header.unit)
     let keptUntil = this.grant(header.leaseUntil, now)
+    let rooted: Promise<boolean>
     if (held !== undefined) {
       // A renewal: always admitted; a provisional unit whose path checks out gets the lease it was granted.
-      if (held.provisional && await rooted) await this.promote(header.unit, header.path!)
+      rooted = held.provisional ? checkPath() : Promise.resolve(false)
+      if (await rooted) await this.promote(header.unit, header.path!)
       const record = await index.get(header.unit) ?? held
       keptUntil = record.provisional ? record.leaseUntil : Math.max(record.leaseUntil, keptUntil)
     } else {
@@ -113,6 +114,8 @@ export class StorageAcceptor implements PushAcceptor {
         this.dropPush(from, header.unit)
         return { ok: false, code: RefuseCode.Quota, reason: `this node's ${capacity}-byte quota is full` }
       }
+      // Checked while the blocks travel; awaited before the unit node is stored.
+      rooted = checkPath()
     }
     this.reserved += header.bytes
     usage.reserve(from, header.bytes)
