@@ -4,7 +4,7 @@ import type { CID } from 'multiformats/cid'
 import { swarmProtocolPrefix } from '../swarm/index.js'
 import { discoveryCid } from '../routing/discovery-key.js'
 import type { VeilServices } from './veil-node.js'
-import { anySignal } from '../util/signals.js'
+import { deadline } from '../util/signals.js'
 
 /** A storage node advertises this protocol (through identify); it carries no data. */
 export function storageProtocol (swarmId?: string): string {
@@ -29,7 +29,7 @@ export async function findStoragePeers (libp2p: Libp2p<VeilServices>, protocol: 
   const found = new Map<string, PeerId>()
   const self = libp2p.peerId
   for (const peer of await knownStoragePeers(libp2p, protocol)) found.set(peer.toString(), peer)
-  const signal = anySignal(options.signal, AbortSignal.timeout(options.timeoutMs ?? 10_000))
+  const signal = deadline(options.timeoutMs ?? 10_000, options.signal)
   const unknown: PeerId[] = []
   try {
     // Every peer the look-up met near the key is a candidate, not only the

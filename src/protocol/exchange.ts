@@ -6,6 +6,7 @@ import { pushBlocks, proveBlocks, wantBlocks, type BlockVerifier, type ClientLim
 import { blockProtocol } from '../swarm/protocols.js'
 import { retryWhileBusy } from './busy.js'
 import { RefuseCode } from './wire.js'
+import { deadline } from '../util/signals.js'
 
 export const DEFAULT_BLOCK_PROTOCOL = blockProtocol()
 
@@ -150,7 +151,7 @@ export class BlockExchange implements Startable {
   }
 
   private async open (peer: PeerId, options: AbortOptions): Promise<Stream> {
-    const signal = options.signal ?? AbortSignal.timeout(this.limits.readTimeoutMs)
+    const signal = deadline(this.limits.readTimeoutMs, options.signal)
     // A stream per request: take it straight from an open connection when
     // there is one (openStream looks the peer up in the peer store each time).
     const connection = this.components.connectionManager.getConnections(peer).find(c => c.status === 'open')

@@ -11,6 +11,7 @@ import {
 import { ErrorCode, RefuseCode } from './wire.js'
 import { ProtocolViolationError } from './errors.js'
 import { orderedWindow } from '../util/ordered-window.js'
+import { deadline } from '../util/signals.js'
 import { RequestClock } from './request-clock.js'
 import { ByteReservoir, WorkBudget } from './budgets.js'
 import { MAX_REQUEST_FRAME, endServedStream, frameStream, stopReading } from './frames.js'
@@ -162,7 +163,7 @@ export class BlockServer {
       this.log('reset a block stream from %p: %s', peer, reason)
       this.events.onStreamRejected?.(peer, reason)
       if (err instanceof ProtocolViolationError) {
-        await lp.write(encodeError(ErrorCode.BadRequest, err.message), { signal: AbortSignal.timeout(this.limits.writeTimeoutMs) }).catch(() => {})
+        await lp.write(encodeError(ErrorCode.BadRequest, err.message), { signal: deadline(this.limits.writeTimeoutMs) }).catch(() => {})
       }
       stream.abort(err instanceof Error ? err : new Error(String(err)))
     } finally {

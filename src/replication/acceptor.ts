@@ -120,9 +120,13 @@ export class StorageAcceptor implements PushAcceptor {
     let stored: PendingBlock[] = []
     let ended = false
     const put: AdmittedPut = {
-      store: async (pushes) => {
+      store: async (pushes, { signal }) => {
         const path = await rooted ? header.path : undefined
-        const outcome = await this.init.queue.run(async () => await this.storeInOrder(from, header, keptUntil, path, pushes))
+        // A PUT whose deadline passed while it waited for the index queue stores nothing.
+        const outcome = await this.init.queue.run(async () => {
+          signal.throwIfAborted()
+          return await this.storeInOrder(from, header, keptUntil, path, pushes)
+        })
         stored = outcome.pending
         return outcome.results
       },

@@ -2,7 +2,7 @@ import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import PQueue from 'p-queue'
 import { discoveryCid } from './discovery-key.js'
-import { anySignal } from '../util/signals.js'
+import { deadline } from '../util/signals.js'
 
 /** What the announcer needs from the DHT. */
 export interface ProvideTarget {
@@ -81,7 +81,7 @@ export class Announcer {
 
   private async provide (cid: CID, options: AbortOptions = {}): Promise<boolean> {
     return await this.queue.add(async () => {
-      const signal = anySignal(this.stopping.signal, AbortSignal.timeout(this.timeoutMs), options.signal)
+      const signal = deadline(this.timeoutMs, this.stopping.signal, options.signal)
       try {
         for await (const _ of this.dht.provide(discoveryCid(cid), { signal })) { /* drain the query */ }
         this.published++

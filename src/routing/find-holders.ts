@@ -1,7 +1,7 @@
 import type { AbortOptions, PeerId, PeerInfo } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { discoveryCid } from './discovery-key.js'
-import { anySignal } from '../util/signals.js'
+import { deadline } from '../util/signals.js'
 
 /** What lookups need from the DHT. */
 export interface ProviderSource {
@@ -25,7 +25,7 @@ export interface FindHoldersOptions extends AbortOptions {
 export async function * findHolders (dht: ProviderSource, unit: CID, options: FindHoldersOptions = {}): AsyncGenerator<PeerInfo> {
   const enough = options.enough ?? 3
   const stop = new AbortController()
-  const signal = anySignal(stop.signal, AbortSignal.timeout(options.timeoutMs ?? 15_000), options.signal)
+  const signal = deadline(options.timeoutMs ?? 15_000, stop.signal, options.signal)
   const seen = new Set<string>()
   try {
     for await (const event of dht.findProviders(discoveryCid(unit), { signal })) {

@@ -6,7 +6,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import * as varint from 'uint8-varint'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import { BlockServer, refuseAllPushes, wantBlocks, pushBlocks, proveBlocks, RefuseCode, type PushAcceptor, type BlockReader, type ServerLimits, type PutHeader } from '../../../src/protocol/index.js'
+import { BlockExchange, BlockServer, refuseAllPushes, wantBlocks, pushBlocks, proveBlocks, RefuseCode, type PushAcceptor, type BlockReader, type ServerLimits, type PutHeader } from '../../../src/protocol/index.js'
 import { MessageType, blockHeader, encodePut } from '../../../src/protocol/messages.js'
 import { MemoryBlockStore } from '../../../src/blockstore/index.js'
 import { rawCid } from '../../../src/format/cid.js'
@@ -203,5 +203,22 @@ describe('block exchange over a stream pair', () => {
     first.abort(new Error('done'))
     await hold
     expect(server.activeStreams).toBe(0)
+  })
+})
+
+describe('block exchange service', () => {
+  it('keeps its deadline for opening a stream when the caller passes a signal of its own', async () => {
+    // A peer that never answers: opening a stream waits until the signal it was given aborts.
+    const connectionManager = {
+      getConnections: () => [],
+      openStream: async (_peer: unknown, _protocol: string, options: { signal: AbortSignal }) => await new Promise<never>((_resolve, reject) => {
+        options.signal.addEventListener('abort', () => { reject(options.signal.reason) }, { once: true })
+      })
+    }
+    const exchange = new BlockExchange({ registrar: {} as never, connectionManager: connectionManager as never, logger: defaultLogger() }, { store: new MemoryBlockStore(), readTimeoutMs: 100 })
+    const caller = new AbortController()
+    await expect(exchange.prove(PEER, new Uint8Array(32), [block(10).cid], { signal: caller.signal })).rejects.toMatchObject({ name: 'TimeoutError' })
+    await expect(collect(exchange.want(PEER, [block(10).cid], { signal: caller.signal }))).rejects.toMatchObject({ name: 'TimeoutError' })
+    expect(caller.signal.aborted).toBe(false)
   })
 })
