@@ -14,14 +14,14 @@ export {
   DEFAULT_BLOCK_SIZE, MIN_BLOCK_SIZE, MAX_BLOCK_SIZE, FORMAT_VERSION,
   type ShareKind, type ShareMeta, type FolderEntry
 } from './format/index.js'
-export { openBlockStore, MemoryBlockStore, LevelBlockStore, type BlockStore, type Block, type OpenBlockStoreOptions } from './blockstore/index.js'
+export { openBlockStore, MemoryBlockStore, LevelBlockStore, type BlockStore, type Block, type BlockSource, type OpenBlockStoreOptions } from './blockstore/index.js'
 export {
   importFile, importFolder, importBytes,
   type ImportOptions, type ImportProgressEvents, type ShareResult, type FolderResult, type BlockSink
 } from './importer/index.js'
 export {
   exportShare, openShare, readShare, readFolderListing, DEFAULT_FOLDER_LIMITS, type FolderLimits,
-  type ExportOptions, type ExportResult, type ExportProgressEvents, type BlockSource, type OpenedShare
+  type ExportOptions, type ExportResult, type ExportProgressEvents, type OpenedShare
 } from './exporter/index.js'
 export {
   VeilNode, storageProtocol,

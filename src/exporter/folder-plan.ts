@@ -3,7 +3,7 @@ import { decodeFolderListing, type FolderEntry } from '../format/folder.js'
 import { MAX_FOLDER_LISTING_SIZE } from '../format/limits.js'
 import { visibleName } from '../format/names.js'
 import { FolderLimitError, InvalidManifestError, InvalidOptionError, ShareStructureError } from '../errors.js'
-import type { BlockSource } from './source.js'
+import type { BlockSource } from '../blockstore/index.js'
 import { openShare, type OpenedShare } from './open-share.js'
 import { readShare, type ReadShareOptions } from './read-share.js'
 

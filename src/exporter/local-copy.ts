@@ -4,7 +4,7 @@ import { sealBlock } from '../crypto/aead.js'
 import { paddedLength } from '../crypto/padding.js'
 import { rawCid } from '../format/cid.js'
 import { walkBlocks, type LoadTreeNode } from '../format/tree.js'
-import { loadTreeNode, type BlockSource } from './source.js'
+import { loadTreeNode, type BlockSource } from '../blockstore/index.js'
 import type { OpenedShare } from './open-share.js'
 
 /*

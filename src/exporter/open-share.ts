@@ -6,7 +6,7 @@ import { importAesKey, type CryptoKey } from '../crypto/async.js'
 import { verifyBlock } from '../format/cid.js'
 import { decodeRoot, openRoot, type RootNode, type ShareMeta } from '../format/root.js'
 import type { ShareLink } from '../link/link.js'
-import type { BlockSource } from './source.js'
+import type { BlockSource } from '../blockstore/index.js'
 
 // Never log names, keys or content: only CIDs, counts and sizes.
 const log = logger('veil:export')

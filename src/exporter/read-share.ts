@@ -6,7 +6,7 @@ import type { CryptoPool } from '../crypto/pool.js'
 import { orderedWindow } from '../util/ordered-window.js'
 import { walkBlocks, type BlockRef, type LoadTreeNode } from '../format/tree.js'
 import { BlockAuthenticationError, InvalidRangeError, ShareStructureError } from '../errors.js'
-import { loadTreeNode, type BlockSource } from './source.js'
+import { loadTreeNode, type BlockSource } from '../blockstore/index.js'
 import type { OpenedShare } from './open-share.js'
 import { anySignal } from '../util/signals.js'
 

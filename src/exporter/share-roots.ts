@@ -3,7 +3,7 @@ import type { CID } from 'multiformats/cid'
 import type { ShareLink } from '../link/link.js'
 import { MAX_FOLDER_ENTRIES } from '../format/limits.js'
 import { InvalidManifestError } from '../errors.js'
-import type { BlockSource } from './source.js'
+import type { BlockSource } from '../blockstore/index.js'
 import { openShare } from './open-share.js'
 import { readFolderListing } from './folder-output.js'
 

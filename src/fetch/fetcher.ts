@@ -1,6 +1,6 @@
 import type { AbortOptions, Logger, PeerId, PeerInfo } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import type { BlockGetOptions, BlockSource } from '../exporter/source.js'
+import type { BlockGetOptions, BlockSource } from '../blockstore/index.js'
 import type { BlockStore } from '../blockstore/interface.js'
 import type { WantResult } from '../protocol/client.js'
 import { BlockNotFoundError, ShareNotFoundError } from '../errors.js'

@@ -3,7 +3,7 @@ import type { CID } from 'multiformats/cid'
 import type { Block, BlockStore } from '../blockstore/interface.js'
 import { decodeRoot } from '../format/root.js'
 import { walkTreeNodes, type NodeRef } from '../format/tree.js'
-import { loadTreeNode, type BlockSource } from '../exporter/source.js'
+import { loadTreeNode, type BlockSource } from '../blockstore/index.js'
 import { verifyBlockAsync } from '../format/cid.js'
 import { orderedWindow } from '../util/ordered-window.js'
 

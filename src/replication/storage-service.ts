@@ -1,7 +1,6 @@
 import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import type { LevelBlockStore } from '../blockstore/index.js'
-import type { BlockSource } from '../exporter/source.js'
+import type { BlockSource, LevelBlockStore } from '../blockstore/index.js'
 import { decodeUnitNode } from '../format/nodes.js'
 import { UnitIndex } from './unit-index.js'
 import { SerialQueue } from './serial-queue.js'
