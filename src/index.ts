@@ -24,10 +24,10 @@ export {
   type ExportOptions, type ExportResult, type ExportProgressEvents, type OpenedShare
 } from './exporter/index.js'
 export {
-  VeilNode, storageProtocol,
+  VeilNode,
   type VeilNodeInit, type NodeShareOptions, type NodeShareResult, type NodeGetOptions, type NodeGetResult, type NodeStatus
 } from './node/index.js'
-export type { StorageInit, StorageStatus } from './replication/index.js'
+export { storageProtocol, type StorageInit, type StorageStatus } from './replication/index.js'
 export {
   createSwarmKey, formatSwarmKeyFile, parseSwarmKeyFile, readSwarmKeyFile, writeSwarmKeyFile, swarmId,
   formatInvite, parseInvite, type SwarmKey, type Invite, type InviteInit

@@ -6,9 +6,8 @@ import type { BlockExchangeInit } from '../protocol/index.js'
 import type { AnnouncerInit } from '../routing/index.js'
 import type { FetcherInit } from '../fetch/index.js'
 import type { ImportOptions, ImportProgressEvents, ShareResult } from '../importer/index.js'
-import type { PlacementProgressEvents } from './share-job.js'
 import type { ExportOptions, ExportResult } from '../exporter/index.js'
-import type { ShareKeeperInit, StorageInit, StorageStatus } from '../replication/index.js'
+import type { PlacementProgressEvents, ShareKeeperInit, StorageInit, StorageStatus } from '../replication/index.js'
 import type { SwarmNetwork } from './guarded-network.js'
 
 /** The libp2p services every Veil node runs (besides the block exchange). */
