@@ -6,7 +6,7 @@ import type { BlockSource } from '../blockstore/index.js'
 import type { OpenedShare } from './open-share.js'
 import { writeShareToFile, type FileOutputOptions, type FileOutputResult } from './file-output.js'
 import { openFolderEntry, planFolder, resolveFolderLimits, type FolderLimits, type FolderPlan, type PlannedFolder } from './folder-plan.js'
-import type { ExportProgressEvents } from './index.js'
+import type { ExportProgressEvents } from './events.js'
 
 export { readFolderListing, openFolderEntry as openEntry } from './folder-plan.js'
 

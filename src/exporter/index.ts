@@ -1,5 +1,4 @@
 import type { Writable } from 'node:stream'
-import type { ProgressEvent } from 'progress-events'
 import { CustomProgressEvent } from 'progress-events'
 import type { CID } from 'multiformats/cid'
 import { InvalidRangeError, OutputError } from '../errors.js'
@@ -7,15 +6,12 @@ import { parseShareLink, type ShareLink } from '../link/link.js'
 import type { ShareKind } from '../format/root.js'
 import type { BlockSource } from '../blockstore/index.js'
 import { openShare } from './open-share.js'
-import { writeShareToFile, writeShareToStream, type FileOutputOptions, type ResumeProgressEvents } from './file-output.js'
+import { writeShareToFile, writeShareToStream, type FileOutputOptions } from './file-output.js'
 import { checkFolder, writeFolderPlan } from './folder-output.js'
 import type { FolderLimits } from './folder-plan.js'
-import type { ReadProgressEvents } from './read-share.js'
+import type { ExportProgressEvents } from './events.js'
 
-export type ExportProgressEvents = ReadProgressEvents | ResumeProgressEvents |
-  ProgressEvent<'veil:export:start', { name: string, kind: ShareKind, size: number, blocks: number }> |
-  /** A folder's whole tree was read and fits the limits: what writing it will make, before any of it is written. */
-  ProgressEvent<'veil:export:folder', { files: number, folders: number, bytes: number, depth: number }>
+export type { ExportProgressEvents } from './events.js'
 
 export interface ExportOptions extends Omit<FileOutputOptions, 'onProgress' | 'firstBlock'> {
   /** A file path (a folder path for folder shares) or a writable stream. */

@@ -5,7 +5,7 @@ import { MAX_FOLDER_ENTRIES } from '../format/limits.js'
 import { InvalidManifestError } from '../errors.js'
 import type { BlockSource } from '../blockstore/index.js'
 import { openShare } from './open-share.js'
-import { readFolderListing } from './folder-output.js'
+import { readFolderListing } from './folder-plan.js'
 
 /** Folders nested deeper than this are refused (no real tree comes close). */
 export const MAX_FOLDER_DEPTH = 64

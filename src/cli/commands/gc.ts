@@ -11,8 +11,7 @@ import { formatSize } from '../config.js'
 import { RepoBusyError } from '../errors.js'
 import { examples } from '../options.js'
 import { findDaemon } from '../repo.js'
-import { isRepoLocked, settingsFor, type Context } from '../session.js'
-import type { Runtime } from '../program.js'
+import { isRepoLocked, settingsFor, type Context, type Runtime } from '../session.js'
 import type { GcSummary } from '../../daemon/index.js'
 
 export function registerGc (program: Command, runtime: Runtime): void {

@@ -15,8 +15,7 @@ import { InterruptedError, UsageError } from '../errors.js'
 import { readLinkInput } from '../link-input.js'
 import { examples, withNetworkOptions, withProgressOptions, type ProgressFlags } from '../options.js'
 import { printable, stdoutSink } from '../output.js'
-import { withSession, type Context, type NetworkFlags } from '../session.js'
-import type { Runtime } from '../program.js'
+import { withSession, type Context, type NetworkFlags, type Runtime } from '../session.js'
 import { countArg, folderLimitsOf, folderSummary, limitSizeArg, type FolderLimitFlags } from '../folder-limits.js'
 
 interface GetFlags extends NetworkFlags, ProgressFlags, FolderLimitFlags {

@@ -3,9 +3,8 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { CONFIG_FILE } from '../config.js'
 import { IDENTITY_FILE } from '../repo.js'
-import { settingsFor } from '../session.js'
+import { settingsFor, type Runtime } from '../session.js'
 import { examples } from '../options.js'
-import type { Runtime } from '../program.js'
 
 export function registerInit (program: Command, runtime: Runtime): void {
   program

@@ -14,9 +14,8 @@ import { NoStorageNodeError, UsageError } from '../errors.js'
 import { examples, replicasArg, withNetworkOptions, withProgressOptions, type ProgressFlags } from '../options.js'
 import { printable } from '../output.js'
 import { convergenceSecret } from '../repo.js'
-import { settingsFor, withSession, type Context, type NetworkFlags } from '../session.js'
+import { settingsFor, withSession, type Context, type NetworkFlags, type Runtime } from '../session.js'
 import { humanTime } from './renew.js'
-import type { Runtime } from '../program.js'
 
 type LinkFormat = 'veil' | 'magnet' | 'gateway'
 
