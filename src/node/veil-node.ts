@@ -9,7 +9,7 @@ import type { CID } from 'multiformats/cid'
 import { openBlockStore, LevelBlockStore, type BlockStore } from '../blockstore/index.js'
 import { BlockExchange, type BlockVerifier } from '../protocol/index.js'
 import { Announcer, findHolders } from '../routing/index.js'
-import { Fetcher } from '../fetch/index.js'
+import { Fetcher, type FetchNetwork } from '../fetch/index.js'
 import { copyShare, findStoragePeers, knownStoragePeers, ShareJob, ShareKeeper, ShareRecords, StorageService, storageProtocol, type CopyShareResult, type MaintenanceNetwork, type RenewSummary, type RepoGcResult } from '../replication/index.js'
 import { importFile, importFolder } from '../importer/index.js'
 import { exportShare, openShare, poolOpener, readFolderListing, type BlockOpener } from '../exporter/index.js'
@@ -236,10 +236,11 @@ export class VeilNode {
     const fetch = this.init.fetch ?? {}
     const self = this.peerId
     const verify = this.verifier()
-    return new Fetcher({
+    const network: FetchNetwork = {
       want: (peer, cids, opts) => this.exchange.want(peer, cids, { ...opts, verify }),
       findHolders: (unit, opts) => this.findHolders(unit, { ...opts, enough: fetch.holdersPerUnit, timeoutMs: fetch.lookupTimeoutMs, exclude: peer => peer.equals(self) || opts?.exclude?.(peer) === true })
-    }, this.libp2p.logger.forComponent('veil:fetch'), this.store, {
+    }
+    return new Fetcher({ network, store: this.store, logger: this.libp2p.logger }, {
       ...fetch,
       // Scored down on this node: later fetches ask such a peer last.
       onMisbehaviour: (peer, reason) => {
