@@ -110,7 +110,7 @@ export class VeilNode {
       refusals.log = logger.forComponent('veil:swarm')
       const wireLog = logger.forComponent('veil:wire')
       wireGuard.onRefused = (reason, direction) => { wireLog('reset an %s connection or stream: the peer sent %s', direction, reason) }
-      const announcer = new Announcer(libp2p.services.dht, logger.forComponent('veil:announce'), init.announce)
+      const announcer = new Announcer({ dht: libp2p.services.dht, logger }, init.announce)
       const node: VeilNode = new VeilNode(libp2p, store, exchange!, announcer, refusals, id, undefined, wireGuard, init, ownsStore, logger)
       if (init.storage !== undefined) {
         const storage = new StorageService(init.storage, {
