@@ -7,7 +7,7 @@ import { orderedWindow } from '../util/ordered-window.js'
 import { walkBlocks, type BlockRef, type LoadTreeNode } from '../format/tree.js'
 import { BlockAuthenticationError, InvalidRangeError, ShareStructureError } from '../errors.js'
 import { loadTreeNode, type BlockSource } from '../blockstore/index.js'
-import type { OpenedShare } from './open-share.js'
+import type { OpenedShare, OpenShareOptions } from './open-share.js'
 import { anySignal } from '../util/signals.js'
 
 export type ReadProgressEvents =
@@ -26,7 +26,7 @@ export function poolOpener (pool: CryptoPool): BlockOpener {
   return async (share, ref, sealed) => await pool.open(share.blockKey, ref.index, ref.last, sealed)
 }
 
-export interface ReadShareOptions extends AbortOptions, ProgressOptions<ReadProgressEvents> {
+export interface ReadShareOptions extends OpenShareOptions, ProgressOptions<ReadProgressEvents> {
   /** First byte to read. Default 0. */
   offset?: number
   /** Bytes to read. Default: to the end. */

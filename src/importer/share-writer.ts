@@ -1,5 +1,4 @@
 import { CustomProgressEvent } from 'progress-events'
-import { logger } from '@libp2p/logger'
 import type { CID } from 'multiformats/cid'
 import type { Block } from '../blockstore/interface.js'
 import { deriveSubkeys } from '../crypto/keys.js'
@@ -13,9 +12,6 @@ import { TreeBuilder } from '../format/tree.js'
 import type { BlockSink, ImportOptions, ResolvedImportOptions } from './options.js'
 import { BatchWriter } from './batch-writer.js'
 import { orderedWindow } from '../util/ordered-window.js'
-
-// Never log names, keys or content: only CIDs, counts and sizes.
-const log = logger('veil:import')
 
 /** What one share import produced. */
 export interface ShareResult {
@@ -46,6 +42,7 @@ export interface WriteShareInput {
  */
 export async function writeShare (input: WriteShareInput, options: ImportOptions = {}): Promise<ShareResult> {
   const { config, sink, fileKey } = input
+  const { log } = config
   const meta: ShareMeta = { ...input.meta, padding: config.padding }
   const blockCount = blockCountFor(paddedLength(meta.size, meta.padding), config.blockSize)
   const { blockKey } = deriveSubkeys(fileKey)

@@ -215,7 +215,8 @@ export class VeilNode {
       options,
       onProgress: options.onProgress
     })
-    const result = info.isDirectory() ? await importFolder(path, job.sink, options) : await importFile(path, job.sink, options)
+    const importOptions = { logger: this.logger, ...options }
+    const result = info.isDirectory() ? await importFolder(path, job.sink, importOptions) : await importFile(path, job.sink, importOptions)
     const placed = await job.finish()
     // Aborted while placing: placements were cut short, so report the abort, not a short count.
     options.signal?.throwIfAborted()
@@ -296,7 +297,7 @@ export class VeilNode {
     const opener: BlockOpener = this.cryptoPool === undefined
       ? async (share, ref, sealed) => openBlock(share.blockKey, ref.index, ref.last, sealed)
       : poolOpener(this.cryptoPool)
-    const result = await exportShare(link, fetcher, { opener, ...options, concurrency: options.window ?? this.init.fetch?.window ?? 8 })
+    const result = await exportShare(link, fetcher, { opener, logger: this.logger, ...options, concurrency: options.window ?? this.init.fetch?.window ?? 8 })
     return { ...result, ...fetcher.stats, banned: [...fetcher.stats.banned] }
   }
 
@@ -383,7 +384,7 @@ export class VeilNode {
   /** List a folder share's entries. */
   async list (link: string | ShareLink, options: AbortOptions = {}): Promise<FolderEntry[]> {
     const fetcher = this.fetcher()
-    const share = await openShare(typeof link === 'string' ? parseShareLink(link) : link, fetcher, options)
-    return await readFolderListing(share, fetcher, options)
+    const share = await openShare(typeof link === 'string' ? parseShareLink(link) : link, fetcher, { logger: this.logger, ...options })
+    return await readFolderListing(share, fetcher, { logger: this.logger, ...options })
   }
 }
