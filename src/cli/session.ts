@@ -6,7 +6,7 @@
 import type { Command } from 'commander'
 import { SwarmRequiredError } from '../errors.js'
 import type { VeilNode } from '../node/index.js'
-import type { DaemonClient } from '../daemon/index.js'
+import type { DaemonClient } from '../control/index.js'
 import { loadSettings, type SettingFlags, type Settings } from './config.js'
 import { NoBootstrapError, RepoBusyError, explainJoinFailure } from './errors.js'
 import type { Output } from './output.js'

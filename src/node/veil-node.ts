@@ -20,7 +20,7 @@ import { openBlock } from '../crypto/aead.js'
 import { formatLink, parseLink, parseShareLink, type ShareLink } from '../link/index.js'
 import type { FolderEntry } from '../format/index.js'
 import { BlockHashMismatchError, InputError, InvalidOptionError, SwarmRequiredError } from '../errors.js'
-import { loadOrCreateIdentity } from './identity.js'
+import { loadOrCreateIdentity } from '../identity/index.js'
 import { libp2pOptions, routingTableOf } from './libp2p-options.js'
 import type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, NodeStatus, VeilNodeInit, VeilServices } from './types.js'
 

@@ -9,7 +9,7 @@
  * different file is left alone unless --force.
  */
 import type { Command } from 'commander'
-import type { GetSummary } from '../../daemon/index.js'
+import type { GetSummary } from '../../control/index.js'
 import { absolute, formatSize } from '../config.js'
 import { InterruptedError, UsageError } from '../errors.js'
 import { readLinkInput } from '../link-input.js'

@@ -16,7 +16,7 @@ export function registerInit (program: Command, runtime: Runtime): void {
       const settings = await settingsFor(ctx)
       const repo = settings.repo
       const existed = await exists(join(repo, IDENTITY_FILE))
-      const [{ loadOrCreateIdentity }, { peerIdFromPrivateKey }] = await Promise.all([import('../../node/identity.js'), import('@libp2p/peer-id')])
+      const [{ loadOrCreateIdentity }, { peerIdFromPrivateKey }] = await Promise.all([import('../../identity/index.js'), import('@libp2p/peer-id')])
       const peerId = peerIdFromPrivateKey(await loadOrCreateIdentity(repo)).toString()
       const config = join(repo, CONFIG_FILE)
       if (!await exists(config)) await writeFile(config, '{}\n', { flag: 'wx' }).catch(() => {})
