@@ -2,7 +2,7 @@
  * Veil's library API: what the CLI, the daemon and the tests use. Types and
  * factory functions only; each folder's index.ts is its door.
  */
-import './platform/shim.js'
+import './platform/index.js'
 
 export * from './errors.js'
 export {

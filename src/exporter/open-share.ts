@@ -1,11 +1,9 @@
 import type { AbortOptions, ComponentLogger, Logger } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { defaultLogger } from '@libp2p/logger'
-import { deriveSubkeys } from '../crypto/keys.js'
-import { importAesKey, type CryptoKey } from '../crypto/async.js'
-import { verifyBlock } from '../format/cid.js'
-import { decodeRoot, openRoot, type RootNode, type ShareMeta } from '../format/root.js'
-import type { ShareLink } from '../link/link.js'
+import { deriveSubkeys, importAesKey, type CryptoKey } from '../crypto/index.js'
+import { verifyBlock, decodeRoot, openRoot, type RootNode, type ShareMeta } from '../format/index.js'
+import type { ShareLink } from '../link/index.js'
 import type { BlockSource } from '../blockstore/index.js'
 
 export interface OpenShareOptions extends AbortOptions {

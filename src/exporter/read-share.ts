@@ -1,14 +1,12 @@
 import type { AbortOptions } from '@libp2p/interface'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
 import { CustomProgressEvent } from 'progress-events'
-import { openBlockAsync } from '../crypto/async.js'
-import type { CryptoPool } from '../crypto/pool.js'
-import { orderedWindow } from '../util/ordered-window.js'
-import { walkBlocks, type BlockRef, type LoadTreeNode } from '../format/tree.js'
+import { openBlockAsync, type CryptoPool } from '../crypto/index.js'
+import { orderedWindow, anySignal } from '../util/index.js'
+import { walkBlocks, type BlockRef, type LoadTreeNode } from '../format/index.js'
 import { BlockAuthenticationError, InvalidRangeError, ShareStructureError } from '../errors.js'
 import { loadTreeNode, type BlockSource } from '../blockstore/index.js'
 import type { OpenedShare, OpenShareOptions } from './open-share.js'
-import { anySignal } from '../util/signals.js'
 
 export type ReadProgressEvents =
   ProgressEvent<'veil:export:block', { index: number, blocks: number, bytes: number }>

@@ -2,10 +2,9 @@ import type { AbortOptions, ComponentLogger, Logger } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
 import type { CID } from 'multiformats/cid'
-import type { Block, PutOptions } from '../blockstore/interface.js'
-import type { PaddingMode } from '../crypto/padding.js'
-import type { NodeRef } from '../format/tree.js'
-import { DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, MIN_BLOCK_SIZE } from '../format/limits.js'
+import type { Block, PutOptions } from '../blockstore/index.js'
+import type { PaddingMode } from '../crypto/index.js'
+import { type NodeRef, DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, MIN_BLOCK_SIZE } from '../format/index.js'
 import { InvalidOptionError } from '../errors.js'
 
 /**

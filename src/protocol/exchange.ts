@@ -5,7 +5,7 @@ import { BlockServer, refuseAllPushes, type BlockReader, type PushAcceptor, type
 import { pushBlocks, proveBlocks, wantBlocks, type BlockVerifier, type ClientLimits, type PutReply, type PutRequest, type WantResult } from './client.js'
 import { retryWhileBusy } from './busy.js'
 import { RefuseCode } from './wire.js'
-import { deadline } from '../util/signals.js'
+import { deadline } from '../util/index.js'
 import { DEFAULT_BLOCK_PROTOCOL, INBOUND_STREAM_HEADROOM, MAX_OUTBOUND_STREAMS, MAX_STREAMS_PER_PEER, READ_TIMEOUT_MS, WRITE_TIMEOUT_MS } from './constants.js'
 
 export interface BlockExchangeInit {

@@ -3,15 +3,14 @@ import type { LengthPrefixedStream } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { CID } from 'multiformats/cid'
 import PQueue from 'p-queue'
-import { sha256 } from '../crypto/hash.js'
+import { sha256 } from '../crypto/index.js'
 import {
   MessageType, MAX_FRAME, MAX_WIRE_BLOCK, blockHeader, decodePush, decodeRequest, encodeError, encodeNone, encodeOk,
   encodeProof, encodeReady, encodeRefuse, type Push, type PutHeader, type Request
 } from './messages.js'
 import { ErrorCode, RefuseCode } from './wire.js'
 import { ProtocolViolationError } from './errors.js'
-import { orderedWindow } from '../util/ordered-window.js'
-import { deadline } from '../util/signals.js'
+import { orderedWindow, deadline } from '../util/index.js'
 import { RequestClock } from './request-clock.js'
 import { ByteReservoir, WorkBudget } from './budgets.js'
 import { MAX_REQUEST_FRAME, endServedStream, frameStream, stopReading } from './frames.js'

@@ -7,7 +7,7 @@ import type { BlockSink } from '../importer/index.js'
 import { decodeUnitNode, type NodeRef } from '../format/index.js'
 import { placeUnit, pushUnit, type PlacedCopy, type PlacementNetwork } from './placement.js'
 import { shareUnits } from './share-units.js'
-import { failureReason } from '../util/failure.js'
+import { failureReason } from '../util/index.js'
 
 /**
  * Placement, unit by unit: `queued` when a sealed unit waits for its copies

@@ -4,7 +4,7 @@ import type { Libp2p } from 'libp2p'
 import type { CID } from 'multiformats/cid'
 import { swarmProtocolPrefix } from '../swarm/index.js'
 import { discoveryCid } from '../routing/index.js'
-import { deadline } from '../util/signals.js'
+import { deadline } from '../util/index.js'
 
 /** A storage node advertises this protocol (through identify); it carries no data. */
 export function storageProtocol (swarmId?: string): string {

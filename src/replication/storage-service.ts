@@ -1,7 +1,7 @@
 import type { AbortOptions, ComponentLogger, Logger, PeerId, Startable } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import type { BlockSource, LevelBlockStore } from '../blockstore/index.js'
-import { decodeUnitNode } from '../format/nodes.js'
+import { decodeUnitNode } from '../format/index.js'
 import { UnitIndex } from './unit-index.js'
 import { SerialQueue } from './serial-queue.js'
 import { StorageAcceptor, type AcceptFrom } from './acceptor.js'

@@ -2,7 +2,7 @@ import type { AbortOptions, ComponentLogger, Logger, Startable } from '@libp2p/i
 import type { CID } from 'multiformats/cid'
 import PQueue from 'p-queue'
 import { discoveryCid } from './discovery-key.js'
-import { deadline } from '../util/signals.js'
+import { deadline } from '../util/index.js'
 import { ANNOUNCE_CONCURRENCY, ANNOUNCE_TIMEOUT_MS, REANNOUNCE_INTERVAL_MS } from './constants.js'
 
 /** What the announcer needs from the DHT. */

@@ -1,7 +1,7 @@
 import type { AbortOptions, PeerId, PeerInfo } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { discoveryCid } from './discovery-key.js'
-import { deadline } from '../util/signals.js'
+import { deadline } from '../util/index.js'
 import { ENOUGH_HOLDERS, LOOKUP_TIMEOUT_MS } from './constants.js'
 
 /** What lookups need from the DHT. */
