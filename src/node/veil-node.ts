@@ -20,6 +20,7 @@ import { formatLink, parseLink, parseShareLink, type ShareLink } from '../link/i
 import { BlockHashMismatchError, InputError, InvalidOptionError, SwarmRequiredError } from '../errors.js'
 import { loadOrCreateIdentity } from '../identity/index.js'
 import { libp2pOptions, routingTableOf } from './libp2p-options.js'
+import { BOOTSTRAP_TIMEOUT_MS, FETCH_WINDOW, LISTEN, MISBEHAVIOUR_PENALTY, SHARE_REPLICAS } from './constants.js'
 import type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, NodeStatus, VeilNodeInit, VeilServices } from './types.js'
 
 export type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, NodeStatus, VeilNodeInit, VeilServices } from './types.js'
@@ -124,7 +125,7 @@ export class VeilNode {
       const allowPeers = init.swarm?.allowPeers ?? []
       const options = libp2pOptions({
         privateKey,
-        listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+        listen: init.listen ?? LISTEN,
         dhtProtocol: init.dhtProtocol ?? dhtProtocol(id),
         dhtServer: init.dhtServer ?? true,
         connectionProtector: init.swarm === undefined ? undefined : swarmProtector(init.swarm),
@@ -161,7 +162,7 @@ export class VeilNode {
     }
     this.announcer.start()
     const bootstrap = this.init.bootstrap ?? []
-    if (bootstrap.length > 0) await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? 15_000, options)
+    if (bootstrap.length > 0) await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS, options)
     await this.storage?.start()
     this.keeper.start()
     this.log('started as %p on %s', this.peerId, this.addresses().map(String).join(', '))
@@ -198,7 +199,7 @@ export class VeilNode {
     const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
       throw new InputError(err.code === 'ENOENT' ? `no such file or folder: ${path}` : `cannot read ${path}: ${err.message}`, { cause: err })
     })
-    const replicas = options.replicas ?? 3
+    const replicas = options.replicas ?? SHARE_REPLICAS
     const keepLocal = options.keepLocal ?? true
     const storage = this.storage
     const job = new ShareJob({
@@ -256,7 +257,7 @@ export class VeilNode {
         this.misbehaviour.set(peer.toString(), (this.misbehaviour.get(peer.toString()) ?? 0) + 1)
         fetch.onMisbehaviour?.(peer, reason)
       },
-      penalty: peer => 100 * (this.misbehaviour.get(peer.toString()) ?? 0)
+      penalty: peer => MISBEHAVIOUR_PENALTY * (this.misbehaviour.get(peer.toString()) ?? 0)
     })
   }
 
@@ -295,7 +296,7 @@ export class VeilNode {
     const opener: BlockOpener = this.cryptoPool === undefined
       ? async (share, ref, sealed) => openBlock(share.blockKey, ref.index, ref.last, sealed)
       : poolOpener(this.cryptoPool)
-    const result = await exportShare(link, fetcher, { opener, logger: this.logger, ...options, concurrency: options.window ?? this.init.fetch?.window ?? 8 })
+    const result = await exportShare(link, fetcher, { opener, logger: this.logger, ...options, concurrency: options.window ?? this.init.fetch?.window ?? FETCH_WINDOW })
     return { ...result, ...fetcher.stats, banned: [...fetcher.stats.banned] }
   }
 
