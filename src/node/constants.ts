@@ -1,7 +1,7 @@
 /** Defaults of a Veil node (VeilNodeInit and the per-call options of its methods). */
 
 /** Where a node listens when not told. */
-export const LISTEN = ['/ip4/127.0.0.1/tcp/0']
+export const LISTEN: readonly string[] = ['/ip4/127.0.0.1/tcp/0']
 
 /** Wait this long at start for the DHT to know a peer (when bootstrapping). */
 export const BOOTSTRAP_TIMEOUT_MS = 15_000

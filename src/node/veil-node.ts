@@ -125,7 +125,7 @@ export class VeilNode {
       const allowPeers = init.swarm?.allowPeers ?? []
       const options = libp2pOptions({
         privateKey,
-        listen: init.listen ?? LISTEN,
+        listen: init.listen ?? [...LISTEN],
         dhtProtocol: init.dhtProtocol ?? dhtProtocol(id),
         dhtServer: init.dhtServer ?? true,
         connectionProtector: init.swarm === undefined ? undefined : swarmProtector(init.swarm),
