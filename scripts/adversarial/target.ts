@@ -20,7 +20,7 @@
  * peak kept.
  * Stops on SIGTERM or when stdin closes, removing what it wrote.
  */
-import '../../src/platform/shim.js'
+import '../../src/platform/index.js'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { mkdtemp, rm } from 'node:fs/promises'

@@ -21,7 +21,7 @@
  * reported), 1 if a measurement failed; every process and temp file is
  * removed on the way out, Ctrl-C included.
  */
-import '../../src/platform/shim.js'
+import '../../src/platform/index.js'
 import { rm, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { loadavg } from 'node:os'

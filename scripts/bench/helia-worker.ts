@@ -17,7 +17,7 @@
  * blockstore instead). Helia's own defaults everywhere else (1 MiB chunks,
  * raw leaves, balanced DAG of 1024 links, bitswap settings).
  */
-import '../../src/platform/shim.js'
+import '../../src/platform/index.js'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { once } from 'node:events'
 import { createHeliaLight } from 'helia'

@@ -6,13 +6,13 @@
  *   --task crypto  --bytes N                      AES-256-GCM seal/open and SHA-256
  * Prints one JSON line.
  */
-import '../../src/platform/shim.js'
+import '../../src/platform/index.js'
 import { randomBytes, createHash } from 'node:crypto'
 import { Level } from 'level'
 import { importFile, exportShare, openBlockStore } from '../../src/index.js'
 import { sealBlock, openBlock } from '../../src/crypto/index.js'
-import { BlockFiles } from '../../src/blockstore/block-files.js'
-import { rawCid } from '../../src/format/cid.js'
+import { BlockFiles } from '../../src/blockstore/index.js'
+import { rawCid } from '../../src/format/index.js'
 import { MiB, parseFlags, peakRss } from './lib.js'
 
 const flags = parseFlags(process.argv.slice(2))

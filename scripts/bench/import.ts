@@ -11,7 +11,7 @@
  * `importBench` is also one part of `npm run bench` (all.ts), which uses its
  * crypto and level figures as the machine's limits.
  */
-import '../../src/platform/shim.js'
+import '../../src/platform/index.js'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MiB, figure, fmt, main, mbps, isMain, parseFlags, printTable, range, runBenches, runWorker, tempDir, writeRandomFile, type Bench, type Figure } from './lib.js'

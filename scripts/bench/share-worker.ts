@@ -9,11 +9,11 @@
  * storage node (the reference: the network and the remote store, no sealing).
  * Prints one JSON line: { shareMs, pushMs?, replicas, units, peakRss }.
  */
-import '../../src/platform/shim.js'
+import '../../src/platform/index.js'
 import { randomBytes } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { VeilNode } from '../../src/node/index.js'
-import { rawCid } from '../../src/format/cid.js'
+import { rawCid } from '../../src/format/index.js'
 import { MiB, parseFlags, peakRss } from './lib.js'
 
 const flags = parseFlags(process.argv.slice(2))

@@ -12,7 +12,7 @@
  * same file into the sharer's own node (R = 0), to one storage node (R = 1)
  * and to three (R = 3).
  */
-import '../../src/platform/shim.js'
+import '../../src/platform/index.js'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { BenchChild } from './child.js'

@@ -10,7 +10,7 @@
  *                                              fetch L to O; report time, time to first byte, peak RSS
  * Prints JSON lines on stdout (the last one is the result).
  */
-import '../../src/platform/shim.js'
+import '../../src/platform/index.js'
 import { createLibp2p } from 'libp2p'
 import { multiaddr } from '@multiformats/multiaddr'
 import { tcp } from '@libp2p/tcp'

@@ -10,7 +10,7 @@
  * `transferBench` is also one part of `npm run bench` (all.ts), which adds a
  * bare TCP stream between two processes as the machine's limit.
  */
-import '../../src/platform/shim.js'
+import '../../src/platform/index.js'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseLink } from '../../src/link/index.js'

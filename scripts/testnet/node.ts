@@ -5,7 +5,7 @@
  *        [--lease MS] [--orphan-grace MS] [--repair-every MS] [--collect-every MS] [--per-peer BYTES]
  * Prints `{"ready":true,"addr":…,"peerId":…}` once started; stops on SIGTERM.
  */
-import '../../src/platform/shim.js'
+import '../../src/platform/index.js'
 import { VeilNode } from '../../src/node/index.js'
 import { parseFlags } from '../bench/lib.js'
 

@@ -1,6 +1,6 @@
 import type { CID } from 'multiformats/cid'
-import { digestMatches, isSupportedCid, verifyBlockAsync } from '../format/cid.js'
-import { sha256Async } from '../crypto/async.js'
+import { digestMatches, isSupportedCid, verifyBlockAsync } from '../format/index.js'
+import { sha256Async } from '../crypto/index.js'
 import { BlockCorruptError, BlockNotFoundError, BlockTooLargeError, UnsupportedHashError } from '../errors.js'
 import { InvalidParametersError } from '@libp2p/interface'
 import type { Block } from './interface.js'

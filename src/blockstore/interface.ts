@@ -54,3 +54,20 @@ export interface BlockStore {
 
   close(): Promise<void>
 }
+
+export interface BlockGetOptions extends AbortOptions {
+  /**
+   * The manifest node that lists the wanted block (its segment, or the root
+   * when folded; a node's own CID for a manifest node). A network source
+   * finds holders by this node's discovery key.
+   */
+  segment?: CID
+}
+
+/**
+ * Where blocks are read from: the local block store, or the network fetch
+ * engine. `get` resolves only with bytes that match the CID.
+ */
+export interface BlockSource {
+  get(cid: CID, options?: BlockGetOptions): Promise<Uint8Array>
+}

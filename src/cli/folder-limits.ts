@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError } from 'commander'
 import type { FolderLimits } from '../exporter/index.js'
-import type { WireProgress } from '../daemon/index.js'
+import type { WireProgress } from '../control/index.js'
 import { parseSize } from './config.js'
 
 export interface FolderLimitFlags {

@@ -3,7 +3,7 @@
  * The `veil` binary. The platform shim must load before anything that
  * imports libp2p (Node 20 lacks Promise.withResolvers), so it comes first.
  */
-import '../platform/shim.js'
+import '../platform/index.js'
 import { run } from './program.js'
 import { exitWith } from './output.js'
 

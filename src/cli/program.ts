@@ -10,7 +10,7 @@ import { VeilError } from '../errors.js'
 import { defaultsPath } from './config.js'
 import { InterruptedError } from './errors.js'
 import { EXIT_OK, EXIT_USAGE, Output, oneLine, signalExitCode } from './output.js'
-import type { Context } from './session.js'
+import type { Runtime } from './session.js'
 import { registerInit } from './commands/init.js'
 import { registerNode } from './commands/node.js'
 import { registerShare } from './commands/share.js'
@@ -21,11 +21,6 @@ import { registerRenew } from './commands/renew.js'
 import { registerGc } from './commands/gc.js'
 import { registerStatus } from './commands/status.js'
 import { registerSwarm } from './commands/swarm.js'
-
-/** What command files need from the program: the context of the command being run. */
-export interface Runtime {
-  context: (cmd: Command) => Context
-}
 
 export function buildProgram (signal: AbortSignal): Command {
   const program = new Command('veil')

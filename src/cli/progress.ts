@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module'
 import type cliProgressTypes from 'cli-progress'
-import type { WireProgress } from '../daemon/index.js'
+import type { WireProgress } from '../control/index.js'
 import { formatSize } from './config.js'
 import { printable } from './output.js'
 

@@ -12,7 +12,7 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { SwarmKey } from '../swarm/index.js'
-import type { DaemonClient } from '../daemon/index.js'
+import type { DaemonClient } from '../control/index.js'
 import { ConfigError } from './errors.js'
 import type { Settings } from './config.js'
 
@@ -144,7 +144,7 @@ export async function findDaemon (repo: string, timeoutMs = 5_000): Promise<Runn
     return undefined
   }
   if (info.pid !== process.pid && isAlive(info.pid)) {
-    const { DaemonClient } = await import('../daemon/client.js')
+    const { DaemonClient } = await import('../control/index.js')
     const client = new DaemonClient(info.url, info.token)
     try {
       await client.status({ signal: AbortSignal.timeout(timeoutMs) })

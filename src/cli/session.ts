@@ -3,9 +3,10 @@
  * runs for the repo, otherwise through a temporary light node that uses the
  * repo's identity, store and configured swarm, and is stopped afterwards.
  */
+import type { Command } from 'commander'
 import { SwarmRequiredError } from '../errors.js'
 import type { VeilNode } from '../node/index.js'
-import type { DaemonClient } from '../daemon/index.js'
+import type { DaemonClient } from '../control/index.js'
 import { loadSettings, type SettingFlags, type Settings } from './config.js'
 import { NoBootstrapError, RepoBusyError, explainJoinFailure } from './errors.js'
 import type { Output } from './output.js'
@@ -17,6 +18,11 @@ export interface Context {
   signal: AbortSignal
   repoFlag?: string
   json: boolean
+}
+
+/** What command files need from the program: the context of the command being run. */
+export interface Runtime {
+  context: (cmd: Command) => Context
 }
 
 /** Flags of the commands that start a node. */

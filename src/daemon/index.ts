@@ -1,14 +1,13 @@
 /**
- * The daemon's control API (server and client) and the node operations both
- * the daemon and the CLI's temporary nodes run.
+ * The daemon's control API server and the node operations both the daemon
+ * and the CLI's temporary nodes run (the API's wire format and client are in
+ * control/).
  */
 export { ControlServer, isLoopbackHost, type ControlServerInit } from './server.js'
-export { DaemonClient, type CallOptions } from './client.js'
 export {
   shareOp, getOp, listOp, pinOp, unpinOp, pinsOp, gcOp, renewOp, statusOp, peersOp, checkOutputPath, safeOutputName, CHECKPOINT_BLOCKS,
   type OpOptions, type ShareOpInit, type GetOpInit, type ListOpInit
 } from './operations.js'
-export * from './protocol.js'
 export * from './errors.js'
 export { openSharePath, walkTree, type TreeEntry } from './share-path.js'
 export { writeFolderTar, type TarOptions, type TarResult } from './tar-output.js'

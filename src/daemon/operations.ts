@@ -18,7 +18,7 @@ import { writeFolderTar } from './tar-output.js'
 import {
   isoTime, toWireProgress, type GcSummary, type GetSummary, type ListSummary, type PeerSummary, type PinSummary, type PinsSummary, type RenewSummary,
   type ShareSummary, type StatusSummary, type WireProgress
-} from './protocol.js'
+} from '../control/index.js'
 
 export interface OpOptions {
   signal?: AbortSignal

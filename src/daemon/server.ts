@@ -17,7 +17,7 @@ import { InvalidOptionError, VeilError } from '../errors.js'
 import type { VeilNode } from '../node/index.js'
 import type { FolderLimits } from '../exporter/index.js'
 import { gcOp, getOp, listOp, peersOp, pinOp, pinsOp, renewOp, shareOp, statusOp, unpinOp, type OpOptions } from './operations.js'
-import { API_PREFIX, MAX_REQUEST_BYTES, RESULT_TRAILER, encodeTrailer, toWireError, type StreamLine, type WireError } from './protocol.js'
+import { API_PREFIX, MAX_REQUEST_BYTES, RESULT_TRAILER, encodeTrailer, toWireError, type StreamLine, type WireError } from '../control/index.js'
 
 export interface ControlServerInit {
   node: VeilNode

@@ -6,7 +6,8 @@
  * escaped, never raw.
  */
 import type { AbortOptions } from '@libp2p/interface'
-import { openShare, openEntry, readFolderListing, type BlockSource, type OpenedShare } from '../exporter/index.js'
+import type { BlockSource } from '../blockstore/index.js'
+import { openShare, openEntry, readFolderListing, type OpenedShare } from '../exporter/index.js'
 import type { FolderEntry } from '../format/index.js'
 import type { ShareLink } from '../link/index.js'
 import { PathNotFoundError } from './errors.js'

@@ -7,7 +7,8 @@
 import type { Writable } from 'node:stream'
 import type { AbortOptions } from '@libp2p/interface'
 import tarStream from 'tar-stream'
-import { openEntry, readShare, type BlockOpener, type BlockSource, type OpenedShare } from '../exporter/index.js'
+import type { BlockSource } from '../blockstore/index.js'
+import { openEntry, readShare, type BlockOpener, type OpenedShare } from '../exporter/index.js'
 import { walkTree } from './share-path.js'
 
 export interface TarOptions extends AbortOptions {

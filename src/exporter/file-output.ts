@@ -1,16 +1,13 @@
 import { open, rename, stat, rm } from 'node:fs/promises'
 import type { Writable } from 'node:stream'
-import { logger } from '@libp2p/logger'
 import { CustomProgressEvent, type ProgressEvent } from 'progress-events'
 import { OutputError, OutputExistsError, VeilError } from '../errors.js'
-import type { BlockSource } from './source.js'
-import type { OpenedShare } from './open-share.js'
+import type { BlockSource } from '../blockstore/index.js'
+import { exportLog, type OpenedShare } from './open-share.js'
 import { readShare, readShareBlocks, resolveRange, type ReadProgressEvents, type ReadShareOptions } from './read-share.js'
 import { isLocalCopy, verifiedPrefix } from './local-copy.js'
 import { BackgroundFlush } from './background-flush.js'
 import { loadResumeState, partPath, removeResumeFiles, saveResumeState, statePath, type ResumeState } from './resume-state.js'
-
-const log = logger('veil:export')
 
 /** A resumed fetch starts at `bytes` (the first `blocks` blocks were already written and verified). */
 export type ResumeProgressEvents = ProgressEvent<'veil:export:resumed', { blocks: number, bytes: number }>
@@ -60,6 +57,7 @@ function outputError (path: string, err: unknown): OutputError {
  */
 export async function writeShareToFile (share: OpenedShare, source: BlockSource, path: string, options: FileOutputOptions = {}): Promise<FileOutputResult> {
   const { meta, root } = share
+  const log = exportLog(options)
   const range = resolveRange(meta.size, options)
   const whole = range.offset === 0 && range.length === meta.size
 

@@ -2,11 +2,11 @@ import { mkdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CustomProgressEvent } from 'progress-events'
 import { OutputError } from '../errors.js'
-import type { BlockSource } from './source.js'
+import type { BlockSource } from '../blockstore/index.js'
 import type { OpenedShare } from './open-share.js'
 import { writeShareToFile, type FileOutputOptions, type FileOutputResult } from './file-output.js'
 import { openFolderEntry, planFolder, resolveFolderLimits, type FolderLimits, type FolderPlan, type PlannedFolder } from './folder-plan.js'
-import type { ExportProgressEvents } from './index.js'
+import type { ExportProgressEvents } from './events.js'
 
 export { readFolderListing, openFolderEntry as openEntry } from './folder-plan.js'
 

@@ -1,9 +1,7 @@
 import type { AbortOptions } from '@libp2p/interface'
-import { decodeFolderListing, type FolderEntry } from '../format/folder.js'
-import { MAX_FOLDER_LISTING_SIZE } from '../format/limits.js'
-import { visibleName } from '../format/names.js'
+import { decodeFolderListing, type FolderEntry, MAX_FOLDER_LISTING_SIZE, visibleName } from '../format/index.js'
 import { FolderLimitError, InvalidManifestError, InvalidOptionError, ShareStructureError } from '../errors.js'
-import type { BlockSource } from './source.js'
+import type { BlockSource } from '../blockstore/index.js'
 import { openShare, type OpenedShare } from './open-share.js'
 import { readShare, type ReadShareOptions } from './read-share.js'
 

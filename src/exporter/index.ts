@@ -1,21 +1,17 @@
 import type { Writable } from 'node:stream'
-import type { ProgressEvent } from 'progress-events'
 import { CustomProgressEvent } from 'progress-events'
 import type { CID } from 'multiformats/cid'
 import { InvalidRangeError, OutputError } from '../errors.js'
-import { parseShareLink, type ShareLink } from '../link/link.js'
-import type { ShareKind } from '../format/root.js'
-import type { BlockSource } from './source.js'
+import { parseShareLink, type ShareLink } from '../link/index.js'
+import type { ShareKind } from '../format/index.js'
+import type { BlockSource } from '../blockstore/index.js'
 import { openShare } from './open-share.js'
-import { writeShareToFile, writeShareToStream, type FileOutputOptions, type ResumeProgressEvents } from './file-output.js'
+import { writeShareToFile, writeShareToStream, type FileOutputOptions } from './file-output.js'
 import { checkFolder, writeFolderPlan } from './folder-output.js'
 import type { FolderLimits } from './folder-plan.js'
-import type { ReadProgressEvents } from './read-share.js'
+import type { ExportProgressEvents } from './events.js'
 
-export type ExportProgressEvents = ReadProgressEvents | ResumeProgressEvents |
-  ProgressEvent<'veil:export:start', { name: string, kind: ShareKind, size: number, blocks: number }> |
-  /** A folder's whole tree was read and fits the limits: what writing it will make, before any of it is written. */
-  ProgressEvent<'veil:export:folder', { files: number, folders: number, bytes: number, depth: number }>
+export type { ExportProgressEvents } from './events.js'
 
 export interface ExportOptions extends Omit<FileOutputOptions, 'onProgress' | 'firstBlock'> {
   /** A file path (a folder path for folder shares) or a writable stream. */
@@ -75,4 +71,3 @@ export { isLocalCopy } from './local-copy.js'
 export { shareRoots, MAX_FOLDER_DEPTH } from './share-roots.js'
 export { isIntegrityError } from './file-output.js'
 export { partPath, statePath, loadResumeState, type ResumeState } from './resume-state.js'
-export { loadTreeNode, type BlockSource, type BlockGetOptions } from './source.js'

@@ -1,10 +1,8 @@
 import { open, type FileHandle } from 'node:fs/promises'
 import type { AbortOptions } from '@libp2p/interface'
-import { sealBlock } from '../crypto/aead.js'
-import { paddedLength } from '../crypto/padding.js'
-import { rawCid } from '../format/cid.js'
-import { walkBlocks, type LoadTreeNode } from '../format/tree.js'
-import { loadTreeNode, type BlockSource } from './source.js'
+import { sealBlock, paddedLength } from '../crypto/index.js'
+import { rawCid, walkBlocks, type LoadTreeNode } from '../format/index.js'
+import { loadTreeNode, type BlockSource } from '../blockstore/index.js'
 import type { OpenedShare } from './open-share.js'
 
 /*

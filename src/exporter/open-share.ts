@@ -1,15 +1,15 @@
-import type { AbortOptions } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Logger } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import { logger } from '@libp2p/logger'
-import { deriveSubkeys } from '../crypto/keys.js'
-import { importAesKey, type CryptoKey } from '../crypto/async.js'
-import { verifyBlock } from '../format/cid.js'
-import { decodeRoot, openRoot, type RootNode, type ShareMeta } from '../format/root.js'
-import type { ShareLink } from '../link/link.js'
-import type { BlockSource } from './source.js'
+import { defaultLogger } from '@libp2p/logger'
+import { deriveSubkeys, importAesKey, type CryptoKey } from '../crypto/index.js'
+import { verifyBlock, decodeRoot, openRoot, type RootNode, type ShareMeta } from '../format/index.js'
+import type { ShareLink } from '../link/index.js'
+import type { BlockSource } from '../blockstore/index.js'
 
-// Never log names, keys or content: only CIDs, counts and sizes.
-const log = logger('veil:export')
+export interface OpenShareOptions extends AbortOptions {
+  /** Where the export logs (`veil:export`: CIDs, counts and sizes only). Default libp2p's default logger. */
+  logger?: ComponentLogger
+}
 
 /** A share whose root has been fetched, verified and unlocked with its key. */
 export interface OpenedShare {
@@ -26,12 +26,13 @@ export interface OpenedShare {
  * Fetch the root, check it against its CID, check the key commitment (a wrong
  * key fails here, before any block is decrypted) and open the metadata.
  */
-export async function openShare (link: ShareLink, source: BlockSource, options: AbortOptions = {}): Promise<OpenedShare> {
+export async function openShare (link: ShareLink, source: BlockSource, options: OpenShareOptions = {}): Promise<OpenedShare> {
   const bytes = await source.get(link.cid, { ...options, segment: link.cid })
   verifyBlock(link.cid, bytes)
   const root = decodeRoot(bytes)
   const meta = openRoot(root, link.key)
-  log('opened share %c: %s, %d blocks of %d bytes', link.cid, meta.kind, root.blockCount, root.blockSize)
+  // Never log names, keys or content: only CIDs, counts and sizes.
+  exportLog(options)('opened share %c: %s, %d blocks of %d bytes', link.cid, meta.kind, root.blockCount, root.blockSize)
   const { blockKey } = deriveSubkeys(link.key)
   return { cid: link.cid, key: link.key, root, meta, blockKey, aesKey: await importAesKey(blockKey) }
 }
@@ -41,4 +42,9 @@ export async function readRoot (cid: CID, source: BlockSource, options: AbortOpt
   const bytes = await source.get(cid, { ...options, segment: cid })
   verifyBlock(cid, bytes)
   return decodeRoot(bytes)
+}
+
+/** The export's log: the caller's logger, else libp2p's default. */
+export function exportLog (options: OpenShareOptions): Logger {
+  return (options.logger ?? defaultLogger()).forComponent('veil:export')
 }

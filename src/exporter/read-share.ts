@@ -1,14 +1,12 @@
 import type { AbortOptions } from '@libp2p/interface'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
 import { CustomProgressEvent } from 'progress-events'
-import { openBlockAsync } from '../crypto/async.js'
-import type { CryptoPool } from '../crypto/pool.js'
-import { orderedWindow } from '../util/ordered-window.js'
-import { walkBlocks, type BlockRef, type LoadTreeNode } from '../format/tree.js'
+import { openBlockAsync, type CryptoPool } from '../crypto/index.js'
+import { orderedWindow, anySignal } from '../util/index.js'
+import { walkBlocks, type BlockRef, type LoadTreeNode } from '../format/index.js'
 import { BlockAuthenticationError, InvalidRangeError, ShareStructureError } from '../errors.js'
-import { loadTreeNode, type BlockSource } from './source.js'
-import type { OpenedShare } from './open-share.js'
-import { anySignal } from '../util/signals.js'
+import { loadTreeNode, type BlockSource } from '../blockstore/index.js'
+import type { OpenedShare, OpenShareOptions } from './open-share.js'
 
 export type ReadProgressEvents =
   ProgressEvent<'veil:export:block', { index: number, blocks: number, bytes: number }>
@@ -26,7 +24,7 @@ export function poolOpener (pool: CryptoPool): BlockOpener {
   return async (share, ref, sealed) => await pool.open(share.blockKey, ref.index, ref.last, sealed)
 }
 
-export interface ReadShareOptions extends AbortOptions, ProgressOptions<ReadProgressEvents> {
+export interface ReadShareOptions extends OpenShareOptions, ProgressOptions<ReadProgressEvents> {
   /** First byte to read. Default 0. */
   offset?: number
   /** Bytes to read. Default: to the end. */

@@ -1,11 +1,11 @@
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import type { ShareLink } from '../link/link.js'
-import { MAX_FOLDER_ENTRIES } from '../format/limits.js'
+import type { ShareLink } from '../link/index.js'
+import { MAX_FOLDER_ENTRIES } from '../format/index.js'
 import { InvalidManifestError } from '../errors.js'
-import type { BlockSource } from './source.js'
+import type { BlockSource } from '../blockstore/index.js'
 import { openShare } from './open-share.js'
-import { readFolderListing } from './folder-output.js'
+import { readFolderListing } from './folder-plan.js'
 
 /** Folders nested deeper than this are refused (no real tree comes close). */
 export const MAX_FOLDER_DEPTH = 64

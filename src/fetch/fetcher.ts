@@ -1,14 +1,13 @@
-import type { AbortOptions, Logger, PeerId, PeerInfo } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Logger, PeerId, PeerInfo } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import type { BlockGetOptions, BlockSource } from '../exporter/source.js'
-import type { BlockStore } from '../blockstore/interface.js'
-import type { WantResult } from '../protocol/client.js'
+import type { BlockGetOptions, BlockSource, BlockStore } from '../blockstore/index.js'
+import { isBusyError, type WantResult } from '../protocol/index.js'
 import { BlockNotFoundError, ShareNotFoundError } from '../errors.js'
-import { isBusyError } from '../protocol/busy.js'
 import { PeerStats } from './peer-stats.js'
 import { UnitHolders } from './unit-holders.js'
 import { WantBatcher } from './want-batcher.js'
 import { setTimeout as pause } from 'node:timers/promises'
+import { BLOCKS_PER_REQUEST, EMPTY_LOOKUP_PAUSE_MS, FREE_BUSY_ANSWERS, MAX_ATTEMPTS, MAX_IN_FLIGHT_PER_PEER, MAX_LOOKUPS, RETRY_PAUSE_MS } from './constants.js'
 
 /** What the fetcher needs from the network. */
 export interface FetchNetwork {
@@ -37,6 +36,13 @@ export interface FetcherInit {
   penalty?: (peer: PeerId) => number
 }
 
+export interface FetcherComponents {
+  network: FetchNetwork
+  /** Blocks already here are read from this store, not fetched. */
+  store?: BlockStore
+  logger: ComponentLogger
+}
+
 export interface FetchStats {
   /** Blocks that came from the network (not the local store). */
   blocksFetched: number
@@ -46,15 +52,6 @@ export interface FetchStats {
   /** Peers dropped from this fetch for sending a wrong block or breaking the protocol. */
   banned: Set<string>
 }
-
-/** First pause before asking holders that failed a block once more (doubles each round). */
-const RETRY_PAUSE_MS = 100
-
-/** First pause before looking up a unit again when no holder was found at all (doubles each time). */
-const EMPTY_LOOKUP_PAUSE_MS = 250
-
-/** Busy answers from a holder that cost no attempt, per block; each one after costs one. */
-const FREE_BUSY_ANSWERS = 3
 
 /** Errors after which a peer is not asked again during this fetch. */
 const MISBEHAVIOUR = new Set(['BlockHashMismatchError', 'ProtocolViolationError', 'UnsupportedHashError'])
@@ -114,15 +111,19 @@ export class Fetcher implements BlockSource {
   /** Gets waiting for a busy peer to free a slot. */
   private slotWaiters: Array<() => void> = []
 
-  constructor (
-    private readonly network: FetchNetwork,
-    private readonly log: Logger,
-    private readonly local?: BlockStore,
-    private readonly init: FetcherInit = {}
-  ) {
-    this.maxAttempts = init.maxAttempts ?? 8
-    this.maxLookups = init.maxLookups ?? 4
-    this.maxInFlightPerPeer = init.maxInFlightPerPeer ?? 16
+  private readonly blocksPerRequest: number
+  private readonly network: FetchNetwork
+  private readonly local: BlockStore | undefined
+  private readonly log: Logger
+
+  constructor (components: FetcherComponents, private readonly init: FetcherInit = {}) {
+    this.network = components.network
+    this.local = components.store
+    this.log = components.logger.forComponent('veil:fetch')
+    this.maxAttempts = init.maxAttempts ?? MAX_ATTEMPTS
+    this.maxLookups = init.maxLookups ?? MAX_LOOKUPS
+    this.maxInFlightPerPeer = init.maxInFlightPerPeer ?? MAX_IN_FLIGHT_PER_PEER
+    this.blocksPerRequest = init.blocksPerRequest ?? BLOCKS_PER_REQUEST
   }
 
   async get (cid: CID, options: BlockGetOptions = {}): Promise<Uint8Array> {
@@ -230,7 +231,7 @@ export class Fetcher implements BlockSource {
     const key = peer.toString()
     let batcher = this.batchers.get(key)
     if (batcher === undefined) {
-      batcher = new WantBatcher(peer, (p, cids, opts) => this.network.want(p, cids, opts), this.init.blocksPerRequest ?? 4)
+      batcher = new WantBatcher(peer, (p, cids, opts) => this.network.want(p, cids, opts), this.blocksPerRequest)
       this.batchers.set(key, batcher)
     }
     return batcher
@@ -310,4 +311,8 @@ export class Fetcher implements BlockSource {
     const key = peer.toString()
     this.stats.perPeer.set(key, (this.stats.perPeer.get(key) ?? 0) + 1)
   }
+}
+
+export function fetcher (init: FetcherInit = {}): (components: FetcherComponents) => Fetcher {
+  return (components) => new Fetcher(components, init)
 }

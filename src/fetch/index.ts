@@ -1,1 +1,2 @@
-export { Fetcher, type FetcherInit, type FetchNetwork, type FetchStats } from './fetcher.js'
+export { Fetcher, fetcher, type FetcherInit, type FetcherComponents, type FetchNetwork, type FetchStats } from './fetcher.js'
+export * from './constants.js'

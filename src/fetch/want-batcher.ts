@@ -1,7 +1,7 @@
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import type { WantResult } from '../protocol/client.js'
-import { anySignal } from '../util/signals.js'
+import type { WantResult } from '../protocol/index.js'
+import { anySignal } from '../util/index.js'
 
 type Want = (peer: PeerId, cids: CID[], options?: AbortOptions) => AsyncIterable<WantResult>
 

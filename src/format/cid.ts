@@ -3,8 +3,7 @@ import * as Digest from 'multiformats/hashes/digest'
 import { sha256 as sha256Hasher } from 'multiformats/hashes/sha2'
 import * as raw from 'multiformats/codecs/raw'
 import * as dagCbor from '@ipld/dag-cbor'
-import { sha256 } from '../crypto/hash.js'
-import { sha256Async } from '../crypto/async.js'
+import { sha256, sha256Async } from '../crypto/index.js'
 import { BlockHashMismatchError, UnsupportedHashError } from '../errors.js'
 
 /** Codecs a Veil share is made of: raw ciphertext blocks and dag-cbor manifests. */

@@ -1,7 +1,7 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
 import { InvalidManifestError, UnsafeNameError } from '../errors.js'
-import { FILE_KEY_LENGTH } from '../crypto/keys.js'
+import { FILE_KEY_LENGTH } from '../crypto/index.js'
 import { checkCid, decodeCborMap, expectKeys, readBytes, readInt, readLiteral, readString, type CborMap } from './codec.js'
 import { FORMAT_VERSION, MAX_FOLDER_ENTRIES, MAX_FOLDER_LISTING_SIZE, MAX_SHARE_SIZE } from './limits.js'
 import type { ShareKind } from './root.js'

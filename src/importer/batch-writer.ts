@@ -1,5 +1,5 @@
 import type { AbortOptions } from '@libp2p/interface'
-import type { Block } from '../blockstore/interface.js'
+import type { Block } from '../blockstore/index.js'
 import type { BlockSink, ResolvedImportOptions } from './options.js'
 
 /**

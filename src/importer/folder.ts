@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { CustomProgressEvent } from 'progress-events'
-import { encodeFolderListing, type FolderEntry } from '../format/folder.js'
+import { encodeFolderListing, type FolderEntry } from '../format/index.js'
 import { InputError } from '../errors.js'
 import type { BlockSink, ImportOptions } from './options.js'
 import { checkImportName, importBytes, importFile, inputError } from './file.js'

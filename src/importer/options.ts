@@ -1,10 +1,10 @@
-import type { AbortOptions } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Logger } from '@libp2p/interface'
+import { defaultLogger } from '@libp2p/logger'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
 import type { CID } from 'multiformats/cid'
-import type { Block, PutOptions } from '../blockstore/interface.js'
-import type { PaddingMode } from '../crypto/padding.js'
-import type { NodeRef } from '../format/tree.js'
-import { DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, MIN_BLOCK_SIZE } from '../format/limits.js'
+import type { Block, PutOptions } from '../blockstore/index.js'
+import type { PaddingMode } from '../crypto/index.js'
+import { type NodeRef, DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, MIN_BLOCK_SIZE } from '../format/index.js'
 import { InvalidOptionError } from '../errors.js'
 
 /**
@@ -25,6 +25,8 @@ export type ImportProgressEvents =
   ProgressEvent<'veil:import:skipped', { path: string, reason: string }>
 
 export interface ImportOptions extends AbortOptions, ProgressOptions<ImportProgressEvents> {
+  /** Where the import logs (`veil:import`: CIDs, counts and sizes only). Default libp2p's default logger. */
+  logger?: ComponentLogger
   /** Plaintext block size, 64 KiB – 4 MiB, a multiple of 64 KiB. Default 1 MiB. */
   blockSize?: number
   /** Padmé padding of the content (default) or none. */
@@ -55,6 +57,7 @@ export interface ResolvedImportOptions {
   batchBlocks: number
   batchesInFlight: number
   sealWindow: number
+  log: Logger
 }
 
 /** Resolve defaults once and reject bad values with a message that says what to use. */
@@ -75,6 +78,8 @@ export function resolveImportOptions (options: ImportOptions): ResolvedImportOpt
   if (options.convergenceSecret !== undefined && options.convergenceSecret.length < 16) {
     throw new InvalidOptionError('a convergence secret must be at least 16 bytes')
   }
-  return { blockSize, padding, sync: options.sync ?? false, batchBlocks, batchesInFlight, sealWindow }
+  // Never log names, keys or content: only CIDs, counts and sizes.
+  const log = (options.logger ?? defaultLogger()).forComponent('veil:import')
+  return { blockSize, padding, sync: options.sync ?? false, batchBlocks, batchesInFlight, sealWindow, log }
 }
 

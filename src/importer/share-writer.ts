@@ -1,21 +1,11 @@
 import { CustomProgressEvent } from 'progress-events'
-import { logger } from '@libp2p/logger'
 import type { CID } from 'multiformats/cid'
-import type { Block } from '../blockstore/interface.js'
-import { deriveSubkeys } from '../crypto/keys.js'
-import { TAG_LENGTH } from '../crypto/aead.js'
-import { importAesKey, sealBlockAsync } from '../crypto/async.js'
-import { paddedLength } from '../crypto/padding.js'
-import { rawCidAsync } from '../format/cid.js'
-import { encodeRoot, type ShareMeta } from '../format/root.js'
-import { blockCountFor } from '../format/shape.js'
-import { TreeBuilder } from '../format/tree.js'
+import type { Block } from '../blockstore/index.js'
+import { deriveSubkeys, TAG_LENGTH, importAesKey, sealBlockAsync, paddedLength } from '../crypto/index.js'
+import { rawCidAsync, encodeRoot, type ShareMeta, blockCountFor, TreeBuilder } from '../format/index.js'
 import type { BlockSink, ImportOptions, ResolvedImportOptions } from './options.js'
 import { BatchWriter } from './batch-writer.js'
-import { orderedWindow } from '../util/ordered-window.js'
-
-// Never log names, keys or content: only CIDs, counts and sizes.
-const log = logger('veil:import')
+import { orderedWindow } from '../util/index.js'
 
 /** What one share import produced. */
 export interface ShareResult {
@@ -46,6 +36,7 @@ export interface WriteShareInput {
  */
 export async function writeShare (input: WriteShareInput, options: ImportOptions = {}): Promise<ShareResult> {
   const { config, sink, fileKey } = input
+  const { log } = config
   const meta: ShareMeta = { ...input.meta, padding: config.padding }
   const blockCount = blockCountFor(paddedLength(meta.size, meta.padding), config.blockSize)
   const { blockKey } = deriveSubkeys(fileKey)

@@ -1,7 +1,7 @@
 import { CID } from 'multiformats/cid'
 import { base32 } from 'multiformats/bases/base32'
-import { DAG_CBOR_CODE, SHA2_256_CODE } from '../format/cid.js'
-import { FILE_KEY_LENGTH } from '../crypto/keys.js'
+import { DAG_CBOR_CODE, SHA2_256_CODE } from '../format/index.js'
+import { FILE_KEY_LENGTH } from '../crypto/index.js'
 import { KeyRequiredError } from '../errors.js'
 import {
   LinkCidBaseError, LinkCidCodecError, LinkCidEncodingError, LinkCidHashError, LinkCidMissingError,

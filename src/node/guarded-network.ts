@@ -4,7 +4,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { preSharedKey } from '@libp2p/pnet'
 import { swarmKeyFileBytes } from '../swarm/index.js'
 import { InvalidOptionError } from '../errors.js'
-import { fixXsalsa20 } from '../platform/xsalsa20-fix.js'
+import { fixXsalsa20 } from '../platform/index.js'
 
 /** Told of each inbound connection this node turned away, with libp2p's error name. */
 export interface RefusalLog {

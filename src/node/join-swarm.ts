@@ -1,14 +1,13 @@
 import { multiaddr } from '@multiformats/multiaddr'
-import { TimeoutError, type AbortOptions, type Connection } from '@libp2p/interface'
+import { TimeoutError, type AbortOptions } from '@libp2p/interface'
 import type { Libp2p } from 'libp2p'
 import { InputError } from '../errors.js'
 import type { VeilServices } from './types.js'
 import { waitFor } from './wait.js'
+import { routingTableOf } from './libp2p-options.js'
 
 /** How long to wait for the DHT before identifying the bootstrap peers again. */
 const REIDENTIFY_AFTER_MS = 4_000
-
-interface Identify { identify: (connection: Connection, options?: AbortOptions) => Promise<unknown> }
 
 /**
  * Dial the bootstrap peers and wait until the DHT knows at least one peer,
@@ -32,19 +31,21 @@ export async function joinSwarm (libp2p: Libp2p<VeilServices>, bootstrap: string
       cause: new AggregateError(failures, 'every bootstrap dial failed')
     })
   }
-  // kad-dht's routing table is an event target, though its public type only shows `size`.
-  const table = (libp2p.services.dht as unknown as { routingTable: EventTarget & { size: number } }).routingTable
-  const identify = libp2p.services.identify as Identify | undefined
+  const table = routingTableOf(libp2p.services.dht) ?? { size: 0 }
+  // kad-dht's routing table is an event target ('peer:add'), though its public type only shows `size`;
+  // were it not, each wait below would end at its time-out and look again.
+  const tableEvents = table instanceof EventTarget ? table : new EventTarget()
+  const identify = libp2p.services.identify
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const left = deadline - Date.now()
     try {
-      await waitFor(table, ['peer:add'], () => table.size > 0, Math.max(1, Math.min(left, options.reidentifyAfterMs ?? REIDENTIFY_AFTER_MS)), 'the DHT to learn its first peer', options.signal)
+      await waitFor(tableEvents, ['peer:add'], () => table.size > 0, Math.max(1, Math.min(left, options.reidentifyAfterMs ?? REIDENTIFY_AFTER_MS)), 'the DHT to learn its first peer', options.signal)
       return
     } catch (err) {
       if (!(err instanceof TimeoutError)) throw err
       if (Date.now() >= deadline) throw new TimeoutError(`timed out after ${timeoutMs} ms waiting for the DHT to learn its first peer`)
     }
-    await Promise.all(connections.filter(c => c.status === 'open').map(async c => await identify?.identify(c, { signal: options.signal }).catch(() => {})))
+    await Promise.all(connections.filter(c => c.status === 'open').map(async c => await identify.identify(c, { signal: options.signal }).catch(() => {})))
   }
 }

@@ -6,9 +6,8 @@
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { CustomProgressEvent, type ProgressEvent } from 'progress-events'
-import type { BlockStore } from '../blockstore/index.js'
-import { LevelBlockStore } from '../blockstore/index.js'
-import { shareRoots, type BlockSource } from '../exporter/index.js'
+import { type BlockSource, type BlockStore, LevelBlockStore } from '../blockstore/index.js'
+import { shareRoots } from '../exporter/index.js'
 import { collectRepo, PinSet, shareUnits, type CopyShareResult, type RenewSummary, type RepoGcResult, type ShareKeeper, type StorageService } from '../replication/index.js'
 import { NotPinnedError } from '../errors.js'
 

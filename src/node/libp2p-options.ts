@@ -3,14 +3,16 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { kadDHT, passthroughMapper, type KadDHT, type RoutingTable, type SingleKadDHT } from '@libp2p/kad-dht'
 import type { Libp2pOptions } from 'libp2p'
-import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionGater, PrivateKey } from '@libp2p/interface'
 import type { RefusalLog } from './guarded-network.js'
 import { refusalMetrics } from './refusal-metrics.js'
 import { dhtProtocol } from '../swarm/index.js'
 import type { WireGuard } from './wire-guard.js'
 import { guardedMuxer, guardedProtector } from './wire-guard-libp2p.js'
+import type { BlockExchange, BlockExchangeComponents } from '../protocol/index.js'
+import type { VeilServices } from './types.js'
 
 export const DEFAULT_DHT_PROTOCOL = dhtProtocol()
 
@@ -33,6 +35,7 @@ export interface TransportOptions {
    * ends; see wire-guard.ts.
    */
   wireGuard?: WireGuard
+  logger?: ComponentLogger
 }
 
 /**
@@ -58,14 +61,16 @@ const UNFRAMED_PROTOCOLS = ['/ipfs/ping/1.0.0']
 export const MAX_DHT_MESSAGE = 1024 * 1024
 
 /**
- * The libp2p stack every Veil node runs: TCP, Noise, Yamux, identify, ping
- * and a kad-dht on Veil's own protocol id (never the public IPFS DHT).
+ * The libp2p stack every Veil node runs: TCP, Noise, Yamux, identify, ping,
+ * a kad-dht on Veil's own protocol id (never the public IPFS DHT) and the
+ * block exchange.
  */
-export function libp2pOptions (options: TransportOptions, extraServices: Record<string, (components: any) => unknown> = {}): Libp2pOptions<Record<string, any>> {
+export function libp2pOptions (options: TransportOptions, blocks: (components: BlockExchangeComponents) => BlockExchange): Libp2pOptions<VeilServices> {
   const guard = options.wireGuard
   const muxer = yamux({ maxInboundStreams: MAX_INBOUND_STREAMS })
   return {
     privateKey: options.privateKey,
+    logger: options.logger,
     addresses: { listen: options.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
@@ -95,7 +100,7 @@ export function libp2pOptions (options: TransportOptions, extraServices: Record<
     services: {
       identify: identify(),
       ping: ping(),
-      // kad-dht takes the ping service as a component; the map's type cannot say so.
+      // kad-dht takes the ping service above as a component.
       dht: kadDHT({
         protocol: options.dhtProtocol,
         clientMode: !options.dhtServer,
@@ -107,8 +112,21 @@ export function libp2pOptions (options: TransportOptions, extraServices: Record<
         ...(options.providerValidityMs === undefined
           ? {}
           : { reprovide: { validity: options.providerValidityMs, threshold: Math.floor(options.providerValidityMs / 2), interval: Math.floor(options.providerValidityMs / 4) } })
-      }) as (components: any) => unknown,
-      ...extraServices
+      }),
+      blocks
     }
   }
+}
+
+/**
+ * The DHT's routing table, whose `size` counts the peers it knows (and which
+ * is an event target of 'peer:add'). kadDHT() is typed as making a KadDHT;
+ * the service it makes is a SingleKadDHT, which has one.
+ */
+export function routingTableOf (dht: KadDHT): RoutingTable | undefined {
+  return isSingleKadDHT(dht) ? dht.routingTable : undefined
+}
+
+function isSingleKadDHT (dht: KadDHT): dht is SingleKadDHT {
+  return 'routingTable' in dht
 }

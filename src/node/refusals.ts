@@ -9,7 +9,10 @@ import type { RefusalLog } from './guarded-network.js'
 export class RefusalCounter extends EventTarget implements RefusalLog {
   readonly byReason = new Map<string, number>()
   total = 0
-  log?: Logger
+
+  constructor (private readonly log?: Logger) {
+    super()
+  }
 
   refused (reason: string): void {
     this.total++

@@ -1,18 +1,23 @@
 import type { AbortOptions, PrivateKey } from '@libp2p/interface'
+import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { BlockStore } from '../blockstore/index.js'
-import type { BlockExchangeInit } from '../protocol/index.js'
+import type { BlockExchange, BlockExchangeInit } from '../protocol/index.js'
 import type { AnnouncerInit } from '../routing/index.js'
 import type { FetcherInit } from '../fetch/index.js'
 import type { ImportOptions, ImportProgressEvents, ShareResult } from '../importer/index.js'
-import type { PlacementProgressEvents } from './share-job.js'
 import type { ExportOptions, ExportResult } from '../exporter/index.js'
-import type { ShareKeeperInit, StorageInit, StorageStatus } from '../replication/index.js'
+import type { PlacementProgressEvents, ShareKeeperInit, StorageInit, StorageStatus } from '../replication/index.js'
 import type { SwarmNetwork } from './guarded-network.js'
 
-/** The libp2p services every Veil node runs (besides the block exchange). */
-export type VeilServices = { dht: KadDHT, ping: Ping } & Record<string, unknown>
+/** The libp2p services every Veil node runs. */
+export interface VeilServices extends Record<string, unknown> {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+  blocks: BlockExchange
+}
 
 export interface VeilNodeInit {
   /** Repo directory: identity and block store live here. Without one, both are ephemeral. */

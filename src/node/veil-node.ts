@@ -1,28 +1,26 @@
 import { join } from 'node:path'
 import { stat } from 'node:fs/promises'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import { defaultLogger } from '@libp2p/logger'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, ComponentLogger, Logger, PeerId, PeerInfo } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 
 import type { CID } from 'multiformats/cid'
 import { openBlockStore, LevelBlockStore, type BlockStore } from '../blockstore/index.js'
-import { BlockExchange, type BlockVerifier } from '../protocol/index.js'
+import { blockExchange, type BlockExchange, type BlockVerifier } from '../protocol/index.js'
 import { Announcer, findHolders } from '../routing/index.js'
-import { Fetcher } from '../fetch/index.js'
-import { copyShare, ShareKeeper, ShareRecords, StorageService, type CopyShareResult, type MaintenanceNetwork, type RenewSummary, type RepoGcResult } from '../replication/index.js'
-import { ShareJob } from './share-job.js'
-import { findStoragePeers, knownStoragePeers, storageProtocol } from './storage-peers.js'
+import { Fetcher, type FetchNetwork } from '../fetch/index.js'
+import { copyShare, findStoragePeers, knownStoragePeers, ShareJob, ShareKeeper, ShareRecords, StorageService, storageProtocol, type CopyShareResult, type MaintenanceNetwork, type RenewSummary, type RepoGcResult } from '../replication/index.js'
 import { importFile, importFolder } from '../importer/index.js'
 import { exportShare, openShare, poolOpener, readFolderListing, type BlockOpener } from '../exporter/index.js'
-import { CryptoPool } from '../crypto/pool.js'
-import { digestMatches, verifyBlock } from '../format/cid.js'
-import { openBlock } from '../crypto/aead.js'
+import { CryptoPool, openBlock } from '../crypto/index.js'
+import { digestMatches, verifyBlock, type FolderEntry } from '../format/index.js'
 import { formatLink, parseLink, parseShareLink, type ShareLink } from '../link/index.js'
-import type { FolderEntry } from '../format/index.js'
 import { BlockHashMismatchError, InputError, InvalidOptionError, SwarmRequiredError } from '../errors.js'
-import { loadOrCreateIdentity } from './identity.js'
-import { libp2pOptions } from './libp2p-options.js'
+import { loadOrCreateIdentity } from '../identity/index.js'
+import { libp2pOptions, routingTableOf } from './libp2p-options.js'
+import { BOOTSTRAP_TIMEOUT_MS, FETCH_WINDOW, LISTEN, MISBEHAVIOUR_PENALTY, SHARE_REPLICAS } from './constants.js'
 import type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, NodeStatus, VeilNodeInit, VeilServices } from './types.js'
 
 export type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, NodeStatus, VeilNodeInit, VeilServices } from './types.js'
@@ -33,54 +31,89 @@ import { blockProtocol, dhtProtocol, swarmId } from '../swarm/index.js'
 import { joinSwarm } from './join-swarm.js'
 import { collectGarbage, pinLink, pinnedShares, renewLink, unpinLink, type PinOptions, type PinResult } from './keeping.js'
 
+/** What a node is made of, built by `VeilNode.create`. */
+interface VeilNodeComponents {
+  libp2p: Libp2p<VeilServices>
+  store: BlockStore
+  /** The node opened the store (and closes it at stop). */
+  ownsStore: boolean
+  refusals: RefusalCounter
+  wireGuard: WireGuard
+  swarmId: string | undefined
+  logger: ComponentLogger
+}
+
 /**
  * A Veil node: libp2p (TCP, Noise, Yamux, identify, ping, kad-dht on Veil's
- * protocol id) plus Veil's services — the block store, the block exchange,
- * the announcer and the fetch engine. Create, start, use, stop; after stop
- * nothing is left running (no timers, sockets or open stores).
+ * protocol id, the block exchange) plus Veil's services — the block store,
+ * the announcer, the fetch engine and, on a storage node, the storage
+ * service. Create, start, use, stop; after stop nothing is left running (no
+ * timers, sockets or open stores).
  */
 export class VeilNode {
-  private readonly log: Logger
-  private readonly ownsStore: boolean
-  /** Peers caught sending wrong blocks or breaking the protocol, and how often. */
-  readonly misbehaviour = new Map<string, number>()
-  /** Worker threads for hashing and decrypting fetched blocks (while started). */
-  private cryptoPool: CryptoPool | undefined
+  readonly libp2p: Libp2p<VeilServices>
+  readonly store: BlockStore
+  readonly exchange: BlockExchange
+  readonly announcer: Announcer
+  /** Inbound connections turned away (wrong or missing swarm key, not on the allow-list). */
+  readonly refusals: RefusalCounter
+  /** The private swarm's public id, or undefined on the public network. */
+  readonly swarmId: string | undefined
+  /** Present on storage nodes. */
+  readonly storage: StorageService | undefined
+  /** Resets connections and streams whose length prefixes never end (see wire-guard.ts). */
+  readonly wireGuard: WireGuard
   /** Records the shares this repo makes and renews their leases (on a timer in a daemon). */
   readonly keeper: ShareKeeper
+  /** Peers caught sending wrong blocks or breaking the protocol, and how often. */
+  readonly misbehaviour = new Map<string, number>()
+  private readonly logger: ComponentLogger
+  private readonly log: Logger
+  private readonly ownsStore: boolean
+  /** Worker threads for hashing and decrypting fetched blocks (while started). */
+  private cryptoPool: CryptoPool | undefined
 
-  private constructor (
-    readonly libp2p: Libp2p<VeilServices>,
-    readonly store: BlockStore,
-    readonly exchange: BlockExchange,
-    readonly announcer: Announcer,
-    /** Inbound connections turned away (wrong or missing swarm key, not on the allow-list). */
-    readonly refusals: RefusalCounter,
-    /** The private swarm's public id, or undefined on the public network. */
-    readonly swarmId: string | undefined,
-    /** Present on storage nodes. */
-    readonly storage: StorageService | undefined,
-    /** Resets connections and streams whose length prefixes never end (see wire-guard.ts). */
-    readonly wireGuard: WireGuard,
-    private readonly init: VeilNodeInit,
-    ownsStore: boolean,
-    logger: ComponentLogger
-  ) {
+  private constructor (components: VeilNodeComponents, private readonly init: VeilNodeInit) {
+    const { libp2p, store, logger } = components
+    this.libp2p = libp2p
+    this.store = store
+    this.ownsStore = components.ownsStore
+    this.refusals = components.refusals
+    this.wireGuard = components.wireGuard
+    this.swarmId = components.swarmId
+    this.logger = logger
     this.log = logger.forComponent('veil:node')
-    this.ownsStore = ownsStore
-    this.keeper = new ShareKeeper(init.keepShares ?? {}, {
+    this.exchange = libp2p.services.blocks
+    this.announcer = new Announcer({ dht: libp2p.services.dht, logger }, init.announce)
+    this.keeper = new ShareKeeper({
       records: store instanceof LevelBlockStore ? new ShareRecords(store) : undefined,
       network: this.placementNetwork(),
       read: async (cid, options) => await this.readUnit(cid, options),
-      log: logger.forComponent('veil:keep')
-    })
+      logger
+    }, init.keepShares)
+    if (init.storage !== undefined && store instanceof LevelBlockStore) {
+      this.storage = new StorageService({
+        store,
+        self: libp2p.peerId,
+        inSwarm: this.swarmId !== undefined,
+        readNode: async (cid, from, opts) => await this.readNodeFrom(cid, from, opts),
+        network: this.placementNetwork(),
+        fetcher: () => this.fetcher(),
+        announce: async unit => await this.announcer.announce(unit),
+        forget: unit => { this.announcer.forget(unit) },
+        logger
+      }, init.storage)
+      this.exchange.setAcceptor(this.storage.acceptor)
+    }
   }
 
   static async create (init: VeilNodeInit = {}): Promise<VeilNode> {
     if (init.requireSwarm === true && init.swarm === undefined) throw new SwarmRequiredError()
     const id = init.swarm === undefined ? undefined : swarmId(init.swarm.key)
-    const refusals = new RefusalCounter()
-    const wireGuard = new WireGuard()
+    const logger = defaultLogger()
+    const refusals = new RefusalCounter(logger.forComponent('veil:swarm'))
+    const wireLog = logger.forComponent('veil:wire')
+    const wireGuard = new WireGuard((reason, direction) => { wireLog('reset an %s connection or stream: the peer sent %s', direction, reason) })
     const privateKey = init.privateKey ?? (init.repo !== undefined ? await loadOrCreateIdentity(init.repo) : await generateKeyPair('Ed25519'))
     const ownsStore = init.store === undefined
     const store = init.store ?? await openBlockStore(init.repo !== undefined ? { path: join(init.repo, 'store') } : {})
@@ -89,47 +122,21 @@ export class VeilNode {
       throw new InvalidOptionError('a storage node keeps its blocks on disk: give it a repo directory')
     }
     try {
-      let exchange: BlockExchange | undefined
       const allowPeers = init.swarm?.allowPeers ?? []
       const options = libp2pOptions({
         privateKey,
-        listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+        listen: init.listen ?? [...LISTEN],
         dhtProtocol: init.dhtProtocol ?? dhtProtocol(id),
         dhtServer: init.dhtServer ?? true,
         connectionProtector: init.swarm === undefined ? undefined : swarmProtector(init.swarm),
         connectionGater: allowPeers.length === 0 ? undefined : allowListGater(allowPeers),
         refusals,
         providerValidityMs: init.providerValidityMs,
-        wireGuard
-      }, {
-        blocks: (components: ConstructorParameters<typeof BlockExchange>[0]) => {
-          exchange = new BlockExchange(components, { ...init.exchange, store, protocol: init.blockProtocol ?? blockProtocol(id) })
-          return exchange
-        }
-      })
-      const libp2p = await createLibp2p({ ...options, start: false }) as unknown as Libp2p<VeilServices>
-      const logger = libp2p.logger
-      refusals.log = logger.forComponent('veil:swarm')
-      const wireLog = logger.forComponent('veil:wire')
-      wireGuard.onRefused = (reason, direction) => { wireLog('reset an %s connection or stream: the peer sent %s', direction, reason) }
-      const announcer = new Announcer(libp2p.services.dht, logger.forComponent('veil:announce'), init.announce)
-      const node: VeilNode = new VeilNode(libp2p, store, exchange!, announcer, refusals, id, undefined, wireGuard, init, ownsStore, logger)
-      if (init.storage !== undefined) {
-        const storage = new StorageService(init.storage, {
-          store: store as LevelBlockStore,
-          self: libp2p.peerId,
-          inSwarm: id !== undefined,
-          readNode: async (cid, from, opts) => await node.readNodeFrom(cid, from, opts),
-          network: node.placementNetwork(),
-          fetcher: () => node.fetcher(),
-          announce: async unit => await announcer.announce(unit),
-          forget: unit => { announcer.forget(unit) },
-          log: logger.forComponent('veil:storage')
-        })
-        exchange!.setAcceptor(storage.acceptor)
-        ;(node as { storage: StorageService | undefined }).storage = storage
-      }
-      return node
+        wireGuard,
+        logger
+      }, blockExchange({ ...init.exchange, store, protocol: init.blockProtocol ?? blockProtocol(id) }))
+      const libp2p = await createLibp2p({ ...options, start: false })
+      return new VeilNode({ libp2p, store, ownsStore, refusals, wireGuard, swarmId: id, logger }, init)
     } catch (err) {
       if (ownsStore) await store.close()
       throw err
@@ -155,7 +162,7 @@ export class VeilNode {
     }
     this.announcer.start()
     const bootstrap = this.init.bootstrap ?? []
-    if (bootstrap.length > 0) await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? 15_000, options)
+    if (bootstrap.length > 0) await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS, options)
     await this.storage?.start()
     this.keeper.start()
     this.log('started as %p on %s', this.peerId, this.addresses().map(String).join(', '))
@@ -192,7 +199,7 @@ export class VeilNode {
     const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
       throw new InputError(err.code === 'ENOENT' ? `no such file or folder: ${path}` : `cannot read ${path}: ${err.message}`, { cause: err })
     })
-    const replicas = options.replicas ?? 3
+    const replicas = options.replicas ?? SHARE_REPLICAS
     const keepLocal = options.keepLocal ?? true
     const storage = this.storage
     const job = new ShareJob({
@@ -207,7 +214,8 @@ export class VeilNode {
       options,
       onProgress: options.onProgress
     })
-    const result = info.isDirectory() ? await importFolder(path, job.sink, options) : await importFile(path, job.sink, options)
+    const importOptions = { logger: this.logger, ...options }
+    const result = info.isDirectory() ? await importFolder(path, job.sink, importOptions) : await importFile(path, job.sink, importOptions)
     const placed = await job.finish()
     // Aborted while placing: placements were cut short, so report the abort, not a short count.
     options.signal?.throwIfAborted()
@@ -238,17 +246,18 @@ export class VeilNode {
     const fetch = this.init.fetch ?? {}
     const self = this.peerId
     const verify = this.verifier()
-    return new Fetcher({
+    const network: FetchNetwork = {
       want: (peer, cids, opts) => this.exchange.want(peer, cids, { ...opts, verify }),
       findHolders: (unit, opts) => this.findHolders(unit, { ...opts, enough: fetch.holdersPerUnit, timeoutMs: fetch.lookupTimeoutMs, exclude: peer => peer.equals(self) || opts?.exclude?.(peer) === true })
-    }, this.libp2p.logger.forComponent('veil:fetch'), this.store, {
+    }
+    return new Fetcher({ network, store: this.store, logger: this.logger }, {
       ...fetch,
       // Scored down on this node: later fetches ask such a peer last.
       onMisbehaviour: (peer, reason) => {
         this.misbehaviour.set(peer.toString(), (this.misbehaviour.get(peer.toString()) ?? 0) + 1)
         fetch.onMisbehaviour?.(peer, reason)
       },
-      penalty: peer => 100 * (this.misbehaviour.get(peer.toString()) ?? 0)
+      penalty: peer => MISBEHAVIOUR_PENALTY * (this.misbehaviour.get(peer.toString()) ?? 0)
     })
   }
 
@@ -287,7 +296,7 @@ export class VeilNode {
     const opener: BlockOpener = this.cryptoPool === undefined
       ? async (share, ref, sealed) => openBlock(share.blockKey, ref.index, ref.last, sealed)
       : poolOpener(this.cryptoPool)
-    const result = await exportShare(link, fetcher, { opener, ...options, concurrency: options.window ?? this.init.fetch?.window ?? 8 })
+    const result = await exportShare(link, fetcher, { opener, logger: this.logger, ...options, concurrency: options.window ?? this.init.fetch?.window ?? FETCH_WINDOW })
     return { ...result, ...fetcher.stats, banned: [...fetcher.stats.banned] }
   }
 
@@ -337,7 +346,7 @@ export class VeilNode {
       addresses: this.addresses().map(String),
       swarmId: this.swarmId,
       peers: this.libp2p.getPeers().length,
-      dhtPeers: (this.libp2p.services.dht as unknown as { routingTable: { size: number } }).routingTable.size,
+      dhtPeers: routingTableOf(this.libp2p.services.dht)?.size ?? 0,
       announced: this.announcer.size,
       refusedConnections: this.refusals.total,
       store: size,
@@ -374,7 +383,7 @@ export class VeilNode {
   /** List a folder share's entries. */
   async list (link: string | ShareLink, options: AbortOptions = {}): Promise<FolderEntry[]> {
     const fetcher = this.fetcher()
-    const share = await openShare(typeof link === 'string' ? parseShareLink(link) : link, fetcher, options)
-    return await readFolderListing(share, fetcher, options)
+    const share = await openShare(typeof link === 'string' ? parseShareLink(link) : link, fetcher, { logger: this.logger, ...options })
+    return await readFolderListing(share, fetcher, { logger: this.logger, ...options })
   }
 }

@@ -186,7 +186,11 @@ export interface WireGuardStats {
 export class WireGuard {
   readonly stats: WireGuardStats = { watched: 0, refused: 0 }
   /** Told of each refusal (the node logs it). */
-  onRefused: (reason: string, direction: GuardDirection) => void = () => {}
+  onRefused: (reason: string, direction: GuardDirection) => void
+
+  constructor (onRefused: (reason: string, direction: GuardDirection) => void = () => {}) {
+    this.onRefused = onRefused
+  }
 
   watch (target: GuardedTarget, direction: GuardDirection, protocols: GuardProtocols, agreed?: string): void {
     const scanner = new FrameScanner(direction, protocols, agreed)

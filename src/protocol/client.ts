@@ -2,11 +2,11 @@ import type { Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { CID } from 'multiformats/cid'
-import { verifyBlockAsync } from '../format/cid.js'
+import { verifyBlockAsync } from '../format/index.js'
 import { MessageType, MAX_FRAME, blockHeader, decodeResponse, encodeProve, encodePut, encodeWant, type Response } from './messages.js'
 import { errorCodeName, refuseCodeName, type RefuseCode } from './wire.js'
 import { ProtocolViolationError, RemoteError } from './errors.js'
-import { deadline } from '../util/signals.js'
+import { deadline } from '../util/index.js'
 import { frameStream } from './frames.js'
 
 export interface ClientLimits {

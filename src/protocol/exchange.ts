@@ -1,13 +1,12 @@
-import type { AbortOptions, ComponentLogger, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, PeerId, Startable, Stream } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { CID } from 'multiformats/cid'
 import { BlockServer, refuseAllPushes, type BlockReader, type PushAcceptor, type ServerEvents } from './server.js'
 import { pushBlocks, proveBlocks, wantBlocks, type BlockVerifier, type ClientLimits, type PutReply, type PutRequest, type WantResult } from './client.js'
-import { blockProtocol } from '../swarm/protocols.js'
 import { retryWhileBusy } from './busy.js'
 import { RefuseCode } from './wire.js'
-
-export const DEFAULT_BLOCK_PROTOCOL = blockProtocol()
+import { deadline } from '../util/index.js'
+import { DEFAULT_BLOCK_PROTOCOL, INBOUND_STREAM_HEADROOM, MAX_OUTBOUND_STREAMS, MAX_STREAMS_PER_PEER, READ_TIMEOUT_MS, WRITE_TIMEOUT_MS } from './constants.js'
 
 export interface BlockExchangeInit {
   /** Protocol id; a private swarm uses `/veil/<swarm id>/blocks/2.0.0`. */
@@ -58,7 +57,6 @@ export class BlockExchange implements Startable {
   readonly protocol: string
   private readonly server: BlockServer
   private readonly limits: ClientLimits
-  private readonly log: Logger
   private readonly maxInboundStreams: number
   private readonly maxOutboundStreams: number
   private acceptor: PushAcceptor
@@ -66,23 +64,24 @@ export class BlockExchange implements Startable {
 
   constructor (private readonly components: BlockExchangeComponents, init: BlockExchangeInit) {
     this.protocol = init.protocol ?? DEFAULT_BLOCK_PROTOCOL
-    this.log = components.logger.forComponent('veil:blocks')
     this.acceptor = init.acceptor ?? refuseAllPushes
-    this.limits = { readTimeoutMs: init.readTimeoutMs ?? 10_000, writeTimeoutMs: init.writeTimeoutMs ?? 30_000 }
-    this.maxInboundStreams = init.maxInboundStreams ?? (init.maxStreamsPerPeer ?? 64) + 16
-    this.maxOutboundStreams = init.maxOutboundStreams ?? 64
+    const maxStreamsPerPeer = init.maxStreamsPerPeer ?? MAX_STREAMS_PER_PEER
+    this.limits = { readTimeoutMs: init.readTimeoutMs ?? READ_TIMEOUT_MS, writeTimeoutMs: init.writeTimeoutMs ?? WRITE_TIMEOUT_MS }
+    this.maxInboundStreams = init.maxInboundStreams ?? maxStreamsPerPeer + INBOUND_STREAM_HEADROOM
+    this.maxOutboundStreams = init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS
     // The server asks the current acceptor each time, so storage can be switched on later.
     const acceptor: PushAcceptor = { admit: async (from, header, options) => await this.acceptor.admit(from, header, options) }
-    this.server = new BlockServer(init.store, acceptor, {
-      maxStreamsPerPeer: init.maxStreamsPerPeer ?? 64,
+    this.server = new BlockServer({ store: init.store, acceptor, logger: components.logger }, {
+      maxStreamsPerPeer,
       readTimeoutMs: this.limits.readTimeoutMs,
       writeTimeoutMs: this.limits.writeTimeoutMs,
-      maxPutBytes: init.maxPutBytes ?? 16 * 1024 * 1024,
+      maxPutBytes: init.maxPutBytes,
       maxBufferedPutBytes: init.maxBufferedPutBytes,
       minRequestRate: init.minRequestRate,
       wantBytesPerSecond: init.wantBytesPerSecond,
-      proveBytesPerSecond: init.proveBytesPerSecond
-    }, this.log, init.events)
+      proveBytesPerSecond: init.proveBytesPerSecond,
+      events: init.events
+    })
   }
 
   readonly [Symbol.toStringTag] = 'veil:block-exchange'
@@ -150,7 +149,7 @@ export class BlockExchange implements Startable {
   }
 
   private async open (peer: PeerId, options: AbortOptions): Promise<Stream> {
-    const signal = options.signal ?? AbortSignal.timeout(this.limits.readTimeoutMs)
+    const signal = deadline(this.limits.readTimeoutMs, options.signal)
     // A stream per request: take it straight from an open connection when
     // there is one (openStream looks the peer up in the peer store each time).
     const connection = this.components.connectionManager.getConnections(peer).find(c => c.status === 'open')

@@ -1,5 +1,6 @@
-export { BlockExchange, blockExchange, DEFAULT_BLOCK_PROTOCOL, type BlockExchangeInit, type BlockExchangeComponents } from './exchange.js'
-export { BlockServer, refuseAllPushes, type BlockReader, type PushAcceptor, type PushResult, type PutAdmission, type AdmittedPut, type ServerLimits, type ServerEvents, DEFAULT_SERVER_LIMITS } from './server.js'
+export { BlockExchange, blockExchange, type BlockExchangeInit, type BlockExchangeComponents } from './exchange.js'
+export { BlockServer, blockServer, refuseAllPushes, type BlockServerInit, type BlockServerComponents, type BlockReader, type PushAcceptor, type PushResult, type PutAdmission, type AdmittedPut, type ServerEvents } from './server.js'
+export * from './constants.js'
 export { wantBlocks, pushBlocks, proveBlocks, verifyOffThread, type BlockVerifier, type ClientLimits, type WantResult, type PushOutcome, type PutRequest, type PutReply } from './client.js'
 export { MAX_FRAME, MAX_WIRE_BLOCK, MAX_CIDS_PER_REQUEST, MAX_BLOCKS_PER_PUT, type Push, type PutHeader } from './messages.js'
 export { RefuseCode, ErrorCode, refuseCodeName, errorCodeName } from './wire.js'

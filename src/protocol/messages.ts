@@ -1,8 +1,7 @@
 import { CID } from 'multiformats/cid'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import { isSupportedCid } from '../format/cid.js'
-import { MAX_BLOCK_SIZE, MAX_TREE_HEIGHT } from '../format/limits.js'
-import { TAG_LENGTH } from '../crypto/aead.js'
+import { isSupportedCid, MAX_BLOCK_SIZE, MAX_TREE_HEIGHT } from '../format/index.js'
+import { TAG_LENGTH } from '../crypto/index.js'
 import { ProtocolViolationError } from './errors.js'
 
 /**

@@ -1,19 +1,23 @@
-import type { Connection, Logger, PeerId, Stream } from '@libp2p/interface'
+import type { ComponentLogger, Connection, Logger, PeerId, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { CID } from 'multiformats/cid'
 import PQueue from 'p-queue'
-import { sha256 } from '../crypto/hash.js'
+import { sha256 } from '../crypto/index.js'
 import {
   MessageType, MAX_FRAME, MAX_WIRE_BLOCK, blockHeader, decodePush, decodeRequest, encodeError, encodeNone, encodeOk,
   encodeProof, encodeReady, encodeRefuse, type Push, type PutHeader, type Request
 } from './messages.js'
 import { ErrorCode, RefuseCode } from './wire.js'
 import { ProtocolViolationError } from './errors.js'
-import { orderedWindow } from '../util/ordered-window.js'
+import { orderedWindow, deadline } from '../util/index.js'
 import { RequestClock } from './request-clock.js'
 import { ByteReservoir, WorkBudget } from './budgets.js'
 import { MAX_REQUEST_FRAME, endServedStream, frameStream, stopReading } from './frames.js'
+import {
+  MAX_BUFFERED_PUT_BYTES, MAX_PUT_BYTES, MAX_STREAMS_PER_PEER, MIN_REQUEST_RATE, PROOFS_AT_ONCE, PROVE_BYTES_PER_SECOND,
+  READ_TIMEOUT_MS, WANT_BYTES_PER_SECOND, WRITE_TIMEOUT_MS
+} from './constants.js'
 
 /** What the server serves blocks from (a block store fits). */
 export interface BlockReader {
@@ -57,15 +61,22 @@ export const refuseAllPushes: PushAcceptor = {
   }
 }
 
-export interface ServerLimits {
-  /** Streams one peer may have open with us at once. */
-  maxStreamsPerPeer: number
-  /** Time to receive a request (or each pushed block) before the stream is reset. */
-  readTimeoutMs: number
-  /** Time for the peer to take each response off us before the stream is reset. */
-  writeTimeoutMs: number
-  /** Bytes one PUT may carry (bounds what a stream buffers). */
-  maxPutBytes: number
+export interface ServerEvents {
+  /** A stored block failed verification while being served (disk corruption). */
+  onCorruptBlock?(cid: CID): void
+  /** A stream was reset for breaking the protocol or its limits. */
+  onStreamRejected?(peer: PeerId, reason: string): void
+}
+
+export interface BlockServerInit {
+  /** Streams one peer may have open with us at once. Default 64. */
+  maxStreamsPerPeer?: number
+  /** Time to receive a request (or each pushed block) before the stream is reset. Default 10 s. */
+  readTimeoutMs?: number
+  /** Time for the peer to take each response off us before the stream is reset. Default 30 s. */
+  writeTimeoutMs?: number
+  /** Bytes one PUT may carry (bounds what a stream buffers). Default 16 MiB. */
+  maxPutBytes?: number
   /** PUT bytes all peers together may have on their way (admitted, not yet stored). Default 64 MiB. */
   maxBufferedPutBytes?: number
   /**
@@ -78,20 +89,15 @@ export interface ServerLimits {
   wantBytesPerSecond?: number
   /** The same for PROVEs, which also hash what they read. Default 16 MiB/s. */
   proveBytesPerSecond?: number
+  events?: ServerEvents
 }
 
-export const DEFAULT_SERVER_LIMITS = {
-  maxBufferedPutBytes: 64 * 1024 * 1024,
-  minRequestRate: 256 * 1024,
-  wantBytesPerSecond: 128 * 1024 * 1024,
-  proveBytesPerSecond: 16 * 1024 * 1024
-}
-
-export interface ServerEvents {
-  /** A stored block failed verification while being served (disk corruption). */
-  onCorruptBlock?(cid: CID): void
-  /** A stream was reset for breaking the protocol or its limits. */
-  onStreamRejected?(peer: PeerId, reason: string): void
+export interface BlockServerComponents {
+  /** Where served blocks come from. */
+  store: BlockReader
+  /** Who decides about pushed blocks. */
+  acceptor: PushAcceptor
+  logger: ComponentLogger
 }
 
 /**
@@ -103,26 +109,31 @@ export interface ServerEvents {
  */
 export class BlockServer {
   private readonly active = new Map<string, number>()
-  private readonly limits: Required<ServerLimits>
+  private readonly limits: Required<Omit<BlockServerInit, 'events'>>
+  private readonly events: ServerEvents
+  private readonly reader: BlockReader
+  private readonly acceptor: PushAcceptor
+  private readonly log: Logger
   private readonly wantWork: WorkBudget
   private readonly proveWork: WorkBudget
   private readonly putBuffer: ByteReservoir
   /** Proofs worked out at once, node-wide: each holds a block in memory while it is hashed. */
-  private readonly proofSlots = new PQueue({ concurrency: 4 })
+  private readonly proofSlots = new PQueue({ concurrency: PROOFS_AT_ONCE })
 
-  constructor (
-    private readonly reader: BlockReader,
-    private readonly acceptor: PushAcceptor,
-    limits: ServerLimits,
-    private readonly log: Logger,
-    private readonly events: ServerEvents = {}
-  ) {
+  constructor (components: BlockServerComponents, init: BlockServerInit = {}) {
+    this.reader = components.store
+    this.acceptor = components.acceptor
+    this.log = components.logger.forComponent('veil:blocks')
+    this.events = init.events ?? {}
     this.limits = {
-      ...limits,
-      maxBufferedPutBytes: limits.maxBufferedPutBytes ?? DEFAULT_SERVER_LIMITS.maxBufferedPutBytes,
-      minRequestRate: limits.minRequestRate ?? DEFAULT_SERVER_LIMITS.minRequestRate,
-      wantBytesPerSecond: limits.wantBytesPerSecond ?? DEFAULT_SERVER_LIMITS.wantBytesPerSecond,
-      proveBytesPerSecond: limits.proveBytesPerSecond ?? DEFAULT_SERVER_LIMITS.proveBytesPerSecond
+      maxStreamsPerPeer: init.maxStreamsPerPeer ?? MAX_STREAMS_PER_PEER,
+      readTimeoutMs: init.readTimeoutMs ?? READ_TIMEOUT_MS,
+      writeTimeoutMs: init.writeTimeoutMs ?? WRITE_TIMEOUT_MS,
+      maxPutBytes: init.maxPutBytes ?? MAX_PUT_BYTES,
+      maxBufferedPutBytes: init.maxBufferedPutBytes ?? MAX_BUFFERED_PUT_BYTES,
+      minRequestRate: init.minRequestRate ?? MIN_REQUEST_RATE,
+      wantBytesPerSecond: init.wantBytesPerSecond ?? WANT_BYTES_PER_SECOND,
+      proveBytesPerSecond: init.proveBytesPerSecond ?? PROVE_BYTES_PER_SECOND
     }
     this.wantWork = new WorkBudget(this.limits.wantBytesPerSecond, this.limits.wantBytesPerSecond * 4)
     this.proveWork = new WorkBudget(this.limits.proveBytesPerSecond, this.limits.proveBytesPerSecond * 4)
@@ -162,7 +173,7 @@ export class BlockServer {
       this.log('reset a block stream from %p: %s', peer, reason)
       this.events.onStreamRejected?.(peer, reason)
       if (err instanceof ProtocolViolationError) {
-        await lp.write(encodeError(ErrorCode.BadRequest, err.message), { signal: AbortSignal.timeout(this.limits.writeTimeoutMs) }).catch(() => {})
+        await lp.write(encodeError(ErrorCode.BadRequest, err.message), { signal: deadline(this.limits.writeTimeoutMs) }).catch(() => {})
       }
       stream.abort(err instanceof Error ? err : new Error(String(err)))
     } finally {
@@ -327,4 +338,8 @@ function distinctReads<T> (cids: CID[], work: (cid: CID) => Promise<T>): (cid: C
     if (left <= 0) pending.delete(key)
     return await result
   }
+}
+
+export function blockServer (init: BlockServerInit = {}): (components: BlockServerComponents) => BlockServer {
+  return (components) => new BlockServer(components, init)
 }

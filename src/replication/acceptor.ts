@@ -2,12 +2,9 @@ import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import PQueue from 'p-queue'
 import type { LevelBlockStore, StoreBatchOperation } from '../blockstore/index.js'
-import { DAG_CBOR_CODE, RAW_CODE, verifyBlockAsync } from '../format/cid.js'
-import { decodeUnitNode, type UnitNode } from '../format/nodes.js'
-import type { AdmittedPut, PushAcceptor, PushResult, PutAdmission } from '../protocol/server.js'
-import type { Push, PutHeader } from '../protocol/messages.js'
-import { RefuseCode } from '../protocol/wire.js'
-import { deadline } from '../util/signals.js'
+import { DAG_CBOR_CODE, RAW_CODE, verifyBlockAsync, decodeUnitNode, type UnitNode } from '../format/index.js'
+import { type AdmittedPut, type PushAcceptor, type PushResult, type PutAdmission, type Push, type PutHeader, RefuseCode } from '../protocol/index.js'
+import { deadline } from '../util/index.js'
 import type { UnitIndex } from './unit-index.js'
 import type { SerialQueue } from './serial-queue.js'
 import { emptyGcResult, evictExpired, type EvictionDeps } from './eviction.js'
@@ -123,9 +120,13 @@ export class StorageAcceptor implements PushAcceptor {
     let stored: PendingBlock[] = []
     let ended = false
     const put: AdmittedPut = {
-      store: async (pushes) => {
+      store: async (pushes, { signal }) => {
         const path = await rooted ? header.path : undefined
-        const outcome = await this.init.queue.run(async () => await this.storeInOrder(from, header, keptUntil, path, pushes))
+        // A PUT whose deadline passed while it waited for the index queue stores nothing.
+        const outcome = await this.init.queue.run(async () => {
+          signal.throwIfAborted()
+          return await this.storeInOrder(from, header, keptUntil, path, pushes)
+        })
         stored = outcome.pending
         return outcome.results
       },

@@ -1,7 +1,7 @@
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import type { LevelBlockStore } from '../blockstore/index.js'
-import { RAW_CODE } from '../format/cid.js'
+import { RAW_CODE } from '../format/index.js'
 import type { UnitIndex } from './unit-index.js'
 import type { SerialQueue } from './serial-queue.js'
 import type { StorageAcceptor } from './acceptor.js'

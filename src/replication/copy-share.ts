@@ -1,11 +1,8 @@
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import type { Block, BlockStore } from '../blockstore/interface.js'
-import { decodeRoot } from '../format/root.js'
-import { walkTreeNodes, type NodeRef } from '../format/tree.js'
-import { loadTreeNode, type BlockSource } from '../exporter/source.js'
-import { verifyBlockAsync } from '../format/cid.js'
-import { orderedWindow } from '../util/ordered-window.js'
+import { type Block, type BlockStore, loadTreeNode, type BlockSource } from '../blockstore/index.js'
+import { decodeRoot, walkTreeNodes, type NodeRef, verifyBlockAsync } from '../format/index.js'
+import { orderedWindow } from '../util/index.js'
 
 export interface CopyShareOptions extends AbortOptions {
   /** Blocks fetched at once. Default 16. */

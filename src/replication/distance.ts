@@ -1,7 +1,7 @@
 import type { PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import { sha256 } from '../crypto/hash.js'
-import { discoveryCid } from '../routing/discovery-key.js'
+import { sha256 } from '../crypto/index.js'
+import { discoveryCid } from '../routing/index.js'
 
 /**
  * XOR distances in kad-dht's key space: a peer's position is SHA-256 of its

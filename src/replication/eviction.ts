@@ -1,6 +1,6 @@
 import type { CID } from 'multiformats/cid'
 import type { LevelBlockStore } from '../blockstore/index.js'
-import { decodeUnitNode, type UnitNode } from '../format/nodes.js'
+import { decodeUnitNode, type UnitNode } from '../format/index.js'
 import type { UnitIndex, UnitRecord } from './unit-index.js'
 import type { PeerUsage } from './peer-usage.js'
 

@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import type { AbortOptions, Logger, PeerId, PeerInfo } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import type { LevelBlockStore } from '../blockstore/index.js'
-import type { BlockSource } from '../exporter/source.js'
-import { decodeUnitNode, type UnitNode } from '../format/nodes.js'
-import { sha256 } from '../crypto/hash.js'
-import { verifyBlockAsync } from '../format/cid.js'
+import type { BlockSource, LevelBlockStore } from '../blockstore/index.js'
+import { decodeUnitNode, type UnitNode, verifyBlockAsync } from '../format/index.js'
+import { sha256 } from '../crypto/index.js'
 import type { UnitIndex } from './unit-index.js'
 import type { SerialQueue } from './serial-queue.js'
 import { closestTo } from './distance.js'
 import { placeUnit, type PlacementNetwork } from './placement.js'
 import { readUnitNode } from './eviction.js'
-import { deadline } from '../util/signals.js'
+import { deadline } from '../util/index.js'
 
 export interface MaintenanceNetwork extends PlacementNetwork {
   findHolders(unit: CID, options: AbortOptions & { enough?: number, timeoutMs?: number }): AsyncIterable<PeerInfo>

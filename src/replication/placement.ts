@@ -1,10 +1,9 @@
 import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { randomBytes } from 'node:crypto'
-import type { PutReply, PutRequest } from '../protocol/client.js'
-import { MAX_BLOCKS_PER_PUT } from '../protocol/messages.js'
-import { sha256 } from '../crypto/hash.js'
-import { failureReason } from '../util/failure.js'
+import { type PutReply, type PutRequest, MAX_BLOCKS_PER_PUT } from '../protocol/index.js'
+import { sha256 } from '../crypto/index.js'
+import { failureReason } from '../util/index.js'
 import { closestTo } from './distance.js'
 
 /** What placement needs from the node. */

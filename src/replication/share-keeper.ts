@@ -1,9 +1,10 @@
-import type { AbortOptions, Logger } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Logger, Startable } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import type { MaintenanceNetwork } from './maintenance.js'
 import { renewUnit } from './renewal.js'
 import type { UnitInTree } from './share-units.js'
 import type { ShareRecord, ShareRecords } from './share-records.js'
+import { LOOKUP_TIMEOUT_MS, RENEW_EVERY_MS, REPLICAS } from './constants.js'
 
 export interface ShareKeeperInit {
   /** Copies a unit should have. Default 3. */
@@ -14,13 +15,13 @@ export interface ShareKeeperInit {
   lookupTimeoutMs?: number
 }
 
-export interface ShareKeeperDeps {
+export interface ShareKeeperComponents {
   /** Where this repo's own shares are recorded (absent for a node without a repo). */
   records?: ShareRecords
   network: MaintenanceNetwork
   /** A unit node's bytes: from the local store, else the swarm. */
   read: (cid: CID, options?: AbortOptions) => Promise<Uint8Array>
-  log: Logger
+  logger: ComponentLogger
 }
 
 /** What a renewal reached. */
@@ -39,31 +40,51 @@ export interface RenewSummary {
  * them, then dispatches a `renewed` event. `renew` does the same on demand
  * for any list of units.
  */
-export class ShareKeeper extends EventTarget {
+export class ShareKeeper extends EventTarget implements Startable {
   private readonly replicas: number
+  private readonly renewEveryMs: number
+  private readonly lookupTimeoutMs: number
+  private readonly records: ShareRecords | undefined
+  private readonly network: MaintenanceNetwork
+  private readonly read: (cid: CID, options?: AbortOptions) => Promise<Uint8Array>
+  private readonly log: Logger
   private timer: ReturnType<typeof setInterval> | undefined
   private stopping = new AbortController()
   private running: Promise<unknown> = Promise.resolve()
+  private started = false
 
-  constructor (private readonly init: ShareKeeperInit, private readonly deps: ShareKeeperDeps) {
+  constructor (components: ShareKeeperComponents, init: ShareKeeperInit = {}) {
     super()
-    this.replicas = init.replicas ?? 3
+    this.records = components.records
+    this.network = components.network
+    this.read = components.read
+    this.log = components.logger.forComponent('veil:keep')
+    this.replicas = init.replicas ?? REPLICAS
+    this.renewEveryMs = init.renewEveryMs ?? RENEW_EVERY_MS
+    this.lookupTimeoutMs = init.lookupTimeoutMs ?? LOOKUP_TIMEOUT_MS
   }
+
+  readonly [Symbol.toStringTag] = 'veil:share-keeper'
 
   start (): void {
     this.stopping = new AbortController()
-    const every = this.init.renewEveryMs ?? 0
-    if (every <= 0 || this.deps.records === undefined) return
+    this.started = true
+    const every = this.renewEveryMs
+    if (every <= 0 || this.records === undefined) return
     // Check often enough that a share is renewed within a tenth of the period of falling due.
     let busy = false
     this.timer = setInterval(() => {
       if (busy) return
       busy = true
       this.running = this.renewDue(every)
-        .catch((err: unknown) => { if (!this.stopping.signal.aborted) this.deps.log.error('renewing shares failed: %e', err) })
+        .catch((err: unknown) => { if (!this.stopping.signal.aborted) this.log.error('renewing shares failed: %e', err) })
         .finally(() => { busy = false })
     }, Math.max(1_000, every / 10))
     this.timer.unref()
+  }
+
+  isStarted (): boolean {
+    return this.started
   }
 
   async stop (): Promise<void> {
@@ -71,12 +92,13 @@ export class ShareKeeper extends EventTarget {
     clearInterval(this.timer)
     this.timer = undefined
     await this.running
+    this.started = false
   }
 
   /** Record a share this repo made. */
   async record (root: CID, units: CID[], keptUntil: number | undefined): Promise<void> {
     const now = Date.now()
-    await this.deps.records?.put({ root, sharedAt: now, renewedAt: now, keptUntil: keptUntil ?? 0, units })
+    await this.records?.put({ root, sharedAt: now, renewedAt: now, keptUntil: keptUntil ?? 0, units })
   }
 
   /**
@@ -90,8 +112,8 @@ export class ShareKeeper extends EventTarget {
     for (const entry of units) {
       options.signal?.throwIfAborted()
       const { unit, path } = 'unit' in entry ? entry : { unit: entry, path: [] }
-      const { renewed } = await renewUnit(unit, this.deps.read, this.deps.network, this.deps.log, {
-        ...options, replicas: this.replicas, lookupTimeoutMs: this.init.lookupTimeoutMs, path: path.length > 0 ? path : undefined
+      const { renewed } = await renewUnit(unit, this.read, this.network, this.log, {
+        ...options, replicas: this.replicas, lookupTimeoutMs: this.lookupTimeoutMs, path: path.length > 0 ? path : undefined
       })
       copies = Math.min(copies, renewed.length)
       keptUntil = renewed.length === 0 || keptUntil === undefined ? undefined : Math.min(keptUntil, ...renewed.map(copy => copy.keptUntil))
@@ -106,7 +128,7 @@ export class ShareKeeper extends EventTarget {
    * may grant a shorter lease than ours). Records the outcome of each.
    */
   async renewRecorded (options: AbortOptions & { due?: { now: number, everyMs: number } } = {}): Promise<Array<RenewSummary & { root: CID }>> {
-    const records = this.deps.records
+    const records = this.records
     if (records === undefined) return []
     const results: Array<RenewSummary & { root: CID }> = []
     for await (const record of records.all()) {
@@ -121,9 +143,13 @@ export class ShareKeeper extends EventTarget {
   private async renewDue (every: number): Promise<void> {
     const renewed = await this.renewRecorded({ signal: this.stopping.signal, due: { now: Date.now(), everyMs: every } })
     if (renewed.length === 0) return
-    this.deps.log('renewed the leases of %d shares', renewed.length)
+    this.log('renewed the leases of %d shares', renewed.length)
     this.dispatchEvent(new CustomEvent('renewed', { detail: renewed }))
   }
+}
+
+export function shareKeeper (init: ShareKeeperInit = {}): (components: ShareKeeperComponents) => ShareKeeper {
+  return (components) => new ShareKeeper(components, init)
 }
 
 /** When a recorded share should next be renewed. */

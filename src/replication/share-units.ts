@@ -1,7 +1,6 @@
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import { decodeUnitNode } from '../format/nodes.js'
-import { verifyBlock } from '../format/cid.js'
+import { decodeUnitNode, verifyBlock } from '../format/index.js'
 
 /** A unit of a share, and its path: the root, then each node down to the one that lists it (empty for the root). */
 export interface UnitInTree {

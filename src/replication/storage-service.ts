@@ -1,8 +1,7 @@
-import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Logger, PeerId, Startable } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import type { LevelBlockStore } from '../blockstore/index.js'
-import type { BlockSource } from '../exporter/source.js'
-import { decodeUnitNode } from '../format/nodes.js'
+import type { BlockSource, LevelBlockStore } from '../blockstore/index.js'
+import { decodeUnitNode } from '../format/index.js'
 import { UnitIndex } from './unit-index.js'
 import { SerialQueue } from './serial-queue.js'
 import { StorageAcceptor, type AcceptFrom } from './acceptor.js'
@@ -13,6 +12,10 @@ import { Collector } from './collection.js'
 import type { GcResult } from './eviction.js'
 import { copyShare } from './copy-share.js'
 import { shareUnits } from './share-units.js'
+import {
+  DEFAULT_LEASE_MS, DEFAULT_PER_PEER_SHARE, GC_INTERVAL_MS, HIGH_WATERMARK, LOOKUP_TIMEOUT_MS, LOW_WATERMARK, ORPHAN_GRACE_MS,
+  PROVISIONAL_LEASE_MS, REPAIR_INTERVAL_MS, REPLICAS, SCRUB_INTERVAL_MS
+} from './constants.js'
 
 export interface StorageInit {
   /** Bytes given to the swarm. */
@@ -49,10 +52,7 @@ export interface StorageInit {
   provisionalLeaseMs?: number
 }
 
-/** A storage node's default share of its capacity for one pusher: public network, private swarm. */
-export const DEFAULT_PER_PEER_SHARE = { public: 0.1, swarm: 0.5 }
-
-export interface StorageDeps {
+export interface StorageComponents {
   store: LevelBlockStore
   self: PeerId
   /** This node runs in a private swarm. */
@@ -63,7 +63,7 @@ export interface StorageDeps {
   fetcher: () => BlockSource
   announce: (unit: CID) => Promise<boolean>
   forget: (unit: CID) => void
-  log: Logger
+  logger: ComponentLogger
 }
 
 export interface StorageStatus {
@@ -86,8 +86,6 @@ export interface StorageStatus {
   lastGc: (GcResult & { at: number }) | null
 }
 
-export const DEFAULT_LEASE_MS = 30 * 24 * 60 * 60 * 1000
-
 type PassStatus = Pick<StorageStatus, 'repairBacklog' | 'lastRepair' | 'lastScrub' | 'lastGc'>
 
 /**
@@ -97,7 +95,7 @@ type PassStatus = Pick<StorageStatus, 'repairBacklog' | 'lastRepair' | 'lastScru
  * each pass ends with a `repair`, `scrub` or `gc` event carrying its result,
  * and the deletion of what a failed push left with an `orphans` event.
  */
-export class StorageService extends EventTarget {
+export class StorageService extends EventTarget implements Startable {
   readonly acceptor: StorageAcceptor
   readonly maintenance: Maintenance
   readonly collector: Collector
@@ -106,76 +104,103 @@ export class StorageService extends EventTarget {
   readonly leaseMs: number
   readonly usage = new PeerUsage()
   readonly perPeer: number
+  readonly capacity: number
+  private readonly intervals: { repair: number, scrub: number, gc: number }
+  private readonly store: LevelBlockStore
+  private readonly announce: (unit: CID) => Promise<boolean>
+  private readonly log: Logger
   private readonly queue = new SerialQueue()
   private readonly timers: Array<ReturnType<typeof setInterval>> = []
   private readonly running = new Set<Promise<unknown>>()
   private stopping = new AbortController()
+  private started = false
   private readonly passes: PassStatus = { repairBacklog: 0, lastRepair: null, lastScrub: null, lastGc: null }
 
-  constructor (private readonly init: StorageInit, private readonly deps: StorageDeps) {
+  constructor (components: StorageComponents, init: StorageInit) {
     super()
-    this.replicas = init.replicas ?? 3
+    const { store, forget } = components
+    const log = components.logger.forComponent('veil:storage')
+    this.store = store
+    this.announce = components.announce
+    this.log = log
+    this.capacity = init.capacity
+    this.replicas = init.replicas ?? REPLICAS
     this.leaseMs = init.leaseMs ?? DEFAULT_LEASE_MS
-    this.index = new UnitIndex(deps.store)
+    this.intervals = { repair: init.repairIntervalMs ?? REPAIR_INTERVAL_MS, scrub: init.scrubIntervalMs ?? SCRUB_INTERVAL_MS, gc: init.gcIntervalMs ?? GC_INTERVAL_MS }
+    this.index = new UnitIndex(store)
     this.maintenance = new Maintenance({
-      ...deps,
+      store,
+      self: components.self,
+      network: components.network,
+      fetcher: components.fetcher,
+      announce: components.announce,
+      forget,
+      log,
       index: this.index,
       queue: this.queue,
       replicas: this.replicas,
-      lookupTimeoutMs: init.lookupTimeoutMs ?? 10_000
+      lookupTimeoutMs: init.lookupTimeoutMs ?? LOOKUP_TIMEOUT_MS
     })
-    const highWatermark = init.highWatermark ?? 0.9
-    const inSwarm = deps.inSwarm ?? false
+    const highWatermark = init.highWatermark ?? HIGH_WATERMARK
+    const inSwarm = components.inSwarm ?? false
     if (init.acceptFrom === 'swarm' && !inSwarm) throw new InvalidOptionError('acceptFrom "swarm" needs a private swarm: give the node a swarm key, or accept pushes from "any" or a list of peer ids')
     this.perPeer = init.perPeer ?? Math.floor(init.capacity * (inSwarm ? DEFAULT_PER_PEER_SHARE.swarm : DEFAULT_PER_PEER_SHARE.public))
     this.acceptor = new StorageAcceptor({
-      store: deps.store,
+      store,
       index: this.index,
       capacity: init.capacity,
       perPeerBytes: this.perPeer,
       acceptFrom: init.acceptFrom ?? 'any',
       inSwarm,
       leaseMs: this.leaseMs,
-      provisionalLeaseMs: init.provisionalLeaseMs ?? 24 * 60 * 60 * 1000,
+      provisionalLeaseMs: init.provisionalLeaseMs ?? PROVISIONAL_LEASE_MS,
       usage: this.usage,
-      readNode: deps.readNode ?? (async (cid, _from, options) => await deps.store.get(cid, options)),
+      readNode: components.readNode ?? (async (cid, _from, options) => await store.get(cid, options)),
       queue: this.queue,
       highWatermark,
-      onUnitHeld: unit => { this.background(deps.announce(unit)) },
+      onUnitHeld: unit => { this.background(components.announce(unit)) },
       onPressure: () => { this.background(this.collect()) },
-      forget: deps.forget,
+      forget,
       onOrphansDeleted: removed => { this.dispatchEvent(new CustomEvent('orphans', { detail: removed })) },
-      log: deps.log
+      log
     })
     this.collector = new Collector({
-      store: deps.store,
+      store,
       index: this.index,
       queue: this.queue,
       acceptor: this.acceptor,
-      forget: deps.forget,
+      forget,
       usage: this.usage,
       capacity: init.capacity,
       highWatermark,
-      lowWatermark: Math.min(highWatermark, init.lowWatermark ?? 0.8),
-      orphanGraceMs: init.orphanGraceMs ?? 10 * 60 * 1000,
-      log: deps.log
+      lowWatermark: Math.min(highWatermark, init.lowWatermark ?? LOW_WATERMARK),
+      orphanGraceMs: init.orphanGraceMs ?? ORPHAN_GRACE_MS,
+      log
     })
   }
+
+  readonly [Symbol.toStringTag] = 'veil:storage'
 
   /** Announce everything held (records do not survive a restart) and start the timers. */
   async start (): Promise<void> {
     this.stopping = new AbortController()
     await this.usage.load(this.index)
-    for await (const { cid } of this.index.all()) this.background(this.deps.announce(cid))
-    this.every(this.init.repairIntervalMs ?? 60 * 60 * 1000, async () => { await this.repair() })
-    this.every(this.init.scrubIntervalMs ?? 24 * 60 * 60 * 1000, async () => { await this.scrub() })
-    this.every(this.init.gcIntervalMs ?? 60 * 60 * 1000, async () => { await this.collect() })
+    for await (const { cid } of this.index.all()) this.background(this.announce(cid))
+    this.every(this.intervals.repair, async () => { await this.repair() })
+    this.every(this.intervals.scrub, async () => { await this.scrub() })
+    this.every(this.intervals.gc, async () => { await this.collect() })
+    this.started = true
+  }
+
+  isStarted (): boolean {
+    return this.started
   }
 
   async stop (): Promise<void> {
     this.stopping.abort()
     for (const timer of this.timers.splice(0)) clearInterval(timer)
     await Promise.allSettled([...this.running])
+    this.started = false
   }
 
   async repair (): Promise<RepairResult> {
@@ -207,25 +232,25 @@ export class StorageService extends EventTarget {
    */
   async pin (root: CID, source: BlockSource, options: AbortOptions & { given?: boolean, onBlock?: (bytes: number) => void } = {}): Promise<{ units: number }> {
     const units: CID[] = []
-    await copyShare(root, source, this.deps.store, { ...options, sync: true, onUnit: unit => { units.push(unit.cid) } })
+    await copyShare(root, source, this.store, { ...options, sync: true, onUnit: unit => { units.push(unit.cid) } })
     await this.queue.run(async () => {
       if (await this.index.isPinned(root)) return
       const now = Date.now()
       const ops = [this.index.pinOp(root, true, options.given)]
       for (const unit of units) {
-        const node = decodeUnitNode(await this.deps.store.get(unit))
+        const node = decodeUnitNode(await this.store.get(unit))
         ops.push(...await this.index.holdOps(unit, node, now + this.leaseMs, now))
       }
-      await this.deps.store.putMany([], { extraOps: ops, sync: true })
+      await this.store.putMany([], { extraOps: ops, sync: true })
       // Count the pin on each unit (after the records exist).
       const pinOps = []
       for (const unit of units) {
         const record = await this.index.get(unit)
         if (record !== undefined) pinOps.push(this.index.putRecord(unit, { ...record, pins: record.pins + 1, leaseUntil: Math.max(record.leaseUntil, now + this.leaseMs) }))
       }
-      await this.deps.store.putMany([], { extraOps: pinOps, sync: true })
+      await this.store.putMany([], { extraOps: pinOps, sync: true })
     })
-    for (const unit of units) this.background(this.deps.announce(unit))
+    for (const unit of units) this.background(this.announce(unit))
     return { units: units.length }
   }
 
@@ -237,11 +262,11 @@ export class StorageService extends EventTarget {
   async adopt (unit: CID): Promise<number> {
     const keptUntil = await this.queue.run(async () => {
       const now = Date.now()
-      const node = decodeUnitNode(await this.deps.store.get(unit))
-      await this.deps.store.putMany([], { extraOps: await this.index.holdOps(unit, node, now + this.leaseMs, now), sync: true })
+      const node = decodeUnitNode(await this.store.get(unit))
+      await this.store.putMany([], { extraOps: await this.index.holdOps(unit, node, now + this.leaseMs, now), sync: true })
       return (await this.index.get(unit))?.leaseUntil ?? now + this.leaseMs
     })
-    this.background(this.deps.announce(unit))
+    this.background(this.announce(unit))
     return keptUntil
   }
 
@@ -259,7 +284,7 @@ export class StorageService extends EventTarget {
         ops.push(this.index.putRecord(unit, { ...record, pins: Math.max(0, record.pins - 1) }))
         count++
       }
-      await this.deps.store.putMany([], { extraOps: ops, sync: true })
+      await this.store.putMany([], { extraOps: ops, sync: true })
     })
     return { units: count, wasPinned }
   }
@@ -270,7 +295,7 @@ export class StorageService extends EventTarget {
   }
 
   async status (): Promise<StorageStatus> {
-    const size = await this.deps.store.size()
+    const size = await this.store.size()
     const now = Date.now()
     let units = 0
     let segments = 0
@@ -282,13 +307,13 @@ export class StorageService extends EventTarget {
     }
     let pinnedShares = 0
     for await (const _ of this.index.pinnedRoots()) pinnedShares++
-    return { capacity: this.init.capacity, used: size.bytes, blocks: size.blocks, units, segments, pinnedShares, expiredUnits, perPeer: this.perPeer, topPeers: this.usage.top(10), ...this.passes }
+    return { capacity: this.capacity, used: size.bytes, blocks: size.blocks, units, segments, pinnedShares, expiredUnits, perPeer: this.perPeer, topPeers: this.usage.top(10), ...this.passes }
   }
 
   /** A block from this node's store, else from `source`. */
   private async read (cid: CID, source: BlockSource, options: AbortOptions = {}): Promise<Uint8Array> {
     try {
-      return await this.deps.store.get(cid, options)
+      return await this.store.get(cid, options)
     } catch {
       return await source.get(cid, { ...options, segment: cid })
     }
@@ -307,8 +332,12 @@ export class StorageService extends EventTarget {
 
   private background (work: Promise<unknown>): void {
     const tracked = work.catch((err: unknown) => {
-      if (!this.stopping.signal.aborted) this.deps.log.error('storage task failed: %e', err)
+      if (!this.stopping.signal.aborted) this.log.error('storage task failed: %e', err)
     }).finally(() => { this.running.delete(tracked) })
     this.running.add(tracked)
   }
+}
+
+export function storageService (init: StorageInit): (components: StorageComponents) => StorageService {
+  return (components) => new StorageService(components, init)
 }

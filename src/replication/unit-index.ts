@@ -1,7 +1,7 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import type { LevelBlockStore, StoreBatchOperation, StoreSublevel } from '../blockstore/index.js'
-import type { UnitNode } from '../format/nodes.js'
+import type { UnitNode } from '../format/index.js'
 import { PinSet } from './pin-set.js'
 
 /**

@@ -1,7 +1,6 @@
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import { decodeUnitNode } from '../format/nodes.js'
-import { verifyBlock } from '../format/cid.js'
+import { decodeUnitNode, verifyBlock } from '../format/index.js'
 
 /**
  * Is `path` a real way from a share root down to `unit`? `path[0]` must be

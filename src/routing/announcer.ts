@@ -1,8 +1,9 @@
-import type { AbortOptions, Logger } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, Logger, Startable } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import PQueue from 'p-queue'
 import { discoveryCid } from './discovery-key.js'
-import { anySignal } from '../util/signals.js'
+import { deadline } from '../util/index.js'
+import { ANNOUNCE_CONCURRENCY, ANNOUNCE_TIMEOUT_MS, REANNOUNCE_INTERVAL_MS } from './constants.js'
 
 /** What the announcer needs from the DHT. */
 export interface ProvideTarget {
@@ -18,6 +19,12 @@ export interface AnnouncerInit {
   timeoutMs?: number
 }
 
+export interface AnnouncerComponents {
+  /** The DHT the records go to. */
+  dht: ProvideTarget
+  logger: ComponentLogger
+}
+
 /**
  * Announces the discovery keys of the units (roots and segments) this node
  * holds, and announces them again every `reannounceIntervalMs` so records
@@ -26,26 +33,34 @@ export interface AnnouncerInit {
  * written under D = SHA-256("veil/v1/disc" ‖ CID) only — never the CID, never
  * a key, and never one record per block.
  */
-export class Announcer {
+export class Announcer implements Startable {
   private readonly held = new Map<string, CID>()
   private readonly queue: PQueue
   private readonly interval: number
   private readonly timeoutMs: number
+  private readonly dht: ProvideTarget
+  private readonly log: Logger
   private timer: ReturnType<typeof setInterval> | undefined
   private stopping = new AbortController()
+  private started = false
   /** provide() calls made, for tests and the benchmark's records-per-GiB figure. */
   published = 0
 
-  constructor (private readonly dht: ProvideTarget, private readonly log: Logger, init: AnnouncerInit = {}) {
-    this.interval = init.reannounceIntervalMs ?? 12 * 60 * 60 * 1000
-    this.timeoutMs = init.timeoutMs ?? 60_000
-    this.queue = new PQueue({ concurrency: init.concurrency ?? 4 })
+  constructor (components: AnnouncerComponents, init: AnnouncerInit = {}) {
+    this.dht = components.dht
+    this.log = components.logger.forComponent('veil:announce')
+    this.interval = init.reannounceIntervalMs ?? REANNOUNCE_INTERVAL_MS
+    this.timeoutMs = init.timeoutMs ?? ANNOUNCE_TIMEOUT_MS
+    this.queue = new PQueue({ concurrency: init.concurrency ?? ANNOUNCE_CONCURRENCY })
   }
+
+  readonly [Symbol.toStringTag] = 'veil:announcer'
 
   start (): void {
     this.stopping = new AbortController()
     this.timer = setInterval(() => { void this.reannounceAll() }, this.interval)
     this.timer.unref()
+    this.started = true
   }
 
   async stop (): Promise<void> {
@@ -53,6 +68,11 @@ export class Announcer {
     this.stopping.abort()
     this.queue.clear()
     await this.queue.onIdle()
+    this.started = false
+  }
+
+  isStarted (): boolean {
+    return this.started
   }
 
   /** Units being announced. */
@@ -81,7 +101,7 @@ export class Announcer {
 
   private async provide (cid: CID, options: AbortOptions = {}): Promise<boolean> {
     return await this.queue.add(async () => {
-      const signal = anySignal(this.stopping.signal, AbortSignal.timeout(this.timeoutMs), options.signal)
+      const signal = deadline(this.timeoutMs, this.stopping.signal, options.signal)
       try {
         for await (const _ of this.dht.provide(discoveryCid(cid), { signal })) { /* drain the query */ }
         this.published++
@@ -93,4 +113,8 @@ export class Announcer {
       }
     }) ?? false
   }
+}
+
+export function announcer (init: AnnouncerInit = {}): (components: AnnouncerComponents) => Announcer {
+  return (components) => new Announcer(components, init)
 }

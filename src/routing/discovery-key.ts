@@ -1,7 +1,7 @@
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
-import { sha256 } from '../crypto/hash.js'
-import { RAW_CODE, SHA2_256_CODE } from '../format/cid.js'
+import { sha256 } from '../crypto/index.js'
+import { RAW_CODE, SHA2_256_CODE } from '../format/index.js'
 
 const LABEL = new TextEncoder().encode('veil/v1/disc')
 

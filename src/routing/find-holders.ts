@@ -1,7 +1,8 @@
 import type { AbortOptions, PeerId, PeerInfo } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { discoveryCid } from './discovery-key.js'
-import { anySignal } from '../util/signals.js'
+import { deadline } from '../util/index.js'
+import { ENOUGH_HOLDERS, LOOKUP_TIMEOUT_MS } from './constants.js'
 
 /** What lookups need from the DHT. */
 export interface ProviderSource {
@@ -23,9 +24,9 @@ export interface FindHoldersOptions extends AbortOptions {
  * the first holder while the lookup goes on for the others.
  */
 export async function * findHolders (dht: ProviderSource, unit: CID, options: FindHoldersOptions = {}): AsyncGenerator<PeerInfo> {
-  const enough = options.enough ?? 3
+  const enough = options.enough ?? ENOUGH_HOLDERS
   const stop = new AbortController()
-  const signal = anySignal(stop.signal, AbortSignal.timeout(options.timeoutMs ?? 15_000), options.signal)
+  const signal = deadline(options.timeoutMs ?? LOOKUP_TIMEOUT_MS, stop.signal, options.signal)
   const seen = new Set<string>()
   try {
     for await (const event of dht.findProviders(discoveryCid(unit), { signal })) {

@@ -13,7 +13,12 @@ export function anySignal (...signals: Array<AbortSignal | undefined>): AbortSig
   return combined
 }
 
-/** `anySignal` of the caller's signal (if any) and a deadline. */
-export function deadline (timeoutMs: number, signal?: AbortSignal): AbortSignal {
-  return anySignal(signal, AbortSignal.timeout(timeoutMs))
+/**
+ * A deadline of `timeoutMs` that also aborts with any of `signals` (the
+ * caller's, a shutdown controller's; undefined ones are skipped). Use it
+ * instead of `signal ?? AbortSignal.timeout(…)`, which drops the deadline
+ * whenever a caller passes a signal.
+ */
+export function deadline (timeoutMs: number, ...signals: Array<AbortSignal | undefined>): AbortSignal {
+  return anySignal(...signals, AbortSignal.timeout(timeoutMs))
 }

@@ -11,9 +11,8 @@ import { formatSize } from '../config.js'
 import { RepoBusyError } from '../errors.js'
 import { examples } from '../options.js'
 import { findDaemon } from '../repo.js'
-import { isRepoLocked, settingsFor, type Context } from '../session.js'
-import type { Runtime } from '../program.js'
-import type { GcSummary } from '../../daemon/index.js'
+import { isRepoLocked, settingsFor, type Context, type Runtime } from '../session.js'
+import type { GcSummary } from '../../control/index.js'
 
 export function registerGc (program: Command, runtime: Runtime): void {
   program

@@ -9,14 +9,13 @@
  * different file is left alone unless --force.
  */
 import type { Command } from 'commander'
-import type { GetSummary } from '../../daemon/index.js'
+import type { GetSummary } from '../../control/index.js'
 import { absolute, formatSize } from '../config.js'
 import { InterruptedError, UsageError } from '../errors.js'
 import { readLinkInput } from '../link-input.js'
 import { examples, withNetworkOptions, withProgressOptions, type ProgressFlags } from '../options.js'
 import { printable, stdoutSink } from '../output.js'
-import { withSession, type Context, type NetworkFlags } from '../session.js'
-import type { Runtime } from '../program.js'
+import { withSession, type Context, type NetworkFlags, type Runtime } from '../session.js'
 import { countArg, folderLimitsOf, folderSummary, limitSizeArg, type FolderLimitFlags } from '../folder-limits.js'
 
 interface GetFlags extends NetworkFlags, ProgressFlags, FolderLimitFlags {

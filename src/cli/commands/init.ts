@@ -3,9 +3,8 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { CONFIG_FILE } from '../config.js'
 import { IDENTITY_FILE } from '../repo.js'
-import { settingsFor } from '../session.js'
+import { settingsFor, type Runtime } from '../session.js'
 import { examples } from '../options.js'
-import type { Runtime } from '../program.js'
 
 export function registerInit (program: Command, runtime: Runtime): void {
   program
@@ -17,7 +16,7 @@ export function registerInit (program: Command, runtime: Runtime): void {
       const settings = await settingsFor(ctx)
       const repo = settings.repo
       const existed = await exists(join(repo, IDENTITY_FILE))
-      const [{ loadOrCreateIdentity }, { peerIdFromPrivateKey }] = await Promise.all([import('../../node/identity.js'), import('@libp2p/peer-id')])
+      const [{ loadOrCreateIdentity }, { peerIdFromPrivateKey }] = await Promise.all([import('../../identity/index.js'), import('@libp2p/peer-id')])
       const peerId = peerIdFromPrivateKey(await loadOrCreateIdentity(repo)).toString()
       const config = join(repo, CONFIG_FILE)
       if (!await exists(config)) await writeFile(config, '{}\n', { flag: 'wx' }).catch(() => {})

@@ -9,9 +9,7 @@ import { formatSize } from '../config.js'
 import { readLinkInput } from '../link-input.js'
 import { examples, withNetworkOptions } from '../options.js'
 import { printable } from '../output.js'
-import { withSession } from '../session.js'
-import type { NetworkFlags } from '../session.js'
-import type { Runtime } from '../program.js'
+import { withSession, type NetworkFlags, type Runtime } from '../session.js'
 
 interface LsFlags extends NetworkFlags {
   recursive?: boolean

@@ -11,9 +11,8 @@ import { DEFAULT_RENEW_EVERY_MS, formatSize } from '../config.js'
 import { ConfigError, NodeRunningError, PortInUseError, UsageError, explainJoinFailure } from '../errors.js'
 import { collectList, examples, sizeArg, withNetworkOptions } from '../options.js'
 import { convergenceSecret, findDaemon, loadSwarm, removeApiInfo, writeApiInfo } from '../repo.js'
-import { openNode, settingsFor, type Context } from '../session.js'
+import { openNode, settingsFor, type Context, type Runtime } from '../session.js'
 import { printable } from '../output.js'
-import type { Runtime } from '../program.js'
 import { showStatus } from './status.js'
 
 interface StartFlags {

@@ -11,9 +11,8 @@ import { formatSize } from '../config.js'
 import { examples, withProgressOptions, type ProgressFlags } from '../options.js'
 import { readLinkInput, type LinkSource } from '../link-input.js'
 import { findDaemon } from '../repo.js'
-import { settingsFor, type Context } from '../session.js'
-import type { Runtime } from '../program.js'
-import type { DaemonClient } from '../../daemon/index.js'
+import { settingsFor, type Context, type Runtime } from '../session.js'
+import type { DaemonClient } from '../../control/index.js'
 
 interface PinFlags extends ProgressFlags {
   linkFile?: string

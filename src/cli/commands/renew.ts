@@ -9,8 +9,7 @@ import type { Command } from 'commander'
 import { NotRenewedError } from '../errors.js'
 import { readLinkInput } from '../link-input.js'
 import { examples, withNetworkOptions } from '../options.js'
-import { withSession, type NetworkFlags } from '../session.js'
-import type { Runtime } from '../program.js'
+import { withSession, type NetworkFlags, type Runtime } from '../session.js'
 
 interface RenewFlags extends NetworkFlags {
   linkFile?: string

@@ -11,9 +11,8 @@ import { formatSize } from '../config.js'
 import { NodeNotRunningError } from '../errors.js'
 import { examples } from '../options.js'
 import { findDaemon, loadSwarm, readPeerId, repoExists } from '../repo.js'
-import { settingsFor, type Context } from '../session.js'
+import { settingsFor, type Context, type Runtime } from '../session.js'
 import { printable } from '../output.js'
-import type { Runtime } from '../program.js'
 import { humanTime } from './renew.js'
 
 export function registerStatus (program: Command, runtime: Runtime): void {

@@ -11,8 +11,7 @@ import { ConfigError } from '../errors.js'
 import { examples, withNetworkOptions } from '../options.js'
 import { printable } from '../output.js'
 import { findDaemon, loadSwarm, type RunningDaemon } from '../repo.js'
-import { settingsFor, type Context, type NetworkFlags } from '../session.js'
-import type { Runtime } from '../program.js'
+import { settingsFor, type Context, type NetworkFlags, type Runtime } from '../session.js'
 
 /** The swarm library (key files, invites), loaded when a swarm command runs, not at start-up. */
 async function swarmLib (): Promise<typeof import('../../swarm/index.js')> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { logger } from '@libp2p/logger'
+import { defaultLogger } from '@libp2p/logger'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { Fetcher, type FetchNetwork } from '../../../src/fetch/index.js'
@@ -50,7 +50,7 @@ describe('Fetcher', () => {
       { peer: dead1, failures: Infinity },
       { peer: dead2, failures: Infinity }
     ])
-    const fetcher = new Fetcher(net, logger('test:fetcher'))
+    const fetcher = new Fetcher({ network: net, logger: defaultLogger() })
     expect(await fetcher.get(cid)).toEqual(bytes)
     expect(net.asked.get(live.toString())).toBe(2)
   })
@@ -60,7 +60,7 @@ describe('Fetcher', () => {
     const cid = rawCid(bytes)
     const peer = await newPeer()
     const net = network(new Map([[cid.toString(), bytes]]), [{ peer, failures: Infinity }])
-    const fetcher = new Fetcher(net, logger('test:fetcher'), undefined, { maxAttempts: 3 })
+    const fetcher = new Fetcher({ network: net, logger: defaultLogger() }, { maxAttempts: 3 })
     await expect(fetcher.get(cid)).rejects.toThrow(BlockNotFoundError)
     expect(net.asked.get(peer.toString())).toBe(3)
   })
@@ -70,7 +70,7 @@ describe('Fetcher', () => {
     const cid = rawCid(bytes)
     const peer = await newPeer()
     const net = network(new Map([[cid.toString(), bytes]]), [{ peer, failures: 3, busy: true }])
-    const fetcher = new Fetcher(net, logger('test:fetcher'), undefined, { maxAttempts: 1 })
+    const fetcher = new Fetcher({ network: net, logger: defaultLogger() }, { maxAttempts: 1 })
     expect(await fetcher.get(cid)).toEqual(bytes)
     expect(net.asked.get(peer.toString())).toBe(4)
   })
@@ -80,7 +80,7 @@ describe('Fetcher', () => {
     const cid = rawCid(bytes)
     const peer = await newPeer()
     const net = network(new Map([[cid.toString(), bytes]]), [{ peer, failures: Infinity, busy: true }])
-    const fetcher = new Fetcher(net, logger('test:fetcher'), undefined, { maxAttempts: 2, maxLookups: 1 })
+    const fetcher = new Fetcher({ network: net, logger: defaultLogger() }, { maxAttempts: 2, maxLookups: 1 })
     const started = performance.now()
     await expect(fetcher.get(cid)).rejects.toThrow(BlockNotFoundError)
     // 3 busy answers cost nothing, the next 2 one attempt each; pauses of 100, 200, 400 and 800 ms between them.
@@ -96,7 +96,7 @@ describe('Fetcher', () => {
     let lookups = 0
     const findHolders = net.findHolders
     net.findHolders = (unit, options) => ++lookups === 1 ? (async function * () {})() : findHolders(unit, options)
-    const fetcher = new Fetcher(net, logger('test:fetcher'))
+    const fetcher = new Fetcher({ network: net, logger: defaultLogger() })
     expect(await fetcher.get(cid)).toEqual(bytes)
     expect(lookups).toBe(2)
   })

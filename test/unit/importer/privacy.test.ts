@@ -85,7 +85,7 @@ describe('nothing secret reaches storage or logs', () => {
     await writeFile(join(dir, 'small.txt'), 'VEIL-PLAINTEXT-MARKER-0123456789 in a small file')
 
     enable('veil*,libp2p*')
-    process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    process.stderr.write = ((chunk: string | Uint8Array, ..._rest: unknown[]) => {
       writes.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
       return true
     }) as typeof process.stderr.write

@@ -6,7 +6,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import * as varint from 'uint8-varint'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import { BlockServer, refuseAllPushes, wantBlocks, pushBlocks, proveBlocks, RefuseCode, type PushAcceptor, type BlockReader, type ServerLimits, type PutHeader } from '../../../src/protocol/index.js'
+import { BlockExchange, BlockServer, refuseAllPushes, wantBlocks, pushBlocks, proveBlocks, RefuseCode, type PushAcceptor, type BlockReader, type BlockServerInit, type PutHeader } from '../../../src/protocol/index.js'
 import { MessageType, blockHeader, encodePut } from '../../../src/protocol/messages.js'
 import { MemoryBlockStore } from '../../../src/blockstore/index.js'
 import { rawCid } from '../../../src/format/cid.js'
@@ -14,9 +14,9 @@ import { sha256 } from '../../../src/crypto/index.js'
 
 const PEER = peerIdFromString('12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN')
 const connection = { remotePeer: PEER } as unknown as Connection
-const LIMITS: ServerLimits = { maxStreamsPerPeer: 4, readTimeoutMs: 300, writeTimeoutMs: 2000, maxPutBytes: 4 * 1024 * 1024 }
+const LIMITS = { maxStreamsPerPeer: 4, readTimeoutMs: 300, writeTimeoutMs: 2000, maxPutBytes: 4 * 1024 * 1024 } satisfies BlockServerInit
 const CLIENT = { readTimeoutMs: 2000, writeTimeoutMs: 2000 }
-const log = defaultLogger().forComponent('test')
+const logger = defaultLogger()
 
 function block (size: number, fill = 1): { cid: CID, bytes: Uint8Array } {
   const bytes = new Uint8Array(size).fill(fill)
@@ -26,7 +26,7 @@ function block (size: number, fill = 1): { cid: CID, bytes: Uint8Array } {
 
 async function served (reader: BlockReader, acceptor: PushAcceptor = refuseAllPushes, limits = LIMITS): Promise<{ client: Stream, done: Promise<void>, server: BlockServer }> {
   const [client, inbound] = await streamPair()
-  const server = new BlockServer(reader, acceptor, limits, log)
+  const server = new BlockServer({ store: reader, acceptor, logger }, limits)
   const done = server.handle(inbound, connection)
   return { client, done, server }
 }
@@ -126,7 +126,7 @@ describe('block exchange over a stream pair', () => {
     const store = new MemoryBlockStore()
     const acceptor = recordingAcceptor(store)
     const [client, inbound] = await streamPair()
-    const server = new BlockServer(store, acceptor, LIMITS, log)
+    const server = new BlockServer({ store, acceptor, logger }, LIMITS)
     const done = server.handle(inbound, connection)
     const lp = lpStream(client)
     const big = block(5000, 6)
@@ -143,7 +143,7 @@ describe('block exchange over a stream pair', () => {
     const store = new MemoryBlockStore()
     const acceptor = recordingAcceptor(store)
     const [client, inbound] = await streamPair()
-    const server = new BlockServer(store, acceptor, LIMITS, log)
+    const server = new BlockServer({ store, acceptor, logger }, LIMITS)
     const done = server.handle(inbound, connection)
     const lp = lpStream(client)
     const first = block(100, 7)
@@ -170,7 +170,7 @@ describe('block exchange over a stream pair', () => {
   it('resets a stream whose length prefix is over the frame limit, before buffering it', async () => {
     const [client, inbound] = await streamPair()
     const rejected: string[] = []
-    const server = new BlockServer(new MemoryBlockStore(), refuseAllPushes, LIMITS, log, { onStreamRejected: (_peer, reason) => rejected.push(reason) })
+    const server = new BlockServer({ store: new MemoryBlockStore(), acceptor: refuseAllPushes, logger }, { ...LIMITS, events: { onStreamRejected: (_peer, reason) => rejected.push(reason) } })
     const done = server.handle(inbound, connection)
     const closed = new Promise(resolve => { client.addEventListener('close', resolve, { once: true }) })
     client.send(varint.encode(100 * 1024 * 1024))
@@ -193,7 +193,7 @@ describe('block exchange over a stream pair', () => {
 
   it('refuses a peer over its stream limit with a LIMIT error', async () => {
     const store = new MemoryBlockStore()
-    const server = new BlockServer(store, refuseAllPushes, { ...LIMITS, maxStreamsPerPeer: 1, readTimeoutMs: 2000 }, log)
+    const server = new BlockServer({ store, acceptor: refuseAllPushes, logger }, { ...LIMITS, maxStreamsPerPeer: 1, readTimeoutMs: 2000 })
     const [first, firstInbound] = await streamPair()
     const hold = server.handle(firstInbound, connection) // waits for a request that never comes yet
     const [second, secondInbound] = await streamPair()
@@ -203,5 +203,22 @@ describe('block exchange over a stream pair', () => {
     first.abort(new Error('done'))
     await hold
     expect(server.activeStreams).toBe(0)
+  })
+})
+
+describe('block exchange service', () => {
+  it('keeps its deadline for opening a stream when the caller passes a signal of its own', async () => {
+    // A peer that never answers: opening a stream waits until the signal it was given aborts.
+    const connectionManager = {
+      getConnections: () => [],
+      openStream: async (_peer: unknown, _protocol: string, options: { signal: AbortSignal }) => await new Promise<never>((_resolve, reject) => {
+        options.signal.addEventListener('abort', () => { reject(options.signal.reason) }, { once: true })
+      })
+    }
+    const exchange = new BlockExchange({ registrar: {} as never, connectionManager: connectionManager as never, logger }, { store: new MemoryBlockStore(), readTimeoutMs: 100 })
+    const caller = new AbortController()
+    await expect(exchange.prove(PEER, new Uint8Array(32), [block(10).cid], { signal: caller.signal })).rejects.toMatchObject({ name: 'TimeoutError' })
+    await expect(collect(exchange.want(PEER, [block(10).cid], { signal: caller.signal }))).rejects.toMatchObject({ name: 'TimeoutError' })
+    expect(caller.signal.aborted).toBe(false)
   })
 })

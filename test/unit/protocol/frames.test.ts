@@ -6,7 +6,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import * as varint from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { Connection, Stream } from '@libp2p/interface'
-import { BlockServer, refuseAllPushes, wantBlocks, MAX_FRAME, type ServerLimits } from '../../../src/protocol/index.js'
+import { BlockServer, refuseAllPushes, wantBlocks, MAX_FRAME, type BlockServerInit } from '../../../src/protocol/index.js'
 import { encodeWant } from '../../../src/protocol/messages.js'
 import { boundedLengthDecoder, frameLengthDecoder, frameStream, varintLength } from '../../../src/protocol/frames.js'
 import { MemoryBlockStore } from '../../../src/blockstore/index.js'
@@ -14,8 +14,8 @@ import { rawCid } from '../../../src/format/cid.js'
 
 const PEER = peerIdFromString('12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN')
 const connection = { remotePeer: PEER } as unknown as Connection
-const LIMITS: ServerLimits = { maxStreamsPerPeer: 4, readTimeoutMs: 5_000, writeTimeoutMs: 2_000, maxPutBytes: 4 * 1024 * 1024 }
-const log = defaultLogger().forComponent('test')
+const LIMITS: BlockServerInit = { maxStreamsPerPeer: 4, readTimeoutMs: 5_000, writeTimeoutMs: 2_000, maxPutBytes: 4 * 1024 * 1024 }
+const logger = defaultLogger()
 
 /** Feed `bytes` to the decoder one byte at a time, as lpStream does. */
 function decodeByteByByte (decode: (data: Uint8ArrayList) => number, bytes: Uint8Array): { value?: number, calls: number, error?: Error } {
@@ -85,7 +85,7 @@ describe('a peer sending an endless length prefix', () => {
   it('gets its stream reset at once by the server, which never stalls', async () => {
     const [client, inbound] = await streamPair()
     const rejected: string[] = []
-    const server = new BlockServer(new MemoryBlockStore(), refuseAllPushes, LIMITS, log, { onStreamRejected: (_peer, reason) => rejected.push(reason) })
+    const server = new BlockServer({ store: new MemoryBlockStore(), acceptor: refuseAllPushes, logger }, { ...LIMITS, events: { onStreamRejected: (_peer, reason) => rejected.push(reason) } })
     const delay = monitorEventLoopDelay({ resolution: 5 })
     delay.enable()
     const started = performance.now()
@@ -125,7 +125,7 @@ describe('a served stream after its request', () => {
     const cid = rawCid(held.bytes)
     await store.put({ cid, bytes: held.bytes })
     const [client, inbound] = await streamPair()
-    const server = new BlockServer(store, refuseAllPushes, LIMITS, log)
+    const server = new BlockServer({ store, acceptor: refuseAllPushes, logger }, LIMITS)
     const done = server.handle(inbound, connection)
     const writer = frameStream(client, 8 * MAX_FRAME)
     await writer.write(encodeWant([cid]))
@@ -138,7 +138,7 @@ describe('a served stream after its request', () => {
 
   it('ends gracefully for a client that half-closes after its request', async () => {
     const [client, inbound] = await streamPair()
-    const server = new BlockServer(new MemoryBlockStore(), refuseAllPushes, LIMITS, log)
+    const server = new BlockServer({ store: new MemoryBlockStore(), acceptor: refuseAllPushes, logger }, LIMITS)
     const done = server.handle(inbound, connection)
     const results = []
     for await (const result of wantBlocks(client, [rawCid(Uint8Array.of(9))], { readTimeoutMs: 2_000, writeTimeoutMs: 2_000 })) results.push(result)

@@ -29,6 +29,20 @@ describe('storage acceptor: admission, leases and orphans', () => {
     if (first.ok) first.put.end(false)
   })
 
+  it('stores nothing when the PUT\'s deadline passed before its turn to store came', async () => {
+    const { storage, store } = await storageNode()
+    const from = await peer()
+    const unit = share(2, KiB)
+    const admission = await storage.acceptor.admit(from, { unit: unit.unit, count: 3, bytes: 2 * KiB + unit.node.bytes.length, leaseUntil: 0 }, { signal: AbortSignal.timeout(5_000) })
+    if (!admission.ok) throw new Error('refused')
+    const gone = new AbortController()
+    gone.abort(new Error('deadline'))
+    await expect(admission.put.store(unit.all, { signal: gone.signal })).rejects.toThrow('deadline')
+    admission.put.end(false)
+    expect((await store.size()).blocks).toBe(0)
+    expect(await storage.index.get(unit.unit)).toBeUndefined()
+  })
+
   it('grants the lease asked for, never past its own, and the full lease when none is asked', async () => {
     const leaseMs = 60_000
     const { storage } = await storageNode({ leaseMs })

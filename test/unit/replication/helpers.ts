@@ -7,13 +7,12 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { LevelBlockStore } from '../../../src/blockstore/index.js'
-import { StorageService, type MaintenanceNetwork, type StorageDeps, type StorageInit } from '../../../src/replication/index.js'
+import { StorageService, type MaintenanceNetwork, type StorageComponents, type StorageInit } from '../../../src/replication/index.js'
 import type { PutAdmission, Push } from '../../../src/protocol/index.js'
 import { encodeRoot, encodeTreeNode, rawCid, MIN_BLOCK_SIZE } from '../../../src/format/index.js'
 import { tempDir } from '../../helpers/files.js'
 
 export const KiB = 1024
-export const log = defaultLogger().forComponent('test')
 
 /** A network that reaches no one (a storage node alone). */
 export const NO_NETWORK: MaintenanceNetwork = {
@@ -71,22 +70,22 @@ export function rootOver (segments: TestUnit[]): Push {
   })
 }
 
-export async function storageNode (init: Partial<StorageInit> = {}, network: MaintenanceNetwork = NO_NETWORK, self?: PeerId, deps: Partial<StorageDeps> = {}): Promise<{ storage: StorageService, store: LevelBlockStore, forgotten: string[] }> {
+export async function storageNode (init: Partial<StorageInit> = {}, network: MaintenanceNetwork = NO_NETWORK, self?: PeerId, deps: Partial<StorageComponents> = {}): Promise<{ storage: StorageService, store: LevelBlockStore, forgotten: string[] }> {
   const store = await LevelBlockStore.open(join(await tempDir(), 'store'))
   onTestFinished(async () => { await store.close() })
   const forgotten: string[] = []
   const capacity = init.capacity ?? 100 * KiB
   // One pusher may use it all unless a test says otherwise.
-  const storage = new StorageService({ capacity, perPeer: Number.MAX_SAFE_INTEGER, ...init }, {
+  const storage = new StorageService({
     store,
     self: self ?? await peer(),
     network,
     fetcher: () => ({ get: async () => { throw new Error('no network') } }),
     announce: async () => true,
     forget: unit => { forgotten.push(unit.toString()) },
-    log,
+    logger: defaultLogger(),
     ...deps
-  })
+  }, { capacity, perPeer: Number.MAX_SAFE_INTEGER, ...init })
   onTestFinished(async () => { await storage.stop() })
   return { storage, store, forgotten }
 }

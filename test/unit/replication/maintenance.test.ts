@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import type { PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import type { MaintenanceNetwork } from '../../../src/replication/index.js'
+import { closestTo, type MaintenanceNetwork } from '../../../src/replication/index.js'
 import type { PutRequest } from '../../../src/protocol/index.js'
 import { sha256 } from '../../../src/crypto/index.js'
 import { KiB, NO_NETWORK, peer, put, share, storageNode } from './helpers.js'
@@ -68,5 +68,35 @@ describe('repair', () => {
       expect(request.leaseUntil).toBe(leaseEnd)
     }
     expect((await storage.status()).repairBacklog).toBe(1)
+  })
+
+  it('counts only holders that prove they hold the unit: a holder that answers wrong proofs is not a copy', async () => {
+    const [liar, spare] = [await peer(), await peer()]
+    let read: (cid: CID) => Promise<Uint8Array> = async () => { throw new Error('not yet') }
+    const network = swarm(async cid => await read(cid), { holders: [], announced: [liar], known: [spare] })
+    network.prove = async (_p, _nonce, cids) => cids.map(() => new Uint8Array(32))
+    const { storage, store } = await storageNode({ replicas: 2 }, network)
+    read = async cid => await store.get(cid)
+    const unit = share(1, KiB)
+    await put(storage, await peer(), unit.unit, unit.all)
+    const result = await storage.repair()
+    expect(result).toMatchObject({ units: 1, underReplicated: 1, repaired: 1, copiesAdded: 1 })
+    expect(new Set(network.pushes.map(p => p.peer))).toEqual(new Set([spare.toString()]))
+  })
+
+  it('leaves the repair of an under-replicated unit to the live holder closest to it', async () => {
+    const unit = share(1, KiB)
+    const self = await peer()
+    // A holder closer to the unit than this node.
+    let closer = await peer()
+    while (!closestTo(unit.unit, [self, closer])[0]!.equals(closer)) closer = await peer()
+    let read: (cid: CID) => Promise<Uint8Array> = async () => { throw new Error('not yet') }
+    const network = swarm(async cid => await read(cid), { holders: [closer], announced: [closer], known: [closer, await peer()] })
+    const { storage, store } = await storageNode({ replicas: 3 }, network, self)
+    read = async cid => await store.get(cid)
+    await put(storage, await peer(), unit.unit, unit.all)
+    const result = await storage.repair()
+    expect(result).toMatchObject({ units: 1, underReplicated: 1, repaired: 0, copiesAdded: 0 })
+    expect(network.pushes).toEqual([])
   })
 })

@@ -8,7 +8,7 @@ import { Announcer, discoveryCid, discoveryKey, findHolders } from '../../../src
 import { dagCborCid } from '../../../src/format/cid.js'
 import { sha256 } from '../../../src/crypto/index.js'
 
-const log = defaultLogger().forComponent('test')
+const logger = defaultLogger()
 const UNIT = dagCborCid(new TextEncoder().encode('a unit'))
 
 async function peers (count: number): Promise<PeerInfo[]> {
@@ -75,7 +75,7 @@ describe('Announcer', () => {
 
   it('announces discovery keys, never the unit CID', async () => {
     const dht = fakeDht()
-    const announcer = new Announcer(dht, log)
+    const announcer = new Announcer({ dht, logger })
     announcer.start()
     expect(await announcer.announce(UNIT)).toBe(true)
     await announcer.stop()
@@ -86,7 +86,7 @@ describe('Announcer', () => {
   it('re-announces every held unit each interval, and forgets removed ones', async () => {
     const dht = fakeDht()
     const other = dagCborCid(new TextEncoder().encode('another unit'))
-    const announcer = new Announcer(dht, log, { reannounceIntervalMs: 50 })
+    const announcer = new Announcer({ dht, logger }, { reannounceIntervalMs: 50 })
     announcer.start()
     await announcer.announce(UNIT)
     await announcer.announce(other)
@@ -100,7 +100,7 @@ describe('Announcer', () => {
   })
 
   it('reports a failed announcement without throwing', async () => {
-    const announcer = new Announcer({ async * provide () { throw new Error('no peers') } }, log)
+    const announcer = new Announcer({ dht: { async * provide () { throw new Error('no peers') } }, logger })
     announcer.start()
     expect(await announcer.announce(UNIT)).toBe(false)
     await announcer.stop()

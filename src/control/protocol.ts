@@ -8,7 +8,7 @@
  */
 import { CID } from 'multiformats/cid'
 import type { ShareKind } from '../format/index.js'
-import type { NodeStatus } from '../node/types.js'
+import type { NodeStatus } from '../node/index.js'
 import type { StorageStatus } from '../replication/index.js'
 import type { FolderLimits } from '../exporter/index.js'
 

@@ -1,18 +1,21 @@
 import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
 import type { Libp2p } from 'libp2p'
 import type { CID } from 'multiformats/cid'
 import { swarmProtocolPrefix } from '../swarm/index.js'
-import { discoveryCid } from '../routing/discovery-key.js'
-import type { VeilServices } from './veil-node.js'
-import { anySignal } from '../util/signals.js'
+import { discoveryCid } from '../routing/index.js'
+import { deadline } from '../util/index.js'
 
 /** A storage node advertises this protocol (through identify); it carries no data. */
 export function storageProtocol (swarmId?: string): string {
   return `${swarmProtocolPrefix(swarmId)}/storage/1.0.0`
 }
 
+/** What finding storage nodes needs of the libp2p node: its peer store, its DHT, dialling and identify events. */
+export type StoragePeerHost = Pick<Libp2p<{ dht: KadDHT }>, 'peerId' | 'peerStore' | 'services' | 'dial' | 'addEventListener' | 'removeEventListener'>
+
 /** Storage nodes this node already knows: their identify records list the storage protocol. */
-export async function knownStoragePeers (libp2p: Libp2p<VeilServices>, protocol: string): Promise<PeerId[]> {
+export async function knownStoragePeers (libp2p: StoragePeerHost, protocol: string): Promise<PeerId[]> {
   const self = libp2p.peerId
   return (await libp2p.peerStore.all())
     .filter(peer => !peer.id.equals(self) && peer.protocols.includes(protocol))
@@ -25,11 +28,11 @@ export async function knownStoragePeers (libp2p: Libp2p<VeilServices>, protocol:
  * returns as closest to the unit's discovery key, dialled and identified on
  * the spot. Placement then ranks them by XOR distance.
  */
-export async function findStoragePeers (libp2p: Libp2p<VeilServices>, protocol: string, unit: CID, options: AbortOptions & { timeoutMs?: number } = {}): Promise<PeerId[]> {
+export async function findStoragePeers (libp2p: StoragePeerHost, protocol: string, unit: CID, options: AbortOptions & { timeoutMs?: number } = {}): Promise<PeerId[]> {
   const found = new Map<string, PeerId>()
   const self = libp2p.peerId
   for (const peer of await knownStoragePeers(libp2p, protocol)) found.set(peer.toString(), peer)
-  const signal = anySignal(options.signal, AbortSignal.timeout(options.timeoutMs ?? 10_000))
+  const signal = deadline(options.timeoutMs ?? 10_000, options.signal)
   const unknown: PeerId[] = []
   try {
     // Every peer the look-up met near the key is a candidate, not only the
@@ -59,7 +62,7 @@ export async function findStoragePeers (libp2p: Libp2p<VeilServices>, protocol: 
 }
 
 /** Connect to `peer` and return the protocols its identify message listed. */
-async function identifiedProtocols (libp2p: Libp2p<VeilServices>, peer: PeerId, signal: AbortSignal): Promise<string[]> {
+async function identifiedProtocols (libp2p: StoragePeerHost, peer: PeerId, signal: AbortSignal): Promise<string[]> {
   const identified = new Promise<void>((resolve) => {
     const onIdentify = (event: CustomEvent<{ peerId: PeerId }>): void => {
       if (!event.detail.peerId.equals(peer)) return
