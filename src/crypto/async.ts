@@ -17,17 +17,20 @@ import { checkFileKeyLength, constantTimeEqual, HKDF_SALT, INFO_BLOCK, INFO_COMM
 
 const subtle = (): SubtleCrypto => globalThis.crypto.subtle
 
+/** WebCrypto's typings (the DOM's) take only views of plain ArrayBuffers; Veil never passes shared memory. */
+const view = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>
+
 type SubtleCrypto = typeof globalThis.crypto.subtle
 /** WebCrypto's key object (spelled so that it type-checks with Node's and with the DOM's typings). */
 export type CryptoKey = Awaited<ReturnType<SubtleCrypto['importKey']>>
 
 /** An AES-256-GCM key object for the async functions (import once per share). */
 export async function importAesKey (raw: Uint8Array): Promise<CryptoKey> {
-  return await subtle().importKey('raw', raw, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt'])
+  return await subtle().importKey('raw', view(raw), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt'])
 }
 
 export async function sealBlockAsync (key: CryptoKey, index: number, last: boolean, plaintext: Uint8Array): Promise<Uint8Array> {
-  const sealed = await subtle().encrypt({ name: 'AES-GCM', iv: streamNonce(index, last), tagLength: TAG_LENGTH * 8 }, key, plaintext)
+  const sealed = await subtle().encrypt({ name: 'AES-GCM', iv: view(streamNonce(index, last)), tagLength: TAG_LENGTH * 8 }, key, view(plaintext))
   return new Uint8Array(sealed)
 }
 
@@ -41,27 +44,27 @@ export async function openAsync (key: CryptoKey, nonce: Uint8Array, sealed: Uint
   if (sealed.length < TAG_LENGTH) return undefined
   try {
     const params = aad === undefined
-      ? { name: 'AES-GCM', iv: nonce, tagLength: TAG_LENGTH * 8 }
-      : { name: 'AES-GCM', iv: nonce, additionalData: aad, tagLength: TAG_LENGTH * 8 }
-    return new Uint8Array(await subtle().decrypt(params, key, sealed))
+      ? { name: 'AES-GCM', iv: view(nonce), tagLength: TAG_LENGTH * 8 }
+      : { name: 'AES-GCM', iv: view(nonce), additionalData: view(aad), tagLength: TAG_LENGTH * 8 }
+    return new Uint8Array(await subtle().decrypt(params, key, view(sealed)))
   } catch {
     return undefined
   }
 }
 
 export async function sha256Async (bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await subtle().digest('SHA-256', bytes))
+  return new Uint8Array(await subtle().digest('SHA-256', view(bytes)))
 }
 
 async function hkdfAsync (fileKey: CryptoKey, info: Uint8Array): Promise<Uint8Array> {
-  const bits = await subtle().deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: HKDF_SALT, info }, fileKey, 256)
+  const bits = await subtle().deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: view(HKDF_SALT), info: view(info) }, fileKey, 256)
   return new Uint8Array(bits)
 }
 
 /** deriveSubkeys (keys.ts) with WebCrypto's HKDF-SHA256: the same labels, the same bytes. */
 export async function deriveSubkeysAsync (fileKey: Uint8Array): Promise<Subkeys> {
   checkFileKeyLength(fileKey)
-  const ikm = await subtle().importKey('raw', fileKey, 'HKDF', false, ['deriveBits'])
+  const ikm = await subtle().importKey('raw', view(fileKey), 'HKDF', false, ['deriveBits'])
   const [blockKey, manifestKey, commitment] = await Promise.all([
     hkdfAsync(ikm, INFO_BLOCK), hkdfAsync(ikm, INFO_MANIFEST), hkdfAsync(ikm, INFO_COMMITMENT)
   ])
