@@ -10,6 +10,7 @@ import type { PlacementProgressEvents } from './share-job.js'
 import type { ExportOptions, ExportResult } from '../exporter/index.js'
 import type { ShareKeeperInit, StorageInit, StorageStatus } from '../replication/index.js'
 import type { SwarmNetwork } from './guarded-network.js'
+import type { GatewayInit } from '../gateway/index.js'
 
 /** The libp2p services every Veil node runs (besides the block exchange). */
 export type VeilServices = { dht: KadDHT, ping: Ping } & Record<string, unknown>
@@ -66,6 +67,8 @@ export interface VeilNodeInit {
   cryptoThreads?: number
   /** Wait this long at start for the DHT to know a peer (when bootstrapping). Default 15 s. */
   bootstrapTimeoutMs?: number
+  /** Serve the HTTP gateway (ciphertext by CID and the decrypting page); off when absent. */
+  gateway?: GatewayInit
 }
 
 export interface NodeShareOptions extends Omit<ImportOptions, 'onProgress'> {

@@ -31,6 +31,7 @@ import { RefusalCounter } from './refusals.js'
 import { WireGuard } from './wire-guard.js'
 import { blockProtocol, dhtProtocol, swarmId } from '../swarm/index.js'
 import { joinSwarm } from './join-swarm.js'
+import { Gateway } from '../gateway/index.js'
 import { collectGarbage, pinLink, pinnedShares, renewLink, unpinLink, type PinOptions, type PinResult } from './keeping.js'
 
 /**
@@ -48,6 +49,8 @@ export class VeilNode {
   private cryptoPool: CryptoPool | undefined
   /** Records the shares this repo makes and renews their leases (on a timer in a daemon). */
   readonly keeper: ShareKeeper
+  /** The HTTP gateway, when `init.gateway` asks for one (running while the node runs). */
+  readonly gateway: Gateway | undefined
 
   private constructor (
     readonly libp2p: Libp2p<VeilServices>,
@@ -74,6 +77,7 @@ export class VeilNode {
       read: async (cid, options) => await this.readUnit(cid, options),
       log: logger.forComponent('veil:keep')
     })
+    this.gateway = init.gateway === undefined ? undefined : new Gateway({ store, fetcher: () => this.fetcher(), logger }, init.gateway)
   }
 
   static async create (init: VeilNodeInit = {}): Promise<VeilNode> {
@@ -158,10 +162,12 @@ export class VeilNode {
     if (bootstrap.length > 0) await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? 15_000, options)
     await this.storage?.start()
     this.keeper.start()
+    await this.gateway?.start()
     this.log('started as %p on %s', this.peerId, this.addresses().map(String).join(', '))
   }
 
   async stop (): Promise<void> {
+    await this.gateway?.stop()
     await this.keeper.stop()
     await this.storage?.stop()
     await this.announcer.stop()
