@@ -80,6 +80,7 @@ type Route =
   | { kind: 'page', cid: CID | undefined }
   | { kind: 'block', cid: CID | undefined, unit: CID | undefined | null }
   | { kind: 'asset', asset: keyof PageAssets, name: string }
+  | { kind: 'favicon' }
   | { kind: 'none' }
 
 function parseCid (text: string): CID | undefined {
@@ -107,6 +108,7 @@ function route (url: string): Route {
   }
   if (path === '/_veil/veil.js') return { kind: 'asset', asset: 'script', name: 'veil.js' }
   if (path === '/_veil/veil.css') return { kind: 'asset', asset: 'style', name: 'veil.css' }
+  if (path === '/favicon.ico') return { kind: 'favicon' }
   return { kind: 'none' }
 }
 
@@ -115,6 +117,7 @@ function logPath (r: Route, url: string): string {
   if (r.kind === 'page') return r.cid === undefined ? '/v/(invalid)' : `/v/${r.cid.toString()}`
   if (r.kind === 'block') return r.cid === undefined ? '/block/(invalid)' : `/block/${r.cid.toString()}`
   if (r.kind === 'asset') return `/_veil/${r.name}`
+  if (r.kind === 'favicon') return '/favicon.ico'
   return url === '/' ? '/' : '-'
 }
 
@@ -225,6 +228,9 @@ export class Gateway implements Startable {
       case 'block':
         if (r.cid === undefined || r.unit === undefined) { this.text(res, 400, 'Veil serves only blocks it can verify: CIDv1, raw or dag-cbor, sha2-256 (and ?in= a dag-cbor CID)'); return }
         void this.block(req, res, ip, r.cid, r.unit ?? undefined, send)
+        return
+      case 'favicon':
+        send(204, new Uint8Array(0), { 'Cache-Control': 'public, max-age=86400' })
         return
       default:
         // No listing, no index: a path that is not a share, a block or the page's files is not found.
