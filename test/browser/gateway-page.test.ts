@@ -127,12 +127,12 @@ describe.skipIf(chromium === undefined)('the gateway page in Chromium', () => {
     expect(entries.map(e => e.name)).toContain('album/sub/deeper/')
 
     await page.getByRole('link', { name: 'sub/' }).click()
-    await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'sub')
+    await page.waitForSelector('h1:text-is("sub")')
     expect(page.url()).not.toContain(folder.key)
     const inner = await download(page, 'Download b.bin')
     expect(sha256(inner.bytes)).toBe(sha256(tree['album/sub/b.bin']!))
     await page.goBack()
-    await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'album')
+    await page.waitForSelector('h1:text-is("album")')
     await page.close()
   })
 
