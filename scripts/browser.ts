@@ -25,9 +25,9 @@ export function findChromium (): string | undefined {
 }
 
 export interface LaunchedBrowser {
-  /** A persistent context on a fresh profile (downloads accepted). */
+  /** A context on a fresh profile (downloads accepted). */
   context: BrowserContext
-  browser: Browser | null
+  browser: Browser
   /** Where downloads land before saveAs. */
   downloads: string
   close: () => Promise<void>
@@ -37,19 +37,15 @@ export async function launchChromium (executablePath: string): Promise<LaunchedB
   const { chromium } = await import('playwright-core')
   const profile = await mkdtemp(join(tmpdir(), 'veil-chromium-'))
   const downloads = join(profile, 'downloads')
-  const context = await chromium.launchPersistentContext(join(profile, 'profile'), {
-    executablePath,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    acceptDownloads: true,
-    downloadsPath: downloads
-  })
+  // playwright gives each launch a fresh temporary --user-data-dir of its own.
+  const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS, downloadsPath: downloads })
+  const context = await browser.newContext({ acceptDownloads: true })
   return {
     context,
-    browser: context.browser(),
+    browser,
     downloads,
     close: async () => {
-      await context.close().catch(() => {})
+      await browser.close().catch(() => {})
       await rm(profile, { recursive: true, force: true })
     }
   }

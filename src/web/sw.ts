@@ -70,7 +70,7 @@ function pullStream (port: MessagePort): ReadableStream<Uint8Array> {
       port.postMessage({ type: 'cancel' } satisfies FromWorker)
       port.close()
     }
-  }, { highWaterMark: 1 })
+  }, { highWaterMark: 4 })
 }
 
 function attachmentHeaders (name: string, size: number | undefined): Headers {
