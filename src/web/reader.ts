@@ -19,6 +19,65 @@ import { BlockUnavailableError, GatewayBusyError } from './errors.js'
 export interface BlockFetcher {
   /** The block's bytes, verified against `cid`. `unit` names the manifest node that lists it (for the gateway's look-up). */
   get: (cid: CID, unit: CID | undefined, signal?: AbortSignal) => Promise<Uint8Array>
+  /** Hand back bytes `get` returned once they are no longer needed (their buffer is reused). */
+  release?: (bytes: Uint8Array) => void
+}
+
+/**
+ * Reusable buffers for block bodies: each block is read into one of a few
+ * buffers and handed back once decrypted, so a download allocates no new
+ * memory per block and the page's memory stays flat however large the file
+ * (without it, 1 MiB of garbage per block waited for the collector: 86 MB at
+ * the peak of a 1 GiB download).
+ */
+class BufferPool {
+  private readonly free = new Map<number, ArrayBuffer[]>()
+  constructor (private readonly keep: number) {}
+
+  take (size: number): ArrayBuffer {
+    return this.free.get(size)?.pop() ?? new ArrayBuffer(size)
+  }
+
+  give (bytes: Uint8Array): void {
+    const buffer = bytes.buffer
+    if (!(buffer instanceof ArrayBuffer) || bytes.byteOffset !== 0 || buffer.byteLength !== bytes.byteLength || buffer.byteLength === 0) return
+    let list = this.free.get(buffer.byteLength)
+    if (list === undefined) {
+      if (this.free.size >= 4) this.free.clear() // block sizes changed: start over
+      list = []
+      this.free.set(buffer.byteLength, list)
+    }
+    if (list.length < this.keep) list.push(buffer)
+  }
+}
+
+/** Read a response body of a known length into a pooled buffer (a BYOB reader), else as a fresh one. */
+async function readBody (response: Response, pool: BufferPool): Promise<Uint8Array> {
+  const length = Number(response.headers.get('content-length'))
+  const body = response.body
+  if (body === null || !Number.isSafeInteger(length) || length <= 0 || length > 8 * 1024 * 1024) return new Uint8Array(await response.arrayBuffer())
+  let reader: ReadableStreamBYOBReader
+  try {
+    reader = body.getReader({ mode: 'byob' })
+  } catch {
+    return new Uint8Array(await response.arrayBuffer())
+  }
+  let buffer = pool.take(length)
+  let filled = 0
+  try {
+    while (filled < length) {
+      const { done, value } = await reader.read(new Uint8Array(buffer, filled, length - filled))
+      if (value !== undefined) { buffer = value.buffer as ArrayBuffer; filled += value.byteLength }
+      if (done) break
+    }
+    if (filled < length) throw new BlockUnavailableError(response.status, `the body ended after ${filled} of ${length} bytes`)
+    // Nothing may follow the declared length.
+    const extra = await reader.read(new Uint8Array(1))
+    if (extra.done !== true) throw new BlockUnavailableError(response.status, 'the body is longer than its Content-Length')
+    return new Uint8Array(buffer, 0, length)
+  } finally {
+    reader.releaseLock()
+  }
 }
 
 export interface GatewayFetchInit {
@@ -26,20 +85,29 @@ export interface GatewayFetchInit {
   base?: string
   /** Tries per block when the gateway answers busy (429/503). Default 8. */
   busyTries?: number
+  /** Block buffers kept for reuse. Default 24 (the window's and some). */
+  pooled?: number
 }
 
 /** Blocks from the gateway over HTTP; a busy answer (429/503) is retried after the pause it asks for. */
 export function gatewayFetcher (init: GatewayFetchInit = {}): BlockFetcher {
   const base = init.base ?? ''
   const tries = init.busyTries ?? 8
+  const pool = new BufferPool(init.pooled ?? 24)
   return {
+    release: bytes => { pool.give(bytes) },
     async get (cid, unit, signal) {
       const url = `${base}/block/${cid.toString()}${unit === undefined || unit.equals(cid) ? '' : `?in=${unit.toString()}`}`
       for (let attempt = 1; ; attempt++) {
         const response = await fetch(url, { signal, credentials: 'omit', referrerPolicy: 'no-referrer' })
         if (response.ok) {
-          const bytes = new Uint8Array(await response.arrayBuffer())
-          await verifyBlockAsync(cid, bytes)
+          const bytes = await readBody(response, pool)
+          try {
+            await verifyBlockAsync(cid, bytes)
+          } catch (err) {
+            pool.give(bytes)
+            throw err
+          }
           return bytes
         }
         const text = (await response.text().catch(() => '')).slice(0, 300)
@@ -105,7 +173,12 @@ export async function * plaintext (share: PageShare, blocks: BlockFetcher, optio
   const refs = walkBlocks(share.cid, root, loadNode, 0, endBlock, { signal })
   const open = async (ref: BlockRef): Promise<{ ref: BlockRef, plain: Uint8Array }> => {
     const sealed = await blocks.get(ref.cid, ref.segment, signal)
-    const plain = await openBlockAsync(share.blockKey, ref.index, ref.last, sealed)
+    let plain: Uint8Array | undefined
+    try {
+      plain = await openBlockAsync(share.blockKey, ref.index, ref.last, sealed)
+    } finally {
+      blocks.release?.(sealed)
+    }
     if (plain === undefined) {
       throw new BlockAuthenticationError(`block ${ref.index} of the share failed authentication (altered, reordered or truncated): the share is damaged`)
     }
