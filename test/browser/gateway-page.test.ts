@@ -141,6 +141,12 @@ describe.skipIf(chromium === undefined)('the gateway page in Chromium', () => {
     await page.goBack()
     await page.waitForSelector('h1:text-is("album")')
     await page.close()
+
+    // A link with a path inside the folder share opens that entry.
+    const deep = await open(`${gatewayUrl}v/${folder.cid}/sub/deeper#${folder.key}`)
+    expect(await deep.locator('h1').innerText()).toBe('deeper')
+    expect(await deep.locator('table.listing').innerText()).toContain('c.txt')
+    await deep.close()
   })
 
   it('says so when the key is wrong, the link has none, or no node holds the share', async () => {
@@ -192,6 +198,6 @@ describe.skipIf(chromium === undefined)('the gateway page in Chromium', () => {
     expect(log).toMatch(/veil:gateway GET \/block\/\S+ 200/)
     for (const key of [big.key, folder.key, large.key]) expect(log).not.toContain(key)
     expect(log).not.toContain('#')
-    expect(log).not.toMatch(/notes|album|big\.bin|sub\/b/) // no names either
+    expect(log).not.toMatch(/notes|album|big\.bin|sub\/|deeper/) // no names, nor the path after a share's CID
   })
 })

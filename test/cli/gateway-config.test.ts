@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { loadSettings, parseGatewayListen, isLoopbackAddress } from '../../src/cli/config.js'
 import { tempDir } from '../helpers/files.js'
-import { VeilProcess, veil, LOOPBACK } from './helpers.js'
+import { VeilProcess, veil, LOOPBACK, startDaemon } from './helpers.js'
 
 describe('gateway settings', () => {
   it('reads "gateway" as the listen address and "gatewayUrl" as the links\' address; a URL in "gateway" still means gatewayUrl', async () => {
@@ -49,5 +49,26 @@ describe('gateway settings', () => {
     const bad = await veil(['--repo', repo, 'node', 'start', '--listen', LOOPBACK, '--gateway', 'http://127.0.0.1:8080'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/is a URL/)
+  })
+})
+
+describe('share with a gateway URL', () => {
+  it('prints the gateway form of the link to open in a browser, and --json carries it as gatewayLink', async () => {
+    const dir = await tempDir()
+    const daemon = await startDaemon(join(dir, 'repo'))
+    await writeFile(join(dir, 'a.txt'), 'hello\n')
+    const human = await veil(['--repo', daemon.repo, 'share', join(dir, 'a.txt'), '--replicas', '0', '--gateway-url', 'https://gw.example/'])
+    expect(human.code, human.stderr).toBe(0)
+    const lines = human.stdout.trim().split('\n')
+    const link = lines.at(-1)!
+    expect(link).toMatch(/^veil:\/\//)
+    const [body, key] = link.split('#')
+    expect(lines).toContain(`open in a browser: https://gw.example/v/${body!.slice('veil://'.length)}#${key!}`)
+    const json = await veil(['--repo', daemon.repo, 'share', join(dir, 'a.txt'), '--replicas', '0', '--json'], { env: { VEIL_GATEWAY_URL: 'http://127.0.0.1:8080' } })
+    const doc = JSON.parse(json.stdout) as { gatewayLink: string, links: { gateway: string } }
+    expect(doc.gatewayLink).toMatch(/^http:\/\/127\.0\.0\.1:8080\/v\/b[a-z2-7]+#[A-Za-z0-9_-]{43}$/)
+    expect(doc.links.gateway).toBe(doc.gatewayLink)
+    const none = JSON.parse((await veil(['--repo', daemon.repo, 'share', join(dir, 'a.txt'), '--replicas', '0', '--json'])).stdout) as { gatewayLink: unknown }
+    expect(none.gatewayLink).toBeNull()
   })
 })
