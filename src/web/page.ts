@@ -68,23 +68,25 @@ function showError (app: HTMLElement, err: unknown): void {
   app.replaceChildren(el('div', { className: 'error', role: 'alert' }, el('h2', {}, title), el('p', {}, detail)))
 }
 
-function header (share: PageShare, extra: string): HTMLElement {
+function header (name: string, line: string): HTMLElement {
   return el('header', {},
-    el('h1', { className: 'name' }, share.meta.name),
-    el('p', { className: 'meta' }, `${formatSize(share.meta.size)}${extra}`))
+    el('h1', { className: 'name' }, name),
+    el('p', { className: 'meta' }, line))
 }
 
 function showFile (app: HTMLElement, share: PageShare): void {
   setState(app, 'ready')
   const panel = downloadPanel(share.meta.name, share.meta.size, signal => plaintext(share, blocks, { signal, onBytes: panel.progress }))
-  app.replaceChildren(header(share, share.meta.mediaType === '' ? '' : ` · ${share.meta.mediaType}`), panel.element)
+  app.replaceChildren(header(share.meta.name, `${formatSize(share.meta.size)}${share.meta.mediaType === '' ? '' : ` · ${share.meta.mediaType}`}`), panel.element)
 }
 
 async function showFolder (app: HTMLElement, share: PageShare, key: Uint8Array, trail: Trail[], signal: AbortSignal): Promise<void> {
   const entries = await readListing(share, blocks, signal)
   const here: Trail = { name: share.meta.name, href: location.pathname + location.hash }
   const crumbs = el('nav', { className: 'trail' }, ...trail.flatMap(step => [folderLink(step.name, step.href, trail.slice(0, trail.indexOf(step))), ' / ']), share.meta.name)
-  const zip = downloadPanel(`${share.meta.name}.zip`, undefined, (signal, panel) => zipChunks(share, panel, signal), 'Download folder as ZIP')
+  const zip = downloadPanel(`${share.meta.name}.zip`, undefined, (signal, panel) => zipChunks(share, panel, signal), 'Download folder as ZIP', 'Download folder as ZIP')
+  // An entry's size is a file's, or a folder's total of its files (as its listing declares).
+  const total = entries.reduce((sum, entry) => sum + entry.size, 0)
   const rows = entries.map(entry => entryRow(share, entry, [...trail, here]))
   const table = el('table', { className: 'listing' },
     el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Size'), el('th', {}, ''))),
@@ -92,7 +94,7 @@ async function showFolder (app: HTMLElement, share: PageShare, key: Uint8Array, 
   setState(app, 'ready')
   app.replaceChildren(
     trail.length > 0 ? crumbs : el('span'),
-    header(share, ` · folder of ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}`),
+    header(share.meta.name, `folder of ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} · ${formatSize(total)}`),
     zip.element,
     entries.length === 0 ? el('p', {}, 'This folder is empty.') : table)
   void key
