@@ -60,6 +60,8 @@ export interface TargetStats {
   storage?: { used: number, capacity: number, blocks: number, perPeer: number, topPeers: Array<{ peer: string, bytes: number }> }
   /** Blocks read from the store in the window (serving, proving), and their bytes. */
   reads: { blocks: number, bytes: number }
+  /** With --gateway: its figures (clients tracked, work in flight, refusals so far). */
+  gateway?: ReturnType<NonNullable<VeilNode['gateway']>['status']>
 }
 
 const flags = parseFlags(process.argv.slice(2))
@@ -83,7 +85,9 @@ const node = await VeilNode.create({
     }
   },
   fetch: { lookupTimeoutMs: number('lookup-timeout') ?? 5_000, holdersPerUnit: number('holders') },
-  storage: storage === undefined ? undefined : { capacity: storage, orphanGraceMs: 3_600_000, repairIntervalMs: 3_600_000, scrubIntervalMs: 3_600_000, gcIntervalMs: 3_600_000 }
+  storage: storage === undefined ? undefined : { capacity: storage, orphanGraceMs: 3_600_000, repairIntervalMs: 3_600_000, scrubIntervalMs: 3_600_000, gcIntervalMs: 3_600_000 },
+  // --gateway: serve the HTTP gateway on 127.0.0.1 (its URL is in the ready line).
+  gateway: flags.has('gateway') ? { host: '127.0.0.1', port: 0 } : undefined
 })
 await node.start()
 
@@ -138,6 +142,7 @@ async function stats (request: { gc?: boolean } = {}): Promise<TargetStats> {
   }
   const status = node.storage === undefined ? undefined : await node.storage.status()
   return {
+    gateway: node.gateway?.status(),
     maxDelayMs: delay.max / 1e6,
     p99DelayMs: delay.percentile(99) / 1e6,
     ownDelayMs: loop.maxOwnDelayMs,
@@ -198,4 +203,4 @@ const input = createInterface({ input: process.stdin })
 input.on('line', line => { void answer(line) })
 input.once('close', () => { void stop().then(() => process.exit(0)) })
 
-process.stdout.write(JSON.stringify({ ready: true, addr: node.addresses()[0]!.toString(), peerId: node.peerId.toString(), link, sha256 }) + '\n')
+process.stdout.write(JSON.stringify({ ready: true, addr: node.addresses()[0]!.toString(), peerId: node.peerId.toString(), link, sha256, gateway: node.gateway?.url }) + '\n')

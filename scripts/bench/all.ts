@@ -9,6 +9,8 @@
  *  - Helia: add of the file, and bitswap cat of it from a second process;
  *  - Veil: share of the same file into its own node, to one storage node and
  *    to R=3, fetch by link from one holder and from three, time to first byte;
+ *  - the gateway page in headless Chromium against `veil get` on the same
+ *    file, and the page's peak memory saving a 1 GiB file (bench:gateway);
  *  - the peak RSS of each process, and the ratios against their targets.
  * Full mode: a 256 MiB file, 3 runs of each figure. --quick: 32 MiB, 1 run
  * (a smoke test that the benchmarks still work, not numbers to compare).
@@ -32,6 +34,7 @@ import { importBench } from './import.js'
 import { transferBench } from './transfer.js'
 import { heliaBench } from './helia.js'
 import { shareBench } from './share.js'
+import { gatewayBench } from './gateway.js'
 import { reportJson, reportMarkdown, type BenchResults } from './report.js'
 import { profileRun, type ProfileResult } from './profile-run.js'
 
@@ -83,9 +86,10 @@ await main(async () => {
   const helia = heliaBench({ size, input, dir, memory: flags.get('helia-store') === 'memory' })
   const transfer = transferBench({ size, input, tcp: true, dir })
   const shares = shareBench({ size, input, replicas: [0, 1, 3], dir })
+  const gateway = gatewayBench({ size, input, memorySize: Number(flags.get('memory-mib') ?? (quick ? 64 : 1024)) * MiB, dir })
   const log = (line: string): void => { console.error(`bench: ${line} (${Math.round((Date.now() - started) / 1000)} s)`) }
   log(`${quick ? 'quick' : 'full'} mode, ${size / MiB} MiB, ${runs} run(s); starting the serving nodes`)
-  await runBenches([limits, helia, transfer, shares], runs, round => { log(`round ${round + 1} of ${runs}`) })
+  await runBenches([limits, helia, transfer, shares, gateway], runs, round => { log(`round ${round + 1} of ${runs}`) })
 
   let profile: ProfileResult | undefined
   if (flags.has('profile')) {
@@ -105,6 +109,7 @@ await main(async () => {
     transfer: transfer.result(),
     shares: shares.result(),
     profile,
+    gateway: gateway.result(),
     durationMs: Date.now() - started,
     date: new Date(),
     load: {

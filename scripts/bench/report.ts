@@ -12,6 +12,7 @@ import type { HeliaBenchResult } from './helia.js'
 import type { ShareFigures } from './share.js'
 import { CATEGORIES } from './profile.js'
 import type { ProfileResult } from './profile-run.js'
+import { gatewayRows, memoryLine, type GatewayBenchResult } from './gateway.js'
 
 export interface BenchResults {
   mode: 'full' | 'quick'
@@ -23,6 +24,8 @@ export interface BenchResults {
   shares: ShareFigures[]
   /** With --profile: where a fetcher's and a holder's time went. */
   profile?: ProfileResult
+  /** The gateway page in Chromium against the CLI (absent when not run). */
+  gateway?: GatewayBenchResult
   durationMs: number
   date: Date
   /**
@@ -126,6 +129,7 @@ export function reportJson (r: BenchResults): unknown {
     shares: r.shares.map(s => ({ replicas: s.replicas, storageNodes: s.storageNodes, copiesPlaced: s.copiesPlaced, units: s.units, dhtRecordsPerGiB: s.recordsPerGiB })),
     fetchBlocksPerHolderLastRun: r.transfer.threeHolders.blocksPerHolder,
     profile: r.profile === undefined ? undefined : { fetchMbps: r.profile.fetchMbps, fetcherMs: r.profile.fetcher, holderMs: r.profile.holder },
+    ...(r.gateway === undefined ? {} : { gateway: r.gateway }),
     ratios: ratioValues,
     targets: Object.fromEntries(RATIOS.flatMap(x => x.target === undefined ? [] : [[x.name, { target: x.target, value: ratioValues[x.name], met: ratioValues[x.name]! >= x.target }]]))
   }
@@ -168,6 +172,17 @@ export function reportMarkdown (r: BenchResults): string {
     target: x.target === undefined ? '' : `≥ ${x.target}`,
     met: x.target === undefined ? '' : values[x.name]! >= x.target ? 'met' : 'NOT met'
   }))))
+  if (r.gateway !== undefined) {
+    lines.push('', '## The gateway page (headless Chromium) against the CLI', '')
+    if (r.gateway.skipped !== undefined) {
+      lines.push(`Skipped: ${r.gateway.skipped}.`)
+    } else {
+      lines.push(...tableLines(gatewayRows(r.gateway)), '')
+      const inProcess = rows(r).find(row => row.key === 'veilFetchOneHolder')!.figure.median
+      lines.push(`Page on the holder's gateway / Veil fetch by link in-process (1 holder): ${fmt(r.gateway.pageLocal.median / inProcess, 2)}; / veil get (CLI): ${fmt(r.gateway.pageLocal.median / r.gateway.cliFetch.median, 2)}.`, '')
+      lines.push(memoryLine(r.gateway))
+    }
+  }
   lines.push('', '## Peak RSS of each process', '')
   lines.push(...tableLines(peakRss(r).map(p => ({ process: p.process, 'peak RSS MB': p.mb }))))
   lines.push('')

@@ -36,8 +36,14 @@ export interface ConfigFile {
   swarmKey?: string | null
   /** Refuse to run without a swarm key. */
   requireSwarm?: boolean
-  /** A gateway's address (https://host[:port]) for `share --format gateway`; null: none. */
+  /**
+   * host:port the node's HTTP gateway listens on (`veil node start`), such
+   * as "127.0.0.1:8080"; null: no gateway. A URL here is read as
+   * `gatewayUrl`, which this key meant before the gateway existed.
+   */
   gateway?: string | null
+  /** The public address of a gateway (https://host[:port]) for the gateway form of links; null: none. */
+  gatewayUrl?: string | null
   /**
    * A node's timing, durations like "90s", "10m", "1h", "30d": a storage
    * node's { repairEvery, scrubEvery, collectEvery, lease, orphanGrace } and
@@ -76,8 +82,12 @@ export interface Settings {
   swarmKeyPath: string | undefined
   requireSwarm: boolean
   maintenance: Maintenance
-  /** The gateway's origin for gateway links, if one is configured. */
+  /** The gateway's origin for gateway links, if one is configured (the same as gatewayUrl). */
   gateway: string | undefined
+  /** The gateway's origin for gateway links (`gatewayUrl`), if one is configured. */
+  gatewayUrl: string | undefined
+  /** Where `veil node start` serves its HTTP gateway; undefined: no gateway. */
+  gatewayListen: { host: string, port: number } | undefined
 }
 
 /** Flags already parsed by commander (sizes and counts are numbers). */
@@ -91,7 +101,11 @@ export interface SettingFlags {
   perPeerStorage?: string
   acceptFrom?: string
   swarmKey?: string
+  /** A gateway URL (the `share --gateway` flag, the old name of --gateway-url). */
   gateway?: string
+  gatewayUrl?: string
+  /** `node start --gateway <host:port>`. */
+  gatewayListen?: string
 }
 
 type Env = Record<string, string | undefined>
@@ -126,7 +140,19 @@ export async function loadSettings (flags: SettingFlags, env: Env = process.env)
   const perPeer = pick<string | number | null>('perPeerStorage', flags.perPeerStorage, undefined)
   const acceptFrom = pick<string | string[]>('acceptFrom', flags.acceptFrom, undefined)
   const requireSwarm = pick<boolean>('requireSwarm', undefined, { value: boolEnv(env.VEIL_FORCE_SWARM), name: 'VEIL_FORCE_SWARM' })
-  const gateway = pick<string | null>('gateway', flags.gateway, { value: nonEmpty(env.VEIL_GATEWAY), name: 'VEIL_GATEWAY' })
+  const urlFromEnv = nonEmpty(env.VEIL_GATEWAY_URL) !== undefined
+    ? { value: nonEmpty(env.VEIL_GATEWAY_URL), name: 'VEIL_GATEWAY_URL' }
+    : { value: nonEmpty(env.VEIL_GATEWAY), name: 'VEIL_GATEWAY' }
+  let gateway = pick<string | null>('gatewayUrl', flags.gatewayUrl ?? flags.gateway, urlFromEnv)
+  // "gateway" was the URL's key before node start served a gateway: a URL there still means gatewayUrl.
+  const legacyUrl = (value: unknown): boolean => typeof value === 'string' && /^https?:\/\//i.test(value.trim())
+  if ((gateway.value === null || gateway.value === undefined) && legacyUrl(file.gateway)) gateway = { value: file.gateway!, origin: fileOrigin('gateway') }
+  const listenFlag = flags.gatewayListen
+  const gatewayListen = listenFlag !== undefined
+    ? { value: listenFlag, origin: { flag: true, where: '--gateway' } }
+    : file.gateway !== undefined && file.gateway !== null && !legacyUrl(file.gateway)
+      ? { value: file.gateway, origin: fileOrigin('gateway') }
+      : { value: legacyUrl(defaults.gateway) ? null : defaults.gateway, origin: defaultOrigin('gateway') }
   const maintenance = boolEnv(env.VEIL_TEST_MODE) === true
     ? { value: undefined, origin: { flag: false, where: 'VEIL_TEST_MODE' } }
     : pick<ConfigFile['maintenance']>('maintenance', undefined, undefined)
@@ -148,6 +174,8 @@ export async function loadSettings (flags: SettingFlags, env: Env = process.env)
     swarmKeyPath: swarmKeyPath(repo, flags.swarmKey, env, file, defaults),
     requireSwarm: requireSwarm.value === true,
     gateway: gateway.value === null || gateway.value === undefined ? undefined : checkGateway(gateway.value, gateway.origin),
+    gatewayUrl: gateway.value === null || gateway.value === undefined ? undefined : checkGateway(gateway.value, gateway.origin),
+    gatewayListen: gatewayListen.value === null || gatewayListen.value === undefined ? undefined : parseGatewayListen(gatewayListen.value, gatewayListen.origin),
     maintenance: maintenance.origin.where === 'VEIL_TEST_MODE' ? TEST_MODE_MAINTENANCE : parseMaintenance(maintenance.value ?? {}, maintenance.origin)
   }
 }
@@ -232,7 +260,8 @@ export async function readConfigFile (path: string, shown: string): Promise<Conf
   expect('acceptFrom', v => v === 'any' || v === 'swarm' || stringList(v), '"any", "swarm" or a list of peer ids')
   expect('swarmKey', v => v === null || typeof v === 'string', 'a file path, or null')
   expect('requireSwarm', v => typeof v === 'boolean', 'true or false')
-  expect('gateway', v => v === null || typeof v === 'string', 'a gateway address such as "https://gw.example.org", or null')
+  expect('gateway', v => v === null || typeof v === 'string', 'the address the gateway listens on, such as "127.0.0.1:8080", or null')
+  expect('gatewayUrl', v => v === null || typeof v === 'string', 'a gateway address such as "https://gw.example.org", or null')
   expect('maintenance', v => v === null || (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every(d => typeof d === 'string')), 'an object of durations like {"repairEvery": "1h"}, or null')
   return config as ConfigFile
 }
@@ -309,6 +338,24 @@ function checkBootstrap (multiaddr: typeof Multiaddr, text: string, origin: Orig
     throw fail(origin, `${origin.where} has "${text}", which does not end with /p2p/<peer id>: copy the whole "listening …" address the node printed`)
   }
   return ma.toString()
+}
+
+/**
+ * Where the gateway listens: host:port, or a bare port (then 127.0.0.1,
+ * loopback: serving beyond this machine takes an explicit address).
+ */
+export function parseGatewayListen (text: string, origin: Origin = { flag: true, where: '--gateway' }): { host: string, port: number } {
+  const trimmed = text.trim()
+  if (/^https?:\/\//i.test(trimmed)) {
+    throw fail(origin, `${origin.where} "${text}" is a URL: the gateway listens on host:port, such as 127.0.0.1:8080 (a public URL for links is gatewayUrl / --gateway-url)`)
+  }
+  const port = /^:?(\d{1,5})$/.exec(trimmed)
+  return parseHostPort(port === null ? trimmed : `127.0.0.1:${port[1]!}`, origin)
+}
+
+/** True for an address only this machine can reach. */
+export function isLoopbackAddress (host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
 }
 
 /** A gateway's origin, such as https://gw.example or http://127.0.0.1:8080 (a path prefix is kept). */

@@ -1,31 +1,10 @@
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto'
 
-/** AES-256-GCM tag length appended to every sealed block. */
-export const TAG_LENGTH = 16
-export const NONCE_LENGTH = 12
+import { streamNonce, TAG_LENGTH, NONCE_LENGTH } from './stream-nonce.js'
+import { SIV_LABEL } from './labels.js'
 
-/** Largest block index the 11-byte STREAM counter can hold within JS safe integers. */
-const MAX_INDEX = Number.MAX_SAFE_INTEGER
-
-/**
- * The STREAM nonce (as in age): an 11-byte big-endian block index followed by
- * one byte that is 0x01 for the last block and 0x00 otherwise. Opening block i
- * with any other position or flag fails authentication, so reordering,
- * dropping, duplicating and truncating blocks are all detected.
- */
-export function streamNonce (index: number, last: boolean): Uint8Array {
-  if (!Number.isSafeInteger(index) || index < 0 || index > MAX_INDEX) {
-    throw new RangeError(`block index ${index} is out of range`)
-  }
-  const nonce = new Uint8Array(NONCE_LENGTH)
-  let rest = index
-  for (let i = 10; i >= 0 && rest > 0; i--) {
-    nonce[i] = rest % 256
-    rest = Math.floor(rest / 256)
-  }
-  nonce[11] = last ? 1 : 0
-  return nonce
-}
+// The pure STREAM parts are shared with the browser page (stream-nonce.ts).
+export { streamNonce, TAG_LENGTH, NONCE_LENGTH } from './stream-nonce.js'
 
 /**
  * Encrypt one block: AES-256-GCM(key, streamNonce(index, last)), returned as
@@ -87,7 +66,7 @@ export function open (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aa
  */
 export function syntheticNonce (key: Uint8Array, plaintext: Uint8Array): Uint8Array {
   const mac = createHmac('sha256', key)
-  mac.update('veil/v1/siv')
+  mac.update(SIV_LABEL)
   mac.update(plaintext)
   return new Uint8Array(mac.digest().subarray(0, NONCE_LENGTH))
 }

@@ -4,3 +4,6 @@ export { TAG_LENGTH, NONCE_LENGTH, streamNonce, sealBlock, openBlock, seal, open
 export { padme, paddedLength, MIN_PADDED_SIZE, type PaddingMode } from './padding.js'
 export { importAesKey, sealBlockAsync, openBlockAsync, sha256Async, type CryptoKey } from './async.js'
 export { CryptoPool, CryptoPoolError, type CryptoPoolInit } from './pool.js'
+// The browser-safe door (portable.ts) and what only it exported before.
+export { openAsync, deriveSubkeysAsync, commitmentMatchesAsync } from './async.js'
+export { constantTimeEqual } from './labels.js'

@@ -1,28 +1,10 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { sha256 } from './hash.js'
 
-/** Length of a file key K, the secret carried in a link's fragment. */
-export const FILE_KEY_LENGTH = 32
+import { CONVERGENT_LABEL, FILE_KEY_LENGTH, HKDF_SALT, INFO_BLOCK, INFO_COMMITMENT, INFO_MANIFEST, checkFileKeyLength, type Subkeys } from './labels.js'
 
-const HKDF_SALT = new TextEncoder().encode('veil/v1/hkdf')
-const INFO_BLOCK = new TextEncoder().encode('veil/v1/block-key')
-const INFO_MANIFEST = new TextEncoder().encode('veil/v1/manifest-key')
-const INFO_COMMITMENT = new TextEncoder().encode('veil/v1/key-commitment')
-const CONVERGENT_LABEL = new TextEncoder().encode('veil/v1/conv')
-
-/** The keys one file key K expands to. */
-export interface Subkeys {
-  /** AES-256-GCM key of the content blocks. */
-  blockKey: Uint8Array
-  /** AES-256-GCM key of the sealed part of the root manifest. */
-  manifestKey: Uint8Array
-  /**
-   * Stored in the clear in the root manifest. AES-GCM is not key-committing,
-   * so a fetcher compares this with its own derivation before decrypting
-   * anything: a wrong key fails here, not with a confusing tag error later.
-   */
-  commitment: Uint8Array
-}
+// The labels are shared with the WebCrypto path (labels.ts, async.ts).
+export { FILE_KEY_LENGTH, type Subkeys } from './labels.js'
 
 /** A fresh random file key (the default: every share is unrelated to every other). */
 export function generateFileKey (): Uint8Array {
@@ -35,9 +17,7 @@ function hkdf (key: Uint8Array, info: Uint8Array): Uint8Array {
 
 /** Expand K into its subkeys with HKDF-SHA256 (one label per use). */
 export function deriveSubkeys (fileKey: Uint8Array): Subkeys {
-  if (fileKey.length !== FILE_KEY_LENGTH) {
-    throw new RangeError(`a file key is ${FILE_KEY_LENGTH} bytes, got ${fileKey.length}`)
-  }
+  checkFileKeyLength(fileKey)
   return {
     blockKey: hkdf(fileKey, INFO_BLOCK),
     manifestKey: hkdf(fileKey, INFO_MANIFEST),

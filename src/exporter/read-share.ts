@@ -3,8 +3,8 @@ import type { ProgressEvent, ProgressOptions } from 'progress-events'
 import { CustomProgressEvent } from 'progress-events'
 import { openBlockAsync, type CryptoPool } from '../crypto/index.js'
 import { orderedWindow, anySignal } from '../util/index.js'
-import { walkBlocks, type BlockRef, type LoadTreeNode } from '../format/index.js'
-import { BlockAuthenticationError, InvalidRangeError, ShareStructureError } from '../errors.js'
+import { checkBlockLength, walkBlocks, type BlockRef, type LoadTreeNode } from '../format/index.js'
+import { BlockAuthenticationError, InvalidRangeError } from '../errors.js'
 import { loadTreeNode, type BlockSource } from '../blockstore/index.js'
 import type { OpenedShare, OpenShareOptions } from './open-share.js'
 
@@ -102,7 +102,7 @@ export async function * readShareBlocks (share: OpenedShare, source: BlockSource
 
   try {
     for await (const { ref, plain } of orderedWindow(jobs(), options.concurrency ?? 8)) {
-      checkBlockLength(ref, plain.length, blockSize, meta.size, root.blockCount)
+      checkBlockLength(ref.index, plain.length, blockSize, meta.size, root.blockCount)
       const blockStart = ref.index * blockSize
       const from = Math.max(start, blockStart) - blockStart
       const to = Math.min(end, blockStart + plain.length) - blockStart
@@ -111,12 +111,5 @@ export async function * readShareBlocks (share: OpenedShare, source: BlockSource
     }
   } finally {
     stop.abort()
-  }
-}
-
-/** Every block but the last is full; the last holds the rest of the padded size. */
-function checkBlockLength (ref: BlockRef, length: number, blockSize: number, size: number, blockCount: number): void {
-  if (ref.index < blockCount - 1 ? length !== blockSize : length > blockSize || ref.index * blockSize + length < size) {
-    throw new ShareStructureError(`block ${ref.index} holds ${length} bytes, which does not fit the share's size: the share was altered`)
   }
 }

@@ -1,7 +1,7 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { InvalidManifestError } from '../errors.js'
-import { isSupportedCid, RAW_CODE, DAG_CBOR_CODE } from './cid.js'
+import { isSupportedCid, RAW_CODE, DAG_CBOR_CODE } from './cid-check.js'
 
 /**
  * Strict field readers for decoded dag-cbor maps. Every manifest decoder
@@ -11,6 +11,13 @@ import { isSupportedCid, RAW_CODE, DAG_CBOR_CODE } from './cid.js'
  */
 
 export type CborMap = Record<string, unknown>
+
+const utf8 = new TextEncoder()
+
+/** Bytes of `text` in UTF-8 (Buffer.byteLength without Node: this file also runs in the gateway page). */
+export function utf8Length (text: string): number {
+  return utf8.encode(text).length
+}
 
 export function decodeCborMap (bytes: Uint8Array, maxSize: number, what: string): CborMap {
   if (bytes.length > maxSize) {
@@ -45,7 +52,7 @@ export function readInt (map: CborMap, key: string, min: number, max: number, wh
 
 export function readString (map: CborMap, key: string, maxBytes: number, what: string): string {
   const value = map[key]
-  if (typeof value !== 'string' || Buffer.byteLength(value) > maxBytes) {
+  if (typeof value !== 'string' || utf8Length(value) > maxBytes) {
     throw new InvalidManifestError(`${what}: field "${key}" must be a string of at most ${maxBytes} bytes`)
   }
   return value

@@ -1,10 +1,10 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
 import { InvalidManifestError, UnsafeNameError } from '../errors.js'
-import { FILE_KEY_LENGTH } from '../crypto/index.js'
-import { checkCid, decodeCborMap, expectKeys, readBytes, readInt, readLiteral, readString, type CborMap } from './codec.js'
+import { FILE_KEY_LENGTH } from '../crypto/portable.js'
+import { checkCid, decodeCborMap, expectKeys, readBytes, readInt, readLiteral, readString, utf8Length, type CborMap } from './codec.js'
 import { FORMAT_VERSION, MAX_FOLDER_ENTRIES, MAX_FOLDER_LISTING_SIZE, MAX_SHARE_SIZE } from './limits.js'
-import type { ShareKind } from './root.js'
+import type { ShareKind } from './root-open.js'
 import { unsafeCharacter, visibleName } from './names.js'
 
 /**
@@ -34,7 +34,7 @@ export const MAX_ENTRY_NAME_BYTES = 255
  */
 export function checkEntryName (name: string): void {
   if (name.length === 0) throw new UnsafeNameError('a folder entry has an empty name')
-  if (Buffer.byteLength(name) > MAX_ENTRY_NAME_BYTES) throw new UnsafeNameError(`a folder entry name is longer than ${MAX_ENTRY_NAME_BYTES} bytes`)
+  if (utf8Length(name) > MAX_ENTRY_NAME_BYTES) throw new UnsafeNameError(`a folder entry name is longer than ${MAX_ENTRY_NAME_BYTES} bytes`)
   if (name === '.' || name === '..') throw new UnsafeNameError(`a folder entry is named "${name}", which would escape the output folder`)
   if (/[/\\\0]/.test(name)) throw new UnsafeNameError(`the folder entry name ${visibleName(name)} contains a path separator or NUL`)
   const unsafe = unsafeCharacter(name)

@@ -5,4 +5,7 @@ export { encodeTreeNode, decodeTreeNode, decodeUnitNode, type TreeNode, type Uni
 export { TreeBuilder, walkBlocks, walkTreeNodes, type BlockRef, type NodeRef, type LoadTreeNode, type PutTreeNode, type WalkOptions } from './tree.js'
 export { blockCountFor, treeHeightFor, blocksPerNode, childCount, V1_SHAPE, type TreeShape } from './shape.js'
 export { encodeFolderListing, decodeFolderListing, checkEntryName, MAX_ENTRY_NAME_BYTES, type FolderEntry } from './folder.js'
-export { visibleName } from './names.js'
+// The browser-safe door is portable.ts; these were only there.
+export { openRootAsync, rootAad } from './root-open.js'
+export { checkBlockLength } from './walk.js'
+export { visibleName, unsafeCharacter } from './names.js'

@@ -1,7 +1,8 @@
 import { CID } from 'multiformats/cid'
 import { base32 } from 'multiformats/bases/base32'
-import { DAG_CBOR_CODE, SHA2_256_CODE } from '../format/index.js'
-import { FILE_KEY_LENGTH } from '../crypto/index.js'
+import { DAG_CBOR_CODE, SHA2_256_CODE } from '../format/portable.js'
+import { FILE_KEY_LENGTH } from '../crypto/portable.js'
+import { base64urlDecode, base64urlEncode } from './base64url.js'
 import { KeyRequiredError } from '../errors.js'
 import {
   LinkCidBaseError, LinkCidCodecError, LinkCidEncodingError, LinkCidHashError, LinkCidMissingError,
@@ -89,7 +90,7 @@ export function formatMagnetLink (link: ShareLink, hints: { name?: string, size?
 }
 
 export function encodeKey (key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64url')
+  return base64urlEncode(key)
 }
 
 /**
@@ -229,10 +230,10 @@ function parseCid (text: string): CID {
 function decodeKey (fragment: string): Uint8Array {
   if (fragment.length === 0) throw new LinkKeyEmptyError()
   if (!BASE64URL.test(fragment)) throw new LinkKeyEncodingError()
-  const bytes = Buffer.from(fragment, 'base64url')
+  const bytes = base64urlDecode(fragment)
   if (bytes.length !== FILE_KEY_LENGTH) throw new LinkKeyLengthError(bytes.length, FILE_KEY_LENGTH)
   // Reject non-canonical encodings (stray low bits in the last character), so
   // one key has exactly one spelling.
-  if (bytes.toString('base64url') !== fragment) throw new LinkKeyEncodingError()
-  return new Uint8Array(bytes)
+  if (base64urlEncode(bytes) !== fragment) throw new LinkKeyEncodingError()
+  return bytes
 }

@@ -10,6 +10,7 @@ import type { ImportOptions, ImportProgressEvents, ShareResult } from '../import
 import type { ExportOptions, ExportResult } from '../exporter/index.js'
 import type { PlacementProgressEvents, ShareKeeperInit, StorageInit, StorageStatus } from '../replication/index.js'
 import type { SwarmNetwork } from './guarded-network.js'
+import type { GatewayInit } from '../gateway/index.js'
 
 /** The libp2p services every Veil node runs. */
 export interface VeilServices extends Record<string, unknown> {
@@ -71,6 +72,8 @@ export interface VeilNodeInit {
   cryptoThreads?: number
   /** Wait this long at start for the DHT to know a peer (when bootstrapping). Default 15 s. */
   bootstrapTimeoutMs?: number
+  /** Serve the HTTP gateway (ciphertext by CID and the decrypting page); off when absent. */
+  gateway?: GatewayInit
 }
 
 export interface NodeShareOptions extends Omit<ImportOptions, 'onProgress'> {

@@ -29,6 +29,7 @@ import { RefusalCounter } from './refusals.js'
 import { WireGuard } from './wire-guard.js'
 import { blockProtocol, dhtProtocol, swarmId } from '../swarm/index.js'
 import { joinSwarm } from './join-swarm.js'
+import { Gateway } from '../gateway/index.js'
 import { collectGarbage, pinLink, pinnedShares, renewLink, unpinLink, type PinOptions, type PinResult } from './keeping.js'
 
 /** What a node is made of, built by `VeilNode.create`. */
@@ -72,6 +73,8 @@ export class VeilNode {
   private readonly ownsStore: boolean
   /** Worker threads for hashing and decrypting fetched blocks (while started). */
   private cryptoPool: CryptoPool | undefined
+  /** The HTTP gateway, when `init.gateway` asks for one (running while the node runs). */
+  readonly gateway: Gateway | undefined
 
   private constructor (components: VeilNodeComponents, private readonly init: VeilNodeInit) {
     const { libp2p, store, logger } = components
@@ -91,6 +94,7 @@ export class VeilNode {
       read: async (cid, options) => await this.readUnit(cid, options),
       logger
     }, init.keepShares)
+    this.gateway = init.gateway === undefined ? undefined : new Gateway({ store, fetcher: () => this.fetcher(), logger }, init.gateway)
     if (init.storage !== undefined && store instanceof LevelBlockStore) {
       this.storage = new StorageService({
         store,
@@ -165,10 +169,12 @@ export class VeilNode {
     if (bootstrap.length > 0) await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS, options)
     await this.storage?.start()
     this.keeper.start()
+    await this.gateway?.start()
     this.log('started as %p on %s', this.peerId, this.addresses().map(String).join(', '))
   }
 
   async stop (): Promise<void> {
+    await this.gateway?.stop()
     await this.keeper.stop()
     await this.storage?.stop()
     await this.announcer.stop()

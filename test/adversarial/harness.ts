@@ -71,6 +71,8 @@ export interface TargetInit {
   lookupTimeoutMs?: number
   /** Holders a fetch looks for per unit before its look-up stops (default 3). */
   holdersPerUnit?: number
+  /** Serve the HTTP gateway too (`target.gateway` is its URL). */
+  gateway?: boolean
 }
 
 export interface FetchReply { ok: boolean, ms: number, files?: number, bytesWritten?: number, banned?: string[], error?: { name: string, message: string } }
@@ -88,7 +90,9 @@ export class Target {
     readonly link: string | undefined,
     readonly sha256: string | undefined,
     /** The peer it joined through: where honest clients join too. */
-    readonly bootstrap: string
+    readonly bootstrap: string,
+    /** Its HTTP gateway's URL, when started with `gateway`. */
+    readonly gateway?: string
   ) {
     this.exited = new Promise(resolve => { child.once('exit', () => { resolve() }) })
     void (async () => {
@@ -143,14 +147,15 @@ export async function startTarget (init: TargetInit = {}): Promise<Target> {
   args.push('--bootstrap', bootstrap)
   if (init.lookupTimeoutMs !== undefined) args.push('--lookup-timeout', String(init.lookupTimeoutMs))
   if (init.holdersPerUnit !== undefined) args.push('--holders', String(init.holdersPerUnit))
+  if (init.gateway === true) args.push('--gateway')
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]()
   const first = await Promise.race([
     lines.next(),
     new Promise<never>((_resolve, reject) => { child.once('exit', code => { reject(new Error(`the target exited (${code}) before it was ready`)) }) })
   ])
-  const ready = JSON.parse(String(first.value)) as { addr: string, peerId: string, link?: string, sha256?: string }
-  const target = new Target(child, { [Symbol.asyncIterator]: () => lines }, ready.addr, ready.peerId, ready.link, ready.sha256, bootstrap)
+  const ready = JSON.parse(String(first.value)) as { addr: string, peerId: string, link?: string, sha256?: string, gateway?: string }
+  const target = new Target(child, { [Symbol.asyncIterator]: () => lines }, ready.addr, ready.peerId, ready.link, ready.sha256, bootstrap, ready.gateway)
   onTestFinished(async () => { await target.stop() })
   return target
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Command } from 'commander'
 import { SwarmRequiredError } from '../../errors.js'
-import { DEFAULT_RENEW_EVERY_MS, formatSize } from '../config.js'
+import { DEFAULT_RENEW_EVERY_MS, formatSize, isLoopbackAddress } from '../config.js'
 import { ConfigError, NodeRunningError, PortInUseError, UsageError, explainJoinFailure } from '../errors.js'
 import { collectList, examples, sizeArg, withNetworkOptions } from '../options.js'
 import { convergenceSecret, findDaemon, loadSwarm, removeApiInfo, writeApiInfo } from '../repo.js'
@@ -23,6 +23,8 @@ interface StartFlags {
   acceptFrom?: string
   swarmKey?: string
   api?: string
+  /** host:port of the HTTP gateway (not share's --gateway, which is a URL). */
+  gateway?: string
 }
 
 export function registerNode (program: Command, runtime: Runtime): void {
@@ -39,9 +41,11 @@ export function registerNode (program: Command, runtime: Runtime): void {
     .option('--per-peer <size|percent>', 'what one pusher may use of it, e.g. 5GiB or 10% (default: config, 10%; 50% in a private swarm)')
     .option('--accept-from <who>', 'who may push to it: any, swarm (members of its private swarm) or peer ids separated by commas (default: config, any)'))
     .option('--api <host:port>', 'control API address, loopback only (default: VEIL_API, then config, then 127.0.0.1:0)')
+    .option('--gateway <host:port>', 'serve the HTTP gateway (the page that opens links in a browser) on host:port, or a bare port on 127.0.0.1; another address serves beyond this machine: put TLS in front (default: config "gateway", off)')
     .addHelpText('after', examples(
       'veil node start --storage 50GiB',
-      'veil node start --listen /ip4/0.0.0.0/tcp/4001 --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW…'
+      'veil node start --listen /ip4/0.0.0.0/tcp/4001 --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW…',
+      'veil node start --gateway 127.0.0.1:8080'
     ))
     .action(async (flags: StartFlags, cmd: Command) => { await startNode(runtime.context(cmd), flags) })
 
@@ -53,7 +57,7 @@ export function registerNode (program: Command, runtime: Runtime): void {
 }
 
 async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
-  const settings = await settingsFor(ctx, { ...flags, perPeerStorage: flags.perPeer, acceptFrom: flags.acceptFrom })
+  const settings = await settingsFor(ctx, { ...flags, perPeerStorage: flags.perPeer, acceptFrom: flags.acceptFrom, gateway: undefined, gatewayListen: flags.gateway })
   const { repo } = settings
   const running = await findDaemon(repo)
   if (running !== undefined) throw new NodeRunningError(repo, running.info.pid)
@@ -86,7 +90,8 @@ async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
     // While it runs, the node renews the leases of the shares this repo made.
     keepShares: { replicas: settings.replicas, renewEveryMs: settings.maintenance.renewEvery ?? DEFAULT_RENEW_EVERY_MS },
     swarm: swarm === undefined ? undefined : { key: swarm.key },
-    requireSwarm: settings.requireSwarm
+    requireSwarm: settings.requireSwarm,
+    gateway: settings.gatewayListen
   }))
   let server: InstanceType<typeof ControlServer> | undefined
   try {
@@ -108,15 +113,21 @@ async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
     const addresses = node.addresses().map(String)
     await writeApiInfo(repo, { url, token, pid: process.pid, addresses })
 
+    const gatewayUrl = node.gateway?.url
+    if (gatewayUrl !== undefined && !isLoopbackAddress(settings.gatewayListen!.host)) {
+      ctx.out.warn(`the gateway serves beyond this machine on ${gatewayUrl}: put TLS in front of it (browsers decrypt only on https:// pages, or on localhost)`)
+    }
     ctx.out.result({
       peerId: node.peerId.toString(),
       addresses,
       api: url,
+      gateway: gatewayUrl ?? null,
       repo,
       swarmId: swarm?.id ?? null,
       storage: settings.storage ?? null
     }, () => {
       for (const address of addresses) ctx.out.line(`listening ${address}`)
+      if (gatewayUrl !== undefined) ctx.out.line(`gateway ${gatewayUrl}`)
       const role = settings.storage === undefined ? 'node' : `storage node (${formatSize(settings.storage)})`
       const where = swarm === undefined ? '' : ` in private swarm ${swarm.id}`
       ctx.out.note(`veil: ${role} ${node.peerId.toString()} running${where}; control API on ${url}; press Ctrl-C to stop`)

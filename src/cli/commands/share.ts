@@ -24,6 +24,7 @@ interface ShareFlags extends NetworkFlags, ProgressFlags {
   convergent?: boolean
   format?: LinkFormat
   gateway?: string
+  gatewayUrl?: string
   qr?: boolean
 }
 
@@ -35,7 +36,8 @@ export function registerShare (program: Command, runtime: Runtime): void {
     .option('--replicas <n>', 'copies to place on storage nodes (default: config, 3)', replicasArg)
     .option('--convergent', 'derive the key from the content, so identical files share storage (dedup within your repo or private swarm)')
     .addOption(new Option('--format <form>', 'the link to print: veil://… (default), magnet:?… (its name and size are visible, outside the key), or a gateway URL').choices(['veil', 'magnet', 'gateway']))
-    .option('--gateway <url>', 'the gateway for --format gateway, such as https://gw.example.org (default: VEIL_GATEWAY, then config "gateway")', (value: string) => checkGateway(value))
+    .option('--gateway-url <url>', 'a gateway\'s public address, such as https://gw.example.org: also print the link in its form, to open in a browser (default: VEIL_GATEWAY_URL, then config "gatewayUrl")', (value: string) => checkGateway(value, { flag: true, where: '--gateway-url' }))
+    .option('--gateway <url>', 'the same as --gateway-url (its first name)', (value: string) => checkGateway(value))
     .option('--qr', 'also draw the link as a QR code in the terminal, to scan with a phone')))
     .addHelpText('after', examples('veil share ./holiday.mkv', 'veil share ./photos --replicas 5 --json', 'veil share ./slides.pdf --format magnet --qr'))
     .action(async (path: string, flags: ShareFlags, cmd: Command) => { await share(runtime.context(cmd), path, flags) })
@@ -52,11 +54,11 @@ async function share (ctx: Context, input: string, flags: ShareFlags): Promise<v
   const progress = new Progress({ mode: Progress.mode(ctx.json, flags), verb: 'sealing', name: basename(path), total: info.isDirectory() ? await folderBytes(path) : undefined })
   const signal = ctx.signal
 
-  let gateway = flags.gateway
+  let gateway = flags.gatewayUrl ?? flags.gateway
   if (flags.format === 'gateway' && gateway === undefined) {
     // Checked before any network work: the link could not be printed.
     gateway = (await settingsFor(ctx, { bootstrap: flags.bootstrap, swarmKey: flags.swarmKey })).gateway
-    if (gateway === undefined) throw new UsageError('--format gateway needs the gateway\'s address: pass --gateway <url>, set VEIL_GATEWAY, or "gateway" in config.json')
+    if (gateway === undefined) throw new UsageError('--format gateway needs the gateway\'s address: pass --gateway-url <url>, set VEIL_GATEWAY_URL, or "gatewayUrl" in config.json')
   }
   let viaDaemon = false
   let summary: ShareSummary
@@ -90,6 +92,7 @@ async function share (ctx: Context, input: string, flags: ShareFlags): Promise<v
   ctx.out.result({
     link: summary.link,
     links,
+    gatewayLink: links.gateway ?? null,
     cid: summary.cid,
     size: summary.size,
     replicas: summary.replicas,
@@ -104,6 +107,7 @@ async function share (ctx: Context, input: string, flags: ShareFlags): Promise<v
     if (summary.keptUntil !== null) {
       ctx.out.line(`kept until at least ${humanTime(summary.keptUntil)}; ${viaDaemon ? 'your running node renews it' : 'renew it with `veil renew <link>` (or keep `veil node start` running)'}`)
     }
+    if (links.gateway !== undefined && shown !== links.gateway) ctx.out.line(`open in a browser: ${links.gateway}`)
   })
   if (flags.qr === true) {
     const QRCode = (await import('qrcode')).default

@@ -1,0 +1,5 @@
+export { Gateway, gateway, type GatewayInit, type GatewayComponents, type GatewayStatus, type RequestLogEntry, type GatewayBlockSource } from './gateway.js'
+export { Budgets, BUDGET_DEFAULTS, type BudgetInit } from './budgets.js'
+export { BlockCache } from './cache.js'
+export { GatewayAssetsError, GatewayListenError } from './errors.js'
+export { defaultAssetsDir } from './assets.js'
