@@ -46,8 +46,10 @@ describe('fault: lease expiry and renewal', () => {
       shares.push({ cid: result.cid, link: result.link, digest, keptUntil: result.keptUntil! })
     }
 
-    // Every lease has ended; no pressure (about 40% used): collection keeps them all.
-    await after(Math.max(...shares.map(s => s.keptUntil)))
+    // Every lease has ended (each node granted its own, from its own clock: wait for the latest);
+    // no pressure (about 40% used): collection keeps them all.
+    const granted = (await Promise.all(shares.map(async share => await leases(storage, share.cid)))).flat()
+    await after(Math.max(...granted.map(lease => lease ?? 0)))
     for (const node of storage) expect((await node.storage!.collect()).units).toBe(0)
     for (const share of shares) for (const node of storage) expect(await node.store.has(share.cid)).toBe(true)
     expect((await storage[0]!.storage!.status()).expiredUnits).toBe(3)
