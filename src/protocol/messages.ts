@@ -225,7 +225,8 @@ class FrameReader {
     if (length === 0 || length > MAX_CID_BYTES) throw new ProtocolViolationError('bad CID length')
     let cid: CID
     try {
-      cid = CID.decode(this.bytes(length))
+      // A copy: a CID decoded from a view keeps the whole frame (a pushed block) alive as long as the CID lives.
+      cid = CID.decode(this.bytes(length).slice())
     } catch {
       throw new ProtocolViolationError('undecodable CID')
     }

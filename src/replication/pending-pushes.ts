@@ -37,6 +37,8 @@ export class PendingPushes {
 
   /** A PUT ended; `stored` are the blocks it newly stored that no held unit lists yet. */
   end (peer: PeerId, unit: CID, stored: PendingBlock[], now: number): void {
+    // The PUT that brought the unit node completed the unit (and cleared its entry): nothing to keep.
+    if (stored.length === 0 && !this.entries.has(keyOf(peer.toString(), unit.toString()))) return
     const entry = this.entry(peer, unit, now)
     entry.open = Math.max(0, entry.open - 1)
     entry.touched = now
