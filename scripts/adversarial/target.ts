@@ -49,6 +49,8 @@ export interface TargetStats {
   heapTotal: number
   /** Memory outside the JS heap that V8 knows of (Buffers and ArrayBuffers), bytes. */
   external: number
+  /** ArrayBuffers (block bytes among them), bytes. */
+  arrayBuffers: number
   connections: number
   /** Block exchange streams being served now. */
   activeStreams: number
@@ -154,6 +156,7 @@ async function stats (request: { gc?: boolean } = {}): Promise<TargetStats> {
     heapBase,
     heapTotal: memory.heapTotal,
     external: memory.external,
+    arrayBuffers: memory.arrayBuffers,
     connections: node.libp2p.getConnections().length,
     activeStreams: node.exchange.activeStreams,
     rejected: { ...rejected },

@@ -56,6 +56,21 @@ describe('storage attacks', () => {
     await expectLegitFetch(target)
   }, 120_000)
 
+  it('64 MiB pushed in PUTs of 4 MiB leave no block in the storage node\'s memory', async () => {
+    const target = await startTarget({ shareBytes: 2 * MiB, storageBytes: 1024 * MiB })
+    const pusher = await startAttacker()
+    await target.reset()
+    for (let i = 0; i < 16; i++) {
+      const reply = await push(await pusher.stream(target, BLOCK_PROTOCOL), randomBlocks(4, MiB))
+      expect(reply).toMatchObject({ admitted: true })
+    }
+    const after = await target.stats(true)
+    await expectWithinBudget(target, 'an honest push of 64 MiB (16 PUTs of 4 MiB)', { retainedMiB: Math.round((after.rss - after.rssBase) / MiB), arrayBuffersMiB: Math.round(after.arrayBuffers / MiB) })
+    expect(after.storage!.used).toBeGreaterThanOrEqual(64 * MiB)
+    // Before: a CID decoded from a frame kept the frame, so every block stayed in memory.
+    expect(after.arrayBuffers).toBeLessThan(16 * MiB)
+  }, 60_000)
+
   it('a PUT trickled one block at a time is cut off at its whole-request deadline, and leaves nothing stored', async () => {
     const target = await startTarget({ shareBytes: 2 * MiB, storageBytes: 64 * MiB, readTimeoutMs: 2_000 })
     const attacker = await startAttacker()
