@@ -31,6 +31,7 @@ import { RefusalCounter } from './refusals.js'
 import { WireGuard } from './wire-guard.js'
 import { blockProtocol, dhtProtocol, swarmId } from '../swarm/index.js'
 import { joinSwarm } from './join-swarm.js'
+import { keepAlive } from '../util/keep-alive.js'
 import { collectGarbage, pinLink, pinnedShares, renewLink, unpinLink, type PinOptions, type PinResult } from './keeping.js'
 
 /**
@@ -165,7 +166,8 @@ export class VeilNode {
     await this.keeper.stop()
     await this.storage?.stop()
     await this.announcer.stop()
-    await this.libp2p.stop()
+    // libp2p waits on connection closes with AbortSignal.timeout deadlines, which alone do not keep the process alive.
+    await keepAlive(this.libp2p.stop())
     await this.cryptoPool?.close()
     this.cryptoPool = undefined
     if (this.ownsStore) await this.store.close()
