@@ -23,6 +23,7 @@ export interface Context {
 export interface NetworkFlags {
   bootstrap?: string[]
   swarmKey?: string
+  joinTimeout?: string
 }
 
 export type Session =
@@ -47,7 +48,7 @@ export async function settingsFor (ctx: Context, flags: SettingFlags = {}, optio
 
 /** Run `work` against the repo's daemon, or a temporary light node. */
 export async function withSession<T> (ctx: Context, flags: NetworkFlags, work: (session: Session) => Promise<T>, options: SessionOptions = {}): Promise<T> {
-  const settings = await settingsFor(ctx, { bootstrap: flags.bootstrap, swarmKey: flags.swarmKey })
+  const settings = await settingsFor(ctx, { bootstrap: flags.bootstrap, swarmKey: flags.swarmKey, joinTimeout: flags.joinTimeout })
   const daemon = await findDaemon(settings.repo)
   if (daemon !== undefined) {
     if (flags.bootstrap !== undefined || flags.swarmKey !== undefined) {
@@ -65,7 +66,8 @@ export async function withSession<T> (ctx: Context, flags: NetworkFlags, work: (
     swarm: swarm === undefined ? undefined : { key: swarm.key },
     requireSwarm: settings.requireSwarm,
     dhtServer: false,
-    listen: []
+    listen: [],
+    bootstrapTimeoutMs: settings.joinTimeout
   }))
   try {
     await node.start({ signal: ctx.signal }).catch((err: unknown) => { throw explainJoinFailure(err, swarm) })

@@ -4,38 +4,49 @@ import type { Libp2p } from 'libp2p'
 import { InputError } from '../errors.js'
 import type { VeilServices } from './types.js'
 import { waitFor } from './wait.js'
+import { NotVeilNodeError, dialFailureKind, pause } from './dial-failure.js'
+import { anySignal } from '../util/signals.js'
 
 /** How long to wait for the DHT before identifying the bootstrap peers again. */
 const REIDENTIFY_AFTER_MS = 4_000
+/** First pause before dialling unreachable bootstrap peers again; it doubles up to MAX_REDIAL_MS. */
+const FIRST_REDIAL_MS = 250
+const MAX_REDIAL_MS = 2_000
 
 interface Identify { identify: (connection: Connection, options?: AbortOptions) => Promise<unknown> }
+
+export interface JoinOptions extends AbortOptions {
+  reidentifyAfterMs?: number
+  /** The DHT protocol a Veil peer of this swarm speaks (to tell "not a Veil node" apart). */
+  dhtProtocol?: string
+}
 
 /**
  * Dial the bootstrap peers and wait until the DHT knows at least one peer,
  * so the first lookup or announcement does not run against an empty table.
+ * Everything happens within `timeoutMs`.
  *
- * The DHT learns a peer only from identify (which tells it the peer speaks
- * the DHT protocol). Identify runs once per connection and gives up after a
- * few seconds; on a machine that is briefly overloaded it can miss, and the
- * node would wait out the whole timeout with a live connection. So every
- * few seconds without a DHT peer, the bootstrap connections are identified
- * again.
+ * - Unreachable bootstrap peers (refused, no route, no answer) are dialled
+ *   again after growing pauses (250 ms doubling to 2 s) until the deadline:
+ *   a peer that is restarting comes back. A peer that broke off the
+ *   handshake (another swarm key) is not retried: that will not change.
+ * - The DHT learns a peer only from identify (which tells it the peer speaks
+ *   the DHT protocol). Identify runs once per connection and gives up after a
+ *   few seconds; on a machine that is briefly overloaded it can miss, so every
+ *   few seconds without a DHT peer the bootstrap connections are identified
+ *   again.
+ * - At the deadline the error says what was tried: every address unreachable
+ *   (InputError, with each dial error as its cause), a peer that is not a
+ *   Veil node of this swarm (identify listed other protocols:
+ *   NotVeilNodeError), or connected but the DHT learned no peer (TimeoutError).
  */
-export async function joinSwarm (libp2p: Libp2p<VeilServices>, bootstrap: string[], timeoutMs: number, options: AbortOptions & { reidentifyAfterMs?: number } = {}): Promise<void> {
-  const results = await Promise.allSettled(bootstrap.map(async addr => await libp2p.dial(multiaddr(addr), options)))
-  const connections = results.flatMap(r => r.status === 'fulfilled' ? [r.value] : [])
-  if (connections.length === 0) {
-    const reason = results[0]?.status === 'rejected' ? (results[0].reason as Error).message : 'unknown'
-    // Each address with why it failed, for callers that explain it better (a swarm key mismatch).
-    const failures = results.map((r, i) => ({ address: bootstrap[i]!, error: r.status === 'rejected' ? r.reason as unknown : undefined }))
-    throw new InputError(`could not reach any bootstrap peer (${bootstrap.length} tried; first error: ${reason}): check the addresses and that those nodes are running`, {
-      cause: new AggregateError(failures, 'every bootstrap dial failed')
-    })
-  }
+export async function joinSwarm (libp2p: Libp2p<VeilServices>, bootstrap: string[], timeoutMs: number, options: JoinOptions = {}): Promise<void> {
+  const started = Date.now()
+  const deadline = started + timeoutMs
+  const connections = await dialUntilConnected(libp2p, bootstrap, deadline, timeoutMs, options)
   // kad-dht's routing table is an event target, though its public type only shows `size`.
   const table = (libp2p.services.dht as unknown as { routingTable: EventTarget & { size: number } }).routingTable
   const identify = libp2p.services.identify as Identify | undefined
-  const deadline = Date.now() + timeoutMs
   for (;;) {
     const left = deadline - Date.now()
     try {
@@ -43,8 +54,49 @@ export async function joinSwarm (libp2p: Libp2p<VeilServices>, bootstrap: string
       return
     } catch (err) {
       if (!(err instanceof TimeoutError)) throw err
-      if (Date.now() >= deadline) throw new TimeoutError(`timed out after ${timeoutMs} ms waiting for the DHT to learn its first peer`)
+      if (Date.now() >= deadline) {
+        const stranger = await notVeil(libp2p, connections, options.dhtProtocol)
+        if (stranger !== undefined) throw stranger
+        throw new TimeoutError(`timed out after ${timeoutMs} ms waiting for the DHT to learn its first peer (connected to ${connections.length} of ${bootstrap.length} bootstrap peers, which did not answer as Veil nodes in time: the machine or the peers may be overloaded; wait longer with --join-timeout)`)
+      }
     }
     await Promise.all(connections.filter(c => c.status === 'open').map(async c => await identify?.identify(c, { signal: options.signal }).catch(() => {})))
   }
+}
+
+/** Dial every bootstrap address, again after growing pauses while all are unreachable, until one connects or the deadline. */
+async function dialUntilConnected (libp2p: Libp2p<VeilServices>, bootstrap: string[], deadline: number, timeoutMs: number, options: JoinOptions): Promise<Connection[]> {
+  let delay = FIRST_REDIAL_MS
+  let rounds = 0
+  for (;;) {
+    rounds++
+    const signal = anySignal(options.signal, AbortSignal.timeout(Math.max(1, deadline - Date.now())))
+    const results = await Promise.allSettled(bootstrap.map(async addr => await libp2p.dial(multiaddr(addr), { signal })))
+    const connections = results.flatMap(r => r.status === 'fulfilled' ? [r.value] : [])
+    if (connections.length > 0) return connections
+    options.signal?.throwIfAborted()
+    const errors = results.map(r => r.status === 'rejected' ? r.reason as unknown : undefined)
+    const retry = errors.every(err => dialFailureKind(err) === 'unreachable')
+    if (!retry || Date.now() + delay >= deadline) {
+      const reason = errors[0] instanceof Error ? errors[0].message : String(errors[0] ?? 'unknown')
+      // Each address with why it failed, for callers that explain it better (a swarm key mismatch).
+      const failures = errors.map((error, i) => ({ address: bootstrap[i]!, error }))
+      const tried = rounds > 1 ? ` (dialled ${rounds} times over ${((Date.now() - (deadline - timeoutMs)) / 1000).toFixed(1)} s; --join-timeout waits longer)` : ''
+      throw new InputError(`could not reach any bootstrap peer (${bootstrap.length} tried; first error: ${reason}): check the addresses and that those nodes are running${tried}`, {
+        cause: new AggregateError(failures, 'every bootstrap dial failed')
+      })
+    }
+    await pause(delay, options.signal)
+    delay = Math.min(delay * 2, MAX_REDIAL_MS)
+  }
+}
+
+/** A bootstrap peer that identified itself without this swarm's DHT protocol: not a Veil node (of this swarm). */
+async function notVeil (libp2p: Libp2p<VeilServices>, connections: Connection[], dhtProtocol: string | undefined): Promise<NotVeilNodeError | undefined> {
+  if (dhtProtocol === undefined || (libp2p as { peerStore?: unknown }).peerStore === undefined) return undefined
+  for (const connection of connections) {
+    const protocols = await libp2p.peerStore.get(connection.remotePeer).then(peer => peer.protocols, (): string[] => [])
+    if (protocols.length > 0 && !protocols.includes(dhtProtocol)) return new NotVeilNodeError(connection.remoteAddr.toString(), protocols, dhtProtocol)
+  }
+  return undefined
 }

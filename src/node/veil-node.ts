@@ -31,7 +31,9 @@ import { RefusalCounter } from './refusals.js'
 import { WireGuard } from './wire-guard.js'
 import { blockProtocol, dhtProtocol, swarmId } from '../swarm/index.js'
 import { joinSwarm } from './join-swarm.js'
+import { BootstrapKeeper, DEFAULT_JOIN_TIMEOUT_MS } from './bootstrap.js'
 import { keepAlive } from '../util/keep-alive.js'
+import { NodeCounters } from './counters.js'
 import { collectGarbage, pinLink, pinnedShares, renewLink, unpinLink, type PinOptions, type PinResult } from './keeping.js'
 
 /**
@@ -49,6 +51,10 @@ export class VeilNode {
   private cryptoPool: CryptoPool | undefined
   /** Records the shares this repo makes and renews their leases (on a timer in a daemon). */
   readonly keeper: ShareKeeper
+  /** Blocks, bytes and pushes moved since start (for metrics). */
+  readonly counters: NodeCounters = new NodeCounters()
+  /** Keeps a long-running node joined (init.keepJoining). */
+  bootstrapKeeper: BootstrapKeeper | undefined
 
   private constructor (
     readonly libp2p: Libp2p<VeilServices>,
@@ -81,6 +87,7 @@ export class VeilNode {
     if (init.requireSwarm === true && init.swarm === undefined) throw new SwarmRequiredError()
     const id = init.swarm === undefined ? undefined : swarmId(init.swarm.key)
     const refusals = new RefusalCounter()
+    const counters = new NodeCounters()
     const wireGuard = new WireGuard()
     const privateKey = init.privateKey ?? (init.repo !== undefined ? await loadOrCreateIdentity(init.repo) : await generateKeyPair('Ed25519'))
     const ownsStore = init.store === undefined
@@ -101,10 +108,13 @@ export class VeilNode {
         connectionGater: allowPeers.length === 0 ? undefined : allowListGater(allowPeers),
         refusals,
         providerValidityMs: init.providerValidityMs,
-        wireGuard
+        wireGuard,
+        nat: init.nat === undefined ? undefined : { ...init.nat, relayLimits: id !== undefined ? 'none' : init.nat.relayLimits },
+        announce: init.announceAddresses,
+        metrics: init.libp2pMetrics
       }, {
         blocks: (components: ConstructorParameters<typeof BlockExchange>[0]) => {
-          exchange = new BlockExchange(components, { ...init.exchange, store, protocol: init.blockProtocol ?? blockProtocol(id) })
+          exchange = new BlockExchange(components, { ...init.exchange, store: counters.servingReader(store), protocol: init.blockProtocol ?? blockProtocol(id) })
           return exchange
         }
       })
@@ -115,6 +125,7 @@ export class VeilNode {
       wireGuard.onRefused = (reason, direction) => { wireLog('reset an %s connection or stream: the peer sent %s', direction, reason) }
       const announcer = new Announcer(libp2p.services.dht, logger.forComponent('veil:announce'), init.announce)
       const node: VeilNode = new VeilNode(libp2p, store, exchange!, announcer, refusals, id, undefined, wireGuard, init, ownsStore, logger)
+      ;(node as { counters: NodeCounters }).counters = counters
       if (init.storage !== undefined) {
         const storage = new StorageService(init.storage, {
           store: store as LevelBlockStore,
@@ -127,7 +138,7 @@ export class VeilNode {
           forget: unit => { announcer.forget(unit) },
           log: logger.forComponent('veil:storage')
         })
-        exchange!.setAcceptor(storage.acceptor)
+        exchange!.setAcceptor(counters.countingAcceptor(storage.acceptor))
         ;(node as { storage: StorageService | undefined }).storage = storage
       }
       return node
@@ -156,13 +167,22 @@ export class VeilNode {
     }
     this.announcer.start()
     const bootstrap = this.init.bootstrap ?? []
-    if (bootstrap.length > 0) await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? 15_000, options)
+    const dht = this.init.dhtProtocol ?? dhtProtocol(this.swarmId)
+    if (bootstrap.length > 0 && this.init.keepJoining === true) {
+      // A long-running node never exits because its bootstrap peers are away: it keeps trying in the background.
+      this.bootstrapKeeper = new BootstrapKeeper(this.libp2p, { peers: bootstrap, attemptTimeoutMs: this.init.bootstrapTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS, dhtProtocol: dht, log: this.log })
+      const first = await this.bootstrapKeeper.start()
+      if (!first.joined) this.log('not joined yet: %s', first.lastError)
+    } else if (bootstrap.length > 0) {
+      await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS, { ...options, dhtProtocol: dht })
+    }
     await this.storage?.start()
     this.keeper.start()
     this.log('started as %p on %s', this.peerId, this.addresses().map(String).join(', '))
   }
 
   async stop (): Promise<void> {
+    await this.bootstrapKeeper?.stop()
     await this.keeper.stop()
     await this.storage?.stop()
     await this.announcer.stop()
@@ -241,7 +261,7 @@ export class VeilNode {
     const self = this.peerId
     const verify = this.verifier()
     return new Fetcher({
-      want: (peer, cids, opts) => this.exchange.want(peer, cids, { ...opts, verify }),
+      want: (peer, cids, opts) => this.counters.countingWant(this.exchange.want(peer, cids, { ...opts, verify })),
       findHolders: (unit, opts) => this.findHolders(unit, { ...opts, enough: fetch.holdersPerUnit, timeoutMs: fetch.lookupTimeoutMs, exclude: peer => peer.equals(self) || opts?.exclude?.(peer) === true })
     }, this.libp2p.logger.forComponent('veil:fetch'), this.store, {
       ...fetch,
