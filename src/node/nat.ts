@@ -10,6 +10,9 @@ import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay
 import { autoNATv2 } from '@libp2p/autonat-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { uPnPNAT } from '@libp2p/upnp-nat'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Libp2p } from 'libp2p'
+import type { Logger, PeerId } from '@libp2p/interface'
 
 /** The relay's defaults per relayed connection on the public network (libp2p's own). */
 export const DEFAULT_RELAY_DATA_LIMIT = 128 * 1024
@@ -53,9 +56,16 @@ export function natTransports (_init: NatInit): Factory[] {
   return [circuitRelayTransport({ reservationCompletionTimeout: 10_000 }) as Factory]
 }
 
-/** Listen addresses NAT traversal adds: `/p2p-circuit` makes the relay transport reserve a slot. */
-export function natListen (init: NatInit): string[] {
-  return init.reserve === true ? ['/p2p-circuit'] : []
+/**
+ * Listen addresses NAT traversal adds at start: none. Listening on a bare
+ * `/p2p-circuit` makes the relay transport search for relays by random
+ * walks of the DHT, and with an empty routing table (before the node has
+ * joined) those walks finish at once and repeat without yielding: measured,
+ * the node never finished starting. RelayReserver listens on specific
+ * relays instead, once it knows some.
+ */
+export function natListen (_init: NatInit): string[] {
+  return []
 }
 
 /** The services NAT traversal adds. */
@@ -80,4 +90,73 @@ export function natServices (init: NatInit): Record<string, Factory> {
   if (init.dcutr ?? init.reserve === true) services.dcutr = dcutr() as Factory
   if (init.upnp === true) services.upnp = uPnPNAT() as Factory
   return services
+}
+
+/** What a relay server speaks (circuit relay v2's HOP protocol). */
+export const RELAY_HOP_PROTOCOL = '/libp2p/circuit/relay/0.2.0/hop'
+
+interface TransportManager { listen: (addrs: ReturnType<typeof multiaddr>[]) => Promise<void> }
+
+/**
+ * For a node behind NAT: once a peer identifies itself as a relay (its
+ * identify lists the HOP protocol), listen through it —
+ * `<relay address>/p2p/<relay>/p2p-circuit` — which reserves a slot there
+ * and announces this node's `/p2p-circuit` address. Up to `relays` relays
+ * (default 2); a relay that goes away is replaced when another identifies.
+ */
+export class RelayReserver {
+  private readonly used = new Map<string, string>()
+  private readonly trying = new Set<string>()
+  private stopped = false
+
+  constructor (private readonly libp2p: Libp2p, private readonly log: Logger, private readonly relays = 2) {}
+
+  start (): void {
+    this.stopped = false
+    this.libp2p.addEventListener('peer:identify', this.onIdentify)
+    this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    // Peers identified before start (the bootstrap peers).
+    void this.libp2p.peerStore.all().then(peers => {
+      for (const peer of peers) if (peer.protocols.includes(RELAY_HOP_PROTOCOL)) void this.tryRelay(peer.id)
+    }).catch(() => {})
+  }
+
+  stop (): void {
+    this.stopped = true
+    this.libp2p.removeEventListener('peer:identify', this.onIdentify)
+    this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+  }
+
+  /** Relays this node holds a slot on (peer ids). */
+  get relaysInUse (): string[] {
+    return [...this.used.keys()]
+  }
+
+  private readonly onIdentify = (event: CustomEvent<{ peerId: PeerId, protocols: string[] }>): void => {
+    if (event.detail.protocols.includes(RELAY_HOP_PROTOCOL)) void this.tryRelay(event.detail.peerId)
+  }
+
+  private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
+    // The reservation ends with the connection; another relay (or this one, back) may take its place.
+    this.used.delete(event.detail.toString())
+  }
+
+  private async tryRelay (relay: PeerId): Promise<void> {
+    const key = relay.toString()
+    if (this.stopped || this.used.has(key) || this.trying.has(key) || this.used.size >= this.relays) return
+    const connection = this.libp2p.getConnections(relay).find(c => c.status === 'open' && !c.remoteAddr.toString().includes('/p2p-circuit'))
+    if (connection === undefined) return
+    this.trying.add(key)
+    try {
+      const address = connection.remoteAddr.toString().includes('/p2p/') ? connection.remoteAddr.toString() : `${connection.remoteAddr.toString()}/p2p/${key}`
+      const manager = (this.libp2p as unknown as { components: { transportManager: TransportManager } }).components.transportManager
+      await manager.listen([multiaddr(`${address}/p2p-circuit`)])
+      this.used.set(key, address)
+      this.log('reserved a slot on relay %p', relay)
+    } catch (err) {
+      this.log('could not reserve a slot on relay %p: %e', relay, err)
+    } finally {
+      this.trying.delete(key)
+    }
+  }
 }

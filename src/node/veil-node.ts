@@ -34,6 +34,7 @@ import { joinSwarm } from './join-swarm.js'
 import { BootstrapKeeper, DEFAULT_JOIN_TIMEOUT_MS } from './bootstrap.js'
 import { keepAlive } from '../util/keep-alive.js'
 import { NodeCounters } from './counters.js'
+import { RelayReserver } from './nat.js'
 import { collectGarbage, pinLink, pinnedShares, renewLink, unpinLink, type PinOptions, type PinResult } from './keeping.js'
 
 /**
@@ -53,6 +54,8 @@ export class VeilNode {
   readonly keeper: ShareKeeper
   /** Blocks, bytes and pushes moved since start (for metrics). */
   readonly counters: NodeCounters = new NodeCounters()
+  /** Behind NAT (init.nat.reserve): holds slots on relays. */
+  relayReserver: RelayReserver | undefined
   /** Keeps a long-running node joined (init.keepJoining). */
   bootstrapKeeper: BootstrapKeeper | undefined
 
@@ -176,12 +179,17 @@ export class VeilNode {
     } else if (bootstrap.length > 0) {
       await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS, { ...options, dhtProtocol: dht })
     }
+    if (this.init.nat?.reserve === true) {
+      this.relayReserver = new RelayReserver(this.libp2p, this.libp2p.logger.forComponent('veil:nat'))
+      this.relayReserver.start()
+    }
     await this.storage?.start()
     this.keeper.start()
     this.log('started as %p on %s', this.peerId, this.addresses().map(String).join(', '))
   }
 
   async stop (): Promise<void> {
+    this.relayReserver?.stop()
     await this.bootstrapKeeper?.stop()
     await this.keeper.stop()
     await this.storage?.stop()

@@ -52,6 +52,7 @@ export function registerNode (program: Command, runtime: Runtime): void {
     .option('--relay-server', 'relay connections for peers behind NAT (default: storage nodes listening beyond loopback)')
     .option('--no-relay-server', 'never relay for others')
     .option('--behind-nat', 'reserve a slot on a relay and announce /p2p-circuit addresses (default: when no listen address is public and none is announced)')
+    .option('--no-behind-nat', 'never reserve a relay slot (this node is reachable)')
     .addHelpText('after', examples(
       'veil node start --storage 50GiB',
       'veil node start --listen /ip4/0.0.0.0/tcp/4001 --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW…'

@@ -1,0 +1,3 @@
+export async function partitionScenario (_options: { log?: (line: string) => void } = {}): Promise<unknown> {
+  throw new Error('not built yet')
+}
