@@ -54,6 +54,8 @@ export function sweep (): void {
 }
 
 export class Testnet {
+  /** Every testnet not yet destroyed, for a signal handler to clean up. */
+  static readonly live = new Set<Testnet>()
   readonly prefix: string
   private readonly namespaces: string[] = []
   private readonly processes = new Set<ChildProcess>()
@@ -61,6 +63,7 @@ export class Testnet {
 
   constructor (run = process.pid % 100000) {
     this.prefix = `veil${run}`
+    Testnet.live.add(this)
   }
 
   /** A namespace with loopback up. */
@@ -128,7 +131,7 @@ export class Testnet {
 
   /** Start `command` inside `ns`; it is killed by destroy(). */
   spawn (ns: string, command: string[], env: Record<string, string> = {}): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', ns, ...command], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+    const child = spawn('ip', ['netns', 'exec', ns, ...command], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     this.processes.add(child)
     child.once('exit', () => { this.processes.delete(child) })
     return child
@@ -148,5 +151,6 @@ export class Testnet {
       try { sh(['ip', 'netns', 'del', ns]) } catch {}
     }
     this.namespaces.length = 0
+    Testnet.live.delete(this)
   }
 }

@@ -6,9 +6,10 @@
  *   churn [--minutes 5] [--seed 1]   10 storage nodes, 20 shares, a node killed or restarted every 10 s
  *   wan [--mib 64]             6 storage nodes, 40±10 ms and 1 % loss between hosts vs none
  *   partition                  8 nodes split 4/4, fetch each side, heal, time until found again
+ *   dht-wait [--samples 40]    (loopback, any user) join and first-holder look-up times with 20 nodes
  */
 import '../../src/platform/shim.js'
-import { cannotRun, sweep } from './netns.js'
+import { Testnet, cannotRun, sweep } from './netns.js'
 import { parseFlags } from '../bench/lib.js'
 
 const [scenario = 'help', ...rest] = process.argv.slice(2)
@@ -19,9 +20,15 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   nat: async () => await (await import('./nat.js')).natScenario({ fileMiB: Number(flags.get('mib') ?? 32), log }),
   churn: async () => await (await import('./churn.js')).churnScenario({ minutes: Number(flags.get('minutes') ?? 5), seed: Number(flags.get('seed') ?? 1), log }),
   wan: async () => await (await import('./wan.js')).wanScenario({ fileMiB: Number(flags.get('mib') ?? 64), log }),
-  partition: async () => await (await import('./partition.js')).partitionScenario({ log })
+  partition: async () => await (await import('./partition.js')).partitionScenario({ fileMiB: Number(flags.get('mib') ?? 4), log })
 }
 
+// Not a namespace scenario: it runs on loopback, as any user.
+if (scenario === 'dht-wait') {
+  const report = await (await import('./dht-wait.js')).dhtWait({ samples: Number(flags.get('samples') ?? 40), concurrency: Number(flags.get('concurrency') ?? 4), log })
+  process.stdout.write(JSON.stringify(report) + '\n')
+  process.exit(0)
+}
 if (scenarios[scenario] === undefined) {
   process.stderr.write(`usage: npm run testnet -- <${Object.keys(scenarios).join('|')}> [--flags]\n`)
   process.exit(2)
@@ -33,8 +40,12 @@ if (why !== undefined) {
   process.exit(0)
 }
 sweep()
-const stop = new AbortController()
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { stop.abort() })
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`testnet: ${signal}: cleaning up\n`)
+    void Promise.all([...Testnet.live].map(async net => { await net.destroy() })).finally(() => { process.exit(signal === 'SIGINT' ? 130 : 143) })
+  })
+}
 try {
   const report = await scenarios[scenario]!()
   process.stdout.write(JSON.stringify(report) + '\n')
