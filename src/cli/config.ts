@@ -59,9 +59,10 @@ export interface ConfigFile {
    * Circuit relay v2 (see docs/network.md): `server` — a storage node relays for
    * peers behind NAT ("storage", true or false); `dataLimit` / `durationLimit` —
    * per relayed connection on the public network ("128KiB", "2m"; members of a
-   * private swarm are never limited); `maxReservations` — peers it relays for at once.
+   * private swarm are never limited); `unlimited: true` relays without limits on the
+   * public network too (the operator gives the bandwidth); `maxReservations` — peers it relays for at once.
    */
-  relay?: { server?: 'storage' | boolean, dataLimit?: string, durationLimit?: string, maxReservations?: number } | null
+  relay?: { server?: 'storage' | boolean, dataLimit?: string, durationLimit?: string, unlimited?: boolean, maxReservations?: number } | null
 }
 
 export type MaintenanceKey = 'repairEvery' | 'scrubEvery' | 'collectEvery' | 'lease' | 'orphanGrace' | 'renewEvery'
@@ -98,7 +99,7 @@ export interface Settings {
   joinTimeout: number | undefined
   metrics: { host: string, port: number } | undefined
   upnp: boolean
-  relay: { server: 'storage' | boolean, dataLimit: number | undefined, durationLimitMs: number | undefined, maxReservations: number | undefined }
+  relay: { server: 'storage' | boolean, dataLimit: number | undefined, durationLimitMs: number | undefined, unlimited: boolean, maxReservations: number | undefined }
 }
 
 /** Flags already parsed by commander (sizes and counts are numbers). */
@@ -217,6 +218,7 @@ function checkRelay (value: NonNullable<ConfigFile['relay']>, origin: Origin): S
     server,
     dataLimit,
     durationLimitMs: value.durationLimit === undefined ? undefined : checkDuration(value.durationLimit, { ...origin, where: `${origin.where}.durationLimit` }, 1_000),
+    unlimited: value.unlimited === true,
     maxReservations: max
   }
 }

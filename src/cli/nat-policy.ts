@@ -48,7 +48,9 @@ export function natPolicy (settings: Settings, flags: NatFlags): NatInit {
   const reserve = flags.behindNat ?? (beyondLoopback && !hasPublic && !announced)
   return {
     relayServer,
-    relayLimits: settings.relay.dataLimit === undefined && settings.relay.durationLimitMs === undefined
+    relayLimits: settings.relay.unlimited
+      ? 'none'
+      : settings.relay.dataLimit === undefined && settings.relay.durationLimitMs === undefined
       ? undefined
       : { dataBytes: settings.relay.dataLimit, durationMs: settings.relay.durationLimitMs },
     maxReservations: settings.relay.maxReservations,

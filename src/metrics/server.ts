@@ -20,7 +20,7 @@ export class MetricsServer {
 
   /** Listen; resolves with the scrape URL. */
   async start (): Promise<string> {
-    const server = createServer({ maxHeaderSize: METRICS_LIMITS.maxHeaderSize, headersTimeout: METRICS_LIMITS.headersTimeoutMs, requestTimeout: METRICS_LIMITS.requestTimeoutMs, keepAliveTimeout: METRICS_LIMITS.keepAliveTimeoutMs }, (req, res) => { this.handle(req, res) })
+    const server = createServer({ maxHeaderSize: METRICS_LIMITS.maxHeaderSize, headersTimeout: METRICS_LIMITS.headersTimeoutMs, requestTimeout: METRICS_LIMITS.requestTimeoutMs, keepAliveTimeout: METRICS_LIMITS.keepAliveTimeoutMs, connectionsCheckingInterval: 1_000 }, (req, res) => { this.handle(req, res) })
     server.maxConnections = METRICS_LIMITS.maxConnections
     this.server = server
     await new Promise<void>((resolve, reject) => {
