@@ -12,6 +12,8 @@ const REIDENTIFY_AFTER_MS = 4_000
 /** First pause before dialling unreachable bootstrap peers again; it doubles up to MAX_REDIAL_MS. */
 const FIRST_REDIAL_MS = 250
 const MAX_REDIAL_MS = 2_000
+/** Rounds of dialling again after a broken handshake (another swarm key will not change; a loaded machine may). */
+const HANDSHAKE_RETRIES = 2
 
 interface Identify { identify: (connection: Connection, options?: AbortOptions) => Promise<unknown> }
 
@@ -43,7 +45,8 @@ export interface JoinOptions extends AbortOptions {
 export async function joinSwarm (libp2p: Libp2p<VeilServices>, bootstrap: string[], timeoutMs: number, options: JoinOptions = {}): Promise<void> {
   const started = Date.now()
   const deadline = started + timeoutMs
-  const connections = await dialUntilConnected(libp2p, bootstrap, deadline, timeoutMs, options)
+  let connections = await dialUntilConnected(libp2p, bootstrap, deadline, timeoutMs, options)
+  let misses = 0
   // kad-dht's routing table is an event target, though its public type only shows `size`.
   const table = (libp2p.services.dht as unknown as { routingTable: EventTarget & { size: number } }).routingTable
   const identify = libp2p.services.identify as Identify | undefined
@@ -59,6 +62,15 @@ export async function joinSwarm (libp2p: Libp2p<VeilServices>, bootstrap: string
         if (stranger !== undefined) throw stranger
         throw new TimeoutError(`timed out after ${timeoutMs} ms waiting for the DHT to learn its first peer (connected to ${connections.length} of ${bootstrap.length} bootstrap peers, which did not answer as Veil nodes in time: the machine or the peers may be overloaded; wait longer with --join-timeout)`)
       }
+    }
+    misses++
+    if (misses % 3 === 0) {
+      // Identified again and again, still no DHT peer: kad-dht adds a peer when a connection
+      // opens (and checks it with a ping), so on a loaded machine a missed check stays missed
+      // for that connection's life. Measured: 1 join in 60 waited 120 s that way. Connect anew.
+      await Promise.all(connections.map(async c => { await Promise.resolve().then(async () => { await c.close() }).catch(() => {}) }))
+      connections = await dialUntilConnected(libp2p, bootstrap, deadline, timeoutMs, options)
+      continue
     }
     await Promise.all(connections.filter(c => c.status === 'open').map(async c => await identify?.identify(c, { signal: options.signal }).catch(() => {})))
   }
@@ -76,7 +88,10 @@ async function dialUntilConnected (libp2p: Libp2p<VeilServices>, bootstrap: stri
     if (connections.length > 0) return connections
     options.signal?.throwIfAborted()
     const errors = results.map(r => r.status === 'rejected' ? r.reason as unknown : undefined)
-    const retry = errors.every(err => dialFailureKind(err) === 'unreachable')
+    // Unreachable peers may be restarting: try until the deadline. A broken handshake is what
+    // another swarm key does, but also what an overloaded machine does to a handshake
+    // (measured: "Encryption failed", 1 join in 60 at load 20): try a couple of times more.
+    const retry = errors.every(err => dialFailureKind(err) === 'unreachable') || rounds <= HANDSHAKE_RETRIES
     if (!retry || Date.now() + delay >= deadline) {
       const reason = errors[0] instanceof Error ? errors[0].message : String(errors[0] ?? 'unknown')
       // Each address with why it failed, for callers that explain it better (a swarm key mismatch).
