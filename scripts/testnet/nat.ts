@@ -35,6 +35,8 @@ export interface NatReport {
   /** After the relayed fetch: how the fetcher was connected to the NATed holder. */
   fetcherToNatStorage: Array<{ address: string, relayed: boolean }>
   dcutrUpgraded: boolean
+  /** What DCUtR's own log says it did on the two NATed daemons. */
+  dcutr: { connectSent: number, syncSent: number, failures: number, lastLines: string[] }
   sha256Match: boolean
 }
 
@@ -90,7 +92,9 @@ export async function natScenario (options: { fileMiB?: number, log?: (line: str
     // Both storage nodes hold it before either is stopped (repair makes the second copy if placement could not).
     await until('both storage nodes to hold the share', async () => ((await status(pub)).storage?.units ?? 0) > 0 && ((await status(natStore)).storage?.units ?? 0) > 0, 60_000)
 
-    const fetcher = await startDaemon(net, fetchHost, join(dir, 'fetcher'), [...swarm, ...boot, '--behind-nat', '--no-relay-server'], env)
+    // DCUtR's own log lines tell whether it tried (and how far it got).
+    const traced = { ...env, DEBUG: 'libp2p:dcutr*' }
+    const fetcher = await startDaemon(net, fetchHost, join(dir, 'fetcher'), [...swarm, ...boot, '--behind-nat', '--no-relay-server'], traced)
     daemons.push(fetcher)
 
     // Direct: only the public storage node holds a copy that is up.
@@ -100,7 +104,7 @@ export async function natScenario (options: { fileMiB?: number, log?: (line: str
     log(`fetched directly from the public storage node in ${direct.ms} ms`)
 
     // Relayed: the NATed storage node back (same repo: it announces what it holds), the public one gone.
-    natStore = await startDaemon(net, storeHost, join(dir, 'natstore'), [...swarm, ...boot, '--storage', '1GiB', '--behind-nat', '--no-relay-server'], env)
+    natStore = await startDaemon(net, storeHost, join(dir, 'natstore'), [...swarm, ...boot, '--storage', '1GiB', '--behind-nat', '--no-relay-server'], traced)
     daemons.push(natStore)
     await until('the NATed storage node to reserve again', async () => (await status(natStore)).addresses.some(a => a.includes('/p2p-circuit')), 60_000)
     await pub.stop()
@@ -118,6 +122,13 @@ export async function natScenario (options: { fileMiB?: number, log?: (line: str
       return links.some(c => !c.relayed)
     }, 20_000, 1_000).catch(() => 0)
 
+    const dcutrLog = (natStore.stderr() + fetcher.stderr()).split('\n').filter(line => line.includes('dcutr'))
+    const dcutr = {
+      connectSent: dcutrLog.filter(line => /sending connect/i.test(line)).length,
+      syncSent: dcutrLog.filter(line => /sending sync|received sync|receiving sync/i.test(line)).length,
+      failures: dcutrLog.filter(line => /error|failed/i.test(line)).length,
+      lastLines: dcutrLog.slice(-4).map(line => line.replace(/^\S+ /, '').slice(0, 200))
+    }
     const sha256Match = (await sha256File(join(dir, 'direct.bin'))) === digest && (await sha256File(join(dir, 'relayed.bin'))) === digest
     const bytes = fileMiB * 1024 * 1024
     const mbps = (ms: number): number => Math.round(bytes / 1e6 / (ms / 1000) * 10) / 10
@@ -135,6 +146,7 @@ export async function natScenario (options: { fileMiB?: number, log?: (line: str
       relayedOverDirect: Math.round(direct.ms / relayed.ms * 100) / 100,
       fetcherToNatStorage: links,
       dcutrUpgraded: links.some(c => !c.relayed),
+      dcutr,
       sha256Match
     }
   } finally {

@@ -2,7 +2,8 @@
  * Scenario `partition`: 8 storage nodes and a client on each side, every
  * host behind the user-space relay (5 ms one way). Once all have joined, the
  * relay splits them 4/4. Each side's client shares a file (R = 3, landing on
- * its own side) and fetches it back on its side. Then the relay heals the
+ * its own side) and fetches it back on its side. After the split has lasted
+ * `holdMs` (default 60 s), the relay heals the
  * split, and each client fetches the other side's file, again and again
  * (each try bounded by --join-timeout and the look-up deadline), until it
  * succeeds: the time from the heal to that success is how long the DHT took
@@ -22,12 +23,14 @@ export interface PartitionReport {
   fileMiB: number
   /** Fetch on each side of the split of what that side holds. */
   sameSide: Array<{ side: number, ok: boolean, ms: number }>
+  /** How long the sides were apart. */
+  splitMs: number
   /** After the heal: per side, tries and ms from the heal until the other side's file was fetched. */
   acrossAfterHeal: Array<{ side: number, ok: boolean, tries: number, msSinceHeal: number }>
   sha256Match: boolean
 }
 
-export async function partitionScenario (options: { fileMiB?: number, maxWaitMs?: number, log?: (line: string) => void } = {}): Promise<PartitionReport> {
+export async function partitionScenario (options: { fileMiB?: number, maxWaitMs?: number, holdMs?: number, log?: (line: string) => void } = {}): Promise<PartitionReport> {
   const log = options.log ?? (() => {})
   const fileMiB = options.fileMiB ?? 4
   const maxWaitMs = options.maxWaitMs ?? 300_000
@@ -49,6 +52,7 @@ export async function partitionScenario (options: { fileMiB?: number, maxWaitMs?
     log('8 storage nodes joined')
 
     relay.partition([0, 0, 0, 0, 1, 1, 1, 1, 0, 1])
+    const splitAt = Date.now()
     const side = (s: number): string[] => daemons.slice(s * 4, s * 4 + 4).map(d => d.addresses[0]!)
     const clients: Host[] = [hosts[8]!, hosts[9]!]
     const files: Array<{ link: string, digest: string }> = []
@@ -65,6 +69,10 @@ export async function partitionScenario (options: { fileMiB?: number, maxWaitMs?
       log(`side ${s}: shared and fetched its own file (${got.code === 0 ? 'ok' : got.stderr.trim()})`)
     }
 
+    // Keep the sides apart a while: long enough for the DHT's checks of the other side to fail.
+    const holdMs = options.holdMs ?? 60_000
+    const split = Date.now() - splitAt
+    if (split < holdMs) await new Promise(resolve => setTimeout(resolve, holdMs - split))
     relay.heal()
     const healed = Date.now()
     log('healed')
@@ -84,7 +92,7 @@ export async function partitionScenario (options: { fileMiB?: number, maxWaitMs?
       return { side: s, ok: false, tries, msSinceHeal: Date.now() - healed }
     }))
     for (const r of across) log(`side ${r.side} fetched the other side's file ${r.ok ? `after ${r.msSinceHeal} ms (${r.tries} tries)` : 'never'}`)
-    return { scenario: 'partition', nodes: 8, fileMiB, sameSide, acrossAfterHeal: across, sha256Match: allMatch }
+    return { scenario: 'partition', nodes: 8, fileMiB, sameSide, splitMs: healed - splitAt, acrossAfterHeal: across, sha256Match: allMatch }
   } finally {
     await Promise.all(daemons.map(async d => { await d.kill().catch(() => {}) }))
     await net.destroy()

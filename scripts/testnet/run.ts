@@ -5,7 +5,7 @@
  *   nat                        relay vs direct throughput through NAT routers; DCUtR outcome
  *   churn [--minutes 5] [--seed 1]   10 storage nodes, 20 shares, a node killed or restarted every 10 s
  *   wan [--mib 64]             6 storage nodes, 40±10 ms and 1 % loss between hosts vs none
- *   partition                  8 nodes split 4/4, fetch each side, heal, time until found again
+ *   partition [--hold 60]      8 nodes split 4/4, fetch each side, heal, time until found again
  *   dht-wait [--samples 40]    (loopback, any user) join and first-holder look-up times with 20 nodes
  */
 import '../../src/platform/shim.js'
@@ -20,7 +20,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   nat: async () => await (await import('./nat.js')).natScenario({ fileMiB: Number(flags.get('mib') ?? 32), log }),
   churn: async () => await (await import('./churn.js')).churnScenario({ minutes: Number(flags.get('minutes') ?? 5), seed: Number(flags.get('seed') ?? 1), log }),
   wan: async () => await (await import('./wan.js')).wanScenario({ fileMiB: Number(flags.get('mib') ?? 64), log }),
-  partition: async () => await (await import('./partition.js')).partitionScenario({ fileMiB: Number(flags.get('mib') ?? 4), log })
+  partition: async () => await (await import('./partition.js')).partitionScenario({ fileMiB: Number(flags.get('mib') ?? 4), holdMs: Number(flags.get('hold') ?? 60) * 1000, log })
 }
 
 // Not a namespace scenario: it runs on loopback, as any user.
