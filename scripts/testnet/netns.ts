@@ -129,6 +129,25 @@ export class Testnet {
     this.exec(ns, ['tc', 'qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', rate, 'burst', burst, 'latency', latency])
   }
 
+  /**
+   * `count` hosts on the bridge in `switchNs`, each behind its own link
+   * limited to `rate` both ways (tc tbf on the host's end and on the bridge's
+   * end of its veth), at `<prefix>.<first + i>`: N holders each able to serve
+   * at most `rate`, for throughput measurements.
+   */
+  limitedHosts (name: string, switchNs: string, count: number, rate: string, prefix: string, first = 100, bridge = 'br0'): Host[] {
+    const hosts: Host[] = []
+    for (let i = 0; i < count; i++) {
+      const ns = this.namespace(`${name}${i}`)
+      const ip = `${prefix}.${first + i}`
+      const [hostEnd, bridgeEnd] = this.veth(ns, `${ip}/24`, switchNs, undefined, { bridgeB: bridge })
+      this.rateLimit(ns, hostEnd, rate)
+      this.rateLimit(switchNs, bridgeEnd, rate)
+      hosts.push({ name: `${name}${i}`, ns, ip })
+    }
+    return hosts
+  }
+
   /** Start `command` inside `ns`; it is killed by destroy(). */
   spawn (ns: string, command: string[], env: Record<string, string> = {}): ChildProcess {
     const child = spawn('ip', ['netns', 'exec', ns, ...command], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } })

@@ -166,7 +166,8 @@ export class VeilNode {
     if (this.init.dhtServer ?? true) await this.libp2p.services.dht.setMode('server')
     if (this.storage !== undefined) {
       // Advertised through identify, so sharers can tell storage nodes apart.
-      await this.libp2p.handle(storageProtocol(this.swarmId), (stream) => { void stream.close() })
+      // A marker that carries no data: it may run over a relayed connection with limits.
+      await this.libp2p.handle(storageProtocol(this.swarmId), (stream) => { void stream.close() }, { runOnLimitedConnection: true })
     }
     this.announcer.start()
     const bootstrap = this.init.bootstrap ?? []
