@@ -1,5 +1,6 @@
 import type { AbortOptions, ComponentLogger, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import { deadline } from '../util/signals.js'
 import type { CID } from 'multiformats/cid'
 import { BlockServer, refuseAllPushes, type BlockReader, type PushAcceptor, type ServerEvents } from './server.js'
 import { pushBlocks, proveBlocks, wantBlocks, type BlockVerifier, type ClientLimits, type PutReply, type PutRequest, type WantResult } from './client.js'
@@ -150,7 +151,10 @@ export class BlockExchange implements Startable {
   }
 
   private async open (peer: PeerId, options: AbortOptions): Promise<Stream> {
-    const signal = options.signal ?? AbortSignal.timeout(this.limits.readTimeoutMs)
+    // A signal of this request's own: libp2p's dial queue and stream negotiation hang listeners on
+    // it until they end, and a caller's long-lived signal (a storage node's shutdown, a daemon
+    // request) shared by many requests at once collected more than ten (MaxListenersExceededWarning).
+    const signal = deadline(this.limits.readTimeoutMs, options.signal)
     // A stream per request: take it straight from an open connection when
     // there is one (openStream looks the peer up in the peer store each time).
     const connection = this.components.connectionManager.getConnections(peer).find(c => c.status === 'open')
