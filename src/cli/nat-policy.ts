@@ -5,7 +5,7 @@
  * when it is itself reachable beyond loopback.
  */
 import { networkInterfaces } from 'node:os'
-import type { NatInit } from '../node/nat.js'
+import type { NatInit } from '../node/index.js'
 import type { Settings } from './config.js'
 
 /** Private, loopback, link-local and CGNAT ranges: an address in them is not reachable from the internet. */

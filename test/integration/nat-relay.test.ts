@@ -13,7 +13,7 @@ import { startNode, addressOf } from '../helpers/swarm.js'
 import { tempDir, writeRandomFile, sha256File } from '../helpers/files.js'
 import { waitFor, type VeilNode } from '../../src/node/index.js'
 import { createSwarmKey } from '../../src/swarm/index.js'
-import type { NatInit } from '../../src/node/nat.js'
+import type { NatInit } from '../../src/node/index.js'
 
 interface World { relay: VeilNode, hidden: VeilNode, fetcher: VeilNode, circuit: string }
 

@@ -14,7 +14,7 @@ import { identify } from '@libp2p/identify'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { VeilNode, waitFor } from '../../src/node/index.js'
-import { NotVeilNodeError } from '../../src/node/dial-failure.js'
+import { NotVeilNodeError } from '../../src/node/index.js'
 import { TEST_NODE } from '../helpers/swarm.js'
 
 async function bootstrapNode (privateKey: PrivateKey, port = 0): Promise<VeilNode> {
