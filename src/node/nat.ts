@@ -109,7 +109,12 @@ export class RelayReserver {
   private readonly trying = new Set<string>()
   private stopped = false
 
-  constructor (private readonly libp2p: Libp2p, private readonly log: Logger, private readonly relays = 2) {}
+  /**
+   * `onReserved` runs after each new slot: the node's addresses changed, and
+   * what it announced before (from before the slot, or a restart) carries
+   * none it can be reached at — the announcer re-announces.
+   */
+  constructor (private readonly libp2p: Libp2p, private readonly log: Logger, private readonly relays = 2, private readonly onReserved?: () => void) {}
 
   start (): void {
     this.stopped = false
@@ -153,6 +158,7 @@ export class RelayReserver {
       await manager.listen([multiaddr(`${address}/p2p-circuit`)])
       this.used.set(key, address)
       this.log('reserved a slot on relay %p', relay)
+      this.onReserved?.()
     } catch (err) {
       this.log('could not reserve a slot on relay %p: %e', relay, err)
     } finally {

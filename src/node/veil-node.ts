@@ -181,7 +181,8 @@ export class VeilNode {
       await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS, { ...options, dhtProtocol: dht })
     }
     if (this.init.nat?.reserve === true) {
-      this.relayReserver = new RelayReserver(this.libp2p, this.libp2p.logger.forComponent('veil:nat'))
+      // Reachable only through relays: announce again once reachable, or the records name no address that works.
+      this.relayReserver = new RelayReserver(this.libp2p, this.libp2p.logger.forComponent('veil:nat'), 2, () => { void this.announcer.reannounceAll() })
       this.relayReserver.start()
     }
     await this.storage?.start()
