@@ -8,6 +8,7 @@
  * limits.
  */
 import { describe, it, expect } from 'vitest'
+import { multiaddr } from '@multiformats/multiaddr'
 import { join } from 'node:path'
 import { startNode, addressOf } from '../helpers/swarm.js'
 import { tempDir, writeRandomFile, sha256File } from '../helpers/files.js'
@@ -48,7 +49,7 @@ describe('NAT traversal through a circuit relay', () => {
     const dir = await tempDir()
     await writeRandomFile(join(dir, 'in.bin'), 1024 * 1024)
     const limited = await world(undefined, {})
-    const connection = await limited.fetcher.libp2p.dial(limited.hidden.addresses()[0]!)
+    const connection = await limited.fetcher.libp2p.dial(multiaddr(limited.circuit))
     expect(connection.limits).toBeDefined()
     const shared = await limited.hidden.share(join(dir, 'in.bin'), { replicas: 0 })
     await expect(limited.fetcher.get(shared.link, { output: join(dir, 'limited.bin') })).rejects.toThrow()
