@@ -53,6 +53,22 @@ export interface ConfigFile {
    * 10 min, 20 s, 1 min) for test swarms.
    */
   maintenance?: Partial<Record<MaintenanceKey, string>> | null
+  /** Addresses `veil node start` tells peers to dial, such as a port forward's public address (multiaddrs). */
+  announce?: string[]
+  /** How long share/get (and each attempt of a running node) wait to join the swarm: a duration such as "30s". */
+  joinTimeout?: string
+  /** host:port for `veil node start`'s Prometheus /metrics (loopback by default); null: off. */
+  metrics?: string | null
+  /** Ask the home router for a port forward (UPnP) when `veil node start` runs. */
+  upnp?: boolean
+  /**
+   * Circuit relay v2 (see docs/network.md): `server` — a storage node relays for
+   * peers behind NAT ("storage", true or false); `dataLimit` / `durationLimit` —
+   * per relayed connection on the public network ("128KiB", "2m"; members of a
+   * private swarm are never limited); `unlimited: true` relays without limits on the
+   * public network too (the operator gives the bandwidth); `maxReservations` — peers it relays for at once.
+   */
+  relay?: { server?: 'storage' | boolean, dataLimit?: string, durationLimit?: string, unlimited?: boolean, maxReservations?: number } | null
 }
 
 export type MaintenanceKey = 'repairEvery' | 'scrubEvery' | 'collectEvery' | 'lease' | 'orphanGrace' | 'renewEvery'
@@ -88,6 +104,12 @@ export interface Settings {
   gatewayUrl: string | undefined
   /** Where `veil node start` serves its HTTP gateway; undefined: no gateway. */
   gatewayListen: { host: string, port: number } | undefined
+  announce: string[]
+  /** ms; undefined: the library's default. */
+  joinTimeout: number | undefined
+  metrics: { host: string, port: number } | undefined
+  upnp: boolean
+  relay: { server: 'storage' | boolean, dataLimit: number | undefined, durationLimitMs: number | undefined, unlimited: boolean, maxReservations: number | undefined }
 }
 
 /** Flags already parsed by commander (sizes and counts are numbers). */
@@ -106,6 +128,10 @@ export interface SettingFlags {
   gatewayUrl?: string
   /** `node start --gateway <host:port>`. */
   gatewayListen?: string
+  announce?: string[]
+  joinTimeout?: string
+  metrics?: string
+  upnp?: boolean
 }
 
 type Env = Record<string, string | undefined>
@@ -153,15 +179,21 @@ export async function loadSettings (flags: SettingFlags, env: Env = process.env)
     : file.gateway !== undefined && file.gateway !== null && !legacyUrl(file.gateway)
       ? { value: file.gateway, origin: fileOrigin('gateway') }
       : { value: legacyUrl(defaults.gateway) ? null : defaults.gateway, origin: defaultOrigin('gateway') }
+  const announce = pick<string[]>('announce', flags.announce, undefined)
+  const joinTimeout = pick<string>('joinTimeout', flags.joinTimeout, { value: nonEmpty(env.VEIL_JOIN_TIMEOUT), name: 'VEIL_JOIN_TIMEOUT' })
+  const metrics = pick<string | null>('metrics', flags.metrics, { value: nonEmpty(env.VEIL_METRICS), name: 'VEIL_METRICS' })
+  const upnp = pick<boolean>('upnp', flags.upnp, undefined)
+  const relay = pick<ConfigFile['relay']>('relay', undefined, undefined)
   const maintenance = boolEnv(env.VEIL_TEST_MODE) === true
     ? { value: undefined, origin: { flag: false, where: 'VEIL_TEST_MODE' } }
     : pick<ConfigFile['maintenance']>('maintenance', undefined, undefined)
 
   const capacity = storage.value === null || storage.value === undefined ? undefined : checkStorage(storage.value, storage.origin)
   const listenTexts = listen.value ?? []
+  const announceTexts = (announce.value ?? []).flatMap(text => text.split(',')).map(s => s.trim()).filter(s => s.length > 0)
   const bootstrapTexts = (bootstrap.value ?? []).flatMap(text => text.split(',')).map(s => s.trim()).filter(s => s.length > 0)
   // Loaded only when there is an address to check: it is not small.
-  const parse = listenTexts.length + bootstrapTexts.length > 0 ? (await import('@multiformats/multiaddr')).multiaddr : undefined
+  const parse = listenTexts.length + bootstrapTexts.length + announceTexts.length > 0 ? (await import('@multiformats/multiaddr')).multiaddr : undefined
   return {
     repo,
     listen: listenTexts.map(text => checkListen(parse!, text, listen.origin)),
@@ -176,8 +208,62 @@ export async function loadSettings (flags: SettingFlags, env: Env = process.env)
     gateway: gateway.value === null || gateway.value === undefined ? undefined : checkGateway(gateway.value, gateway.origin),
     gatewayUrl: gateway.value === null || gateway.value === undefined ? undefined : checkGateway(gateway.value, gateway.origin),
     gatewayListen: gatewayListen.value === null || gatewayListen.value === undefined ? undefined : parseGatewayListen(gatewayListen.value, gatewayListen.origin),
-    maintenance: maintenance.origin.where === 'VEIL_TEST_MODE' ? TEST_MODE_MAINTENANCE : parseMaintenance(maintenance.value ?? {}, maintenance.origin)
+    maintenance: maintenance.origin.where === 'VEIL_TEST_MODE' ? TEST_MODE_MAINTENANCE : parseMaintenance(maintenance.value ?? {}, maintenance.origin),
+    announce: announceTexts.map(text => checkAnnounce(parse!, text, announce.origin)),
+    joinTimeout: joinTimeout.value === undefined ? undefined : checkDuration(joinTimeout.value, joinTimeout.origin, 1_000),
+    metrics: metrics.value === null || metrics.value === undefined ? undefined : parseHostPort(metrics.value, metrics.origin),
+    upnp: upnp.value ?? true,
+    relay: checkRelay(relay.value ?? {}, relay.origin)
   }
+}
+
+/** A duration of at least `minMs`, from a flag or a file. */
+function checkDuration (text: string, origin: Origin, minMs: number): number {
+  let ms: number
+  try {
+    ms = parseDuration(text)
+  } catch (err) {
+    throw fail(origin, `${origin.where}: ${(err as Error).message}`)
+  }
+  if (ms < minMs) throw fail(origin, `${origin.where} must be at least ${minMs / 1000} s`)
+  return ms
+}
+
+function checkRelay (value: NonNullable<ConfigFile['relay']>, origin: Origin): Settings['relay'] {
+  const server = value.server ?? 'storage'
+  if (server !== 'storage' && typeof server !== 'boolean') throw fail(origin, `${origin.where}.server must be "storage", true or false`)
+  let dataLimit: number | undefined
+  if (value.dataLimit !== undefined) {
+    try {
+      dataLimit = parseSize(value.dataLimit)
+    } catch (err) {
+      throw fail(origin, `${origin.where}.dataLimit: ${(err as Error).message}`)
+    }
+  }
+  const max = value.maxReservations
+  if (max !== undefined && (!Number.isSafeInteger(max) || max < 1 || max > 1024)) throw fail(origin, `${origin.where}.maxReservations must be a whole number from 1 to 1024`)
+  return {
+    server,
+    dataLimit,
+    durationLimitMs: value.durationLimit === undefined ? undefined : checkDuration(value.durationLimit, { ...origin, where: `${origin.where}.durationLimit` }, 1_000),
+    unlimited: value.unlimited === true,
+    maxReservations: max
+  }
+}
+
+/** An address to announce: a full transport address (TCP, or a relay circuit), without the /p2p/ suffix of this node. */
+function checkAnnounce (multiaddr: typeof Multiaddr, text: string, origin: Origin): string {
+  let ma
+  try {
+    ma = multiaddr(text)
+  } catch (err) {
+    throw fail(origin, `${origin.where} has "${text}", which is not a multiaddr (${(err as Error).message}): use one like /ip4/203.0.113.7/tcp/4001 or /dns4/veil.example.org/tcp/4001`)
+  }
+  const names = ma.getComponents().map(c => c.name)
+  if (!(['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(names[0] ?? '') && names[1] === 'tcp')) {
+    throw fail(origin, `${origin.where} has "${text}": announce the TCP address peers can reach, like /ip4/203.0.113.7/tcp/4001`)
+  }
+  return ma.toString()
 }
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
@@ -262,6 +348,11 @@ export async function readConfigFile (path: string, shown: string): Promise<Conf
   expect('requireSwarm', v => typeof v === 'boolean', 'true or false')
   expect('gateway', v => v === null || typeof v === 'string', 'the address the gateway listens on, such as "127.0.0.1:8080", or null')
   expect('gatewayUrl', v => v === null || typeof v === 'string', 'a gateway address such as "https://gw.example.org", or null')
+  expect('announce', stringList, 'a list of multiaddrs')
+  expect('joinTimeout', v => typeof v === 'string', 'a duration such as "30s"')
+  expect('metrics', v => v === null || typeof v === 'string', 'a "host:port" string, or null')
+  expect('upnp', v => typeof v === 'boolean', 'true or false')
+  expect('relay', v => v === null || (typeof v === 'object' && !Array.isArray(v)), 'an object like {"server": "storage", "dataLimit": "128KiB", "durationLimit": "2m"}, or null')
   expect('maintenance', v => v === null || (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every(d => typeof d === 'string')), 'an object of durations like {"repairEvery": "1h"}, or null')
   return config as ConfigFile
 }

@@ -39,6 +39,7 @@ export function withNetworkOptions (cmd: Command): Command {
   return cmd
     .option('--bootstrap <multiaddr>', 'a peer to join through, ending with /p2p/<peer id>; repeat the flag or separate with commas for several (default: VEIL_BOOTSTRAP, then config)', collectList)
     .option('--swarm-key <file>', 'the private swarm\'s key file (default: VEIL_SWARM_KEY, then config, then <repo>/swarm.key)')
+    .option('--join-timeout <duration>', 'how long to wait to join the swarm through the bootstrap peers, such as 45s (default: VEIL_JOIN_TIMEOUT, then config "joinTimeout", then 30s); a running node keeps trying after it')
 }
 
 export type { ProgressFlags } from './progress.js'

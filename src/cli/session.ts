@@ -29,6 +29,7 @@ export interface Runtime {
 export interface NetworkFlags {
   bootstrap?: string[]
   swarmKey?: string
+  joinTimeout?: string
 }
 
 export type Session =
@@ -53,7 +54,7 @@ export async function settingsFor (ctx: Context, flags: SettingFlags = {}, optio
 
 /** Run `work` against the repo's daemon, or a temporary light node. */
 export async function withSession<T> (ctx: Context, flags: NetworkFlags, work: (session: Session) => Promise<T>, options: SessionOptions = {}): Promise<T> {
-  const settings = await settingsFor(ctx, { bootstrap: flags.bootstrap, swarmKey: flags.swarmKey })
+  const settings = await settingsFor(ctx, { bootstrap: flags.bootstrap, swarmKey: flags.swarmKey, joinTimeout: flags.joinTimeout })
   const daemon = await findDaemon(settings.repo)
   if (daemon !== undefined) {
     if (flags.bootstrap !== undefined || flags.swarmKey !== undefined) {
@@ -71,7 +72,8 @@ export async function withSession<T> (ctx: Context, flags: NetworkFlags, work: (
     swarm: swarm === undefined ? undefined : { key: swarm.key },
     requireSwarm: settings.requireSwarm,
     dhtServer: false,
-    listen: []
+    listen: [],
+    bootstrapTimeoutMs: settings.joinTimeout
   }))
   try {
     await node.start({ signal: ctx.signal }).catch((err: unknown) => { throw explainJoinFailure(err, swarm) })

@@ -159,7 +159,8 @@ export type StatusSummary = Omit<NodeStatus, 'storage'> & {
 }
 
 export interface PeerSummary {
-  peers: Array<{ id: string, addresses: string[] }>
+  /** `addresses`: where the peer listens (from identify); `connections`: how this node is connected to it. */
+  peers: Array<{ id: string, addresses: string[], connections: Array<{ address: string, relayed: boolean, direction: 'inbound' | 'outbound' }> }>
 }
 
 /** A time in ms since the epoch as ISO 8601, or null. */

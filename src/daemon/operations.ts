@@ -233,15 +233,27 @@ export async function statusOp (node: VeilNode): Promise<StatusSummary> {
   }
 }
 
-export function peersOp (node: VeilNode): PeerSummary {
-  const byPeer = new Map<string, Set<string>>()
+/**
+ * The connected peers, each with the addresses it listens on as its identify
+ * message told them (not the ephemeral port its connection came from), and
+ * how each connection runs: direct, or relayed through a circuit.
+ */
+export async function peersOp (node: VeilNode): Promise<PeerSummary> {
+  const byPeer = new Map<string, PeerSummary['peers'][number]>()
   for (const conn of node.libp2p.getConnections()) {
     const id = conn.remotePeer.toString()
-    const addresses = byPeer.get(id) ?? new Set<string>()
-    addresses.add(conn.remoteAddr.toString())
-    byPeer.set(id, addresses)
+    let peer = byPeer.get(id)
+    if (peer === undefined) {
+      const listen = await node.libp2p.peerStore.get(conn.remotePeer).then(p => p.addresses.map(a => a.multiaddr.toString()), (): string[] => [])
+      peer = { id, addresses: listen, connections: [] }
+      byPeer.set(id, peer)
+    }
+    const address = conn.remoteAddr.toString()
+    peer.connections.push({ address, relayed: address.includes('/p2p-circuit'), direction: conn.direction })
   }
-  return { peers: [...byPeer].map(([id, addresses]) => ({ id, addresses: [...addresses] })).sort((a, b) => a.id < b.id ? -1 : 1) }
+  // A peer that has not identified itself yet: its connection's address is all there is.
+  for (const peer of byPeer.values()) if (peer.addresses.length === 0) peer.addresses = peer.connections.map(c => c.address)
+  return { peers: [...byPeer.values()].sort((a, b) => a.id < b.id ? -1 : 1) }
 }
 
 /**

@@ -65,7 +65,7 @@ export class ControlServer {
     const node = init.node
     this.routes = new Map<string, Handler>([
       ['GET /status', async (_req, res) => { sendJson(res, 200, { result: await statusOp(node) }) }],
-      ['GET /peers', async (_req, res) => { sendJson(res, 200, { result: peersOp(node) }) }],
+      ['GET /peers', async (_req, res) => { sendJson(res, 200, { result: await peersOp(node) }) }],
       ['POST /share', async (req, res, ops) => { await this.share(await readBody(req), res, ops) }],
       ['POST /get', async (req, res, ops) => { await this.get(await readBody(req), res, ops) }],
       ['POST /ls', async (req, res, ops) => {

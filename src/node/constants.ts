@@ -3,9 +3,6 @@
 /** Where a node listens when not told. */
 export const LISTEN: readonly string[] = ['/ip4/127.0.0.1/tcp/0']
 
-/** Wait this long at start for the DHT to know a peer (when bootstrapping). */
-export const BOOTSTRAP_TIMEOUT_MS = 15_000
-
 /** Copies a share gets on storage nodes. */
 export const SHARE_REPLICAS = 3
 

@@ -2,3 +2,7 @@ export { VeilNode, type VeilNodeInit, type NodeShareOptions, type NodeShareResul
 export { loadOrCreateIdentity, IdentityError, IDENTITY_FILE } from '../identity/index.js'
 export { DEFAULT_DHT_PROTOCOL } from './libp2p-options.js'
 export { waitFor } from './wait.js'
+export { type NatInit, DEFAULT_RELAY_DATA_LIMIT, DEFAULT_RELAY_DURATION_LIMIT_MS } from './nat.js'
+export { NotVeilNodeError } from './dial-failure.js'
+export { BootstrapKeeper, DEFAULT_JOIN_TIMEOUT_MS, type BootstrapStatus } from './bootstrap.js'
+export { NodeCounters } from './counters.js'

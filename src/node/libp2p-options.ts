@@ -8,11 +8,13 @@ import type { Libp2pOptions } from 'libp2p'
 import type { ComponentLogger, ConnectionGater, PrivateKey } from '@libp2p/interface'
 import type { RefusalLog } from './guarded-network.js'
 import { refusalMetrics } from './refusal-metrics.js'
+import { tapRefusals } from './refusal-tap.js'
 import { dhtProtocol } from '../swarm/index.js'
 import type { WireGuard } from './wire-guard.js'
 import { guardedMuxer, guardedProtector } from './wire-guard-libp2p.js'
 import type { BlockExchange, BlockExchangeComponents } from '../protocol/index.js'
 import type { VeilServices } from './types.js'
+import { natListen, natServices, natTransports, type NatInit } from './nat.js'
 
 export const DEFAULT_DHT_PROTOCOL = dhtProtocol()
 
@@ -36,6 +38,12 @@ export interface TransportOptions {
    */
   wireGuard?: WireGuard
   logger?: ComponentLogger
+  /** NAT traversal: relay server and client, AutoNAT, DCUtR, UPnP (see nat.ts). */
+  nat?: NatInit
+  /** Addresses to tell peers instead of the listen addresses (a port forward's public address). */
+  announce?: string[]
+  /** A libp2p metrics implementation to use instead of the refusal counter alone (Prometheus). */
+  metrics?: Libp2pOptions['metrics']
 }
 
 /**
@@ -71,10 +79,12 @@ export function libp2pOptions (options: TransportOptions, blocks: (components: B
   return {
     privateKey: options.privateKey,
     logger: options.logger,
-    addresses: { listen: options.listen },
-    transports: [tcp()],
+    addresses: { listen: [...options.listen, ...natListen(options.nat ?? {})], ...(options.announce !== undefined && options.announce.length > 0 ? { announce: options.announce } : {}) },
+    transports: [tcp(), ...natTransports(options.nat ?? {}) as Array<ReturnType<typeof tcp>>],
     connectionEncrypters: [noise()],
-    metrics: options.refusals === undefined ? undefined : refusalMetrics(options.refusals),
+    metrics: options.metrics !== undefined
+      ? (options.refusals === undefined ? options.metrics : tapRefusals(options.metrics, options.refusals))
+      : (options.refusals === undefined ? undefined : refusalMetrics(options.refusals)),
     // Yamux's default 256 KiB starting window: a larger one (tried: 4 MiB, so
     // a block fits a fresh stream) did not measurably speed fetches up, and it
     // lets any peer push that much into every stream it opens before flow
@@ -113,7 +123,8 @@ export function libp2pOptions (options: TransportOptions, blocks: (components: B
           ? {}
           : { reprovide: { validity: options.providerValidityMs, threshold: Math.floor(options.providerValidityMs / 2), interval: Math.floor(options.providerValidityMs / 4) } })
       }),
-      blocks
+      blocks,
+      ...natServices(options.nat ?? {})
     }
   }
 }

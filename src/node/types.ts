@@ -1,5 +1,6 @@
-import type { AbortOptions, PrivateKey } from '@libp2p/interface'
+import type { AbortOptions, Metrics, PrivateKey } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
+import type { NatInit } from './nat.js'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { BlockStore } from '../blockstore/index.js'
@@ -70,10 +71,30 @@ export interface VeilNodeInit {
   fetchCrypto?: 'inline' | 'workers'
   /** Worker threads when fetchCrypto is 'workers'. Default: cores, at most 4. */
   cryptoThreads?: number
-  /** Wait this long at start for the DHT to know a peer (when bootstrapping). Default 15 s. */
+  /**
+   * Wait this long at start for the DHT to know a peer (when bootstrapping);
+   * with keepJoining, the length of each attempt. Default DEFAULT_JOIN_TIMEOUT_MS.
+   */
   bootstrapTimeoutMs?: number
   /** Serve the HTTP gateway (ciphertext by CID and the decrypting page); off when absent. */
   gateway?: GatewayInit
+  /**
+   * A long-running node (`veil node start`): never fail because the bootstrap
+   * peers are down, slow or not Veil nodes; keep joining in the background
+   * with backoff (see BootstrapKeeper). Default false: start() rejects when
+   * it cannot join within bootstrapTimeoutMs.
+   */
+  keepJoining?: boolean
+  /**
+   * NAT traversal (relay server, reservation through a relay, AutoNAT v2,
+   * DCUtR, UPnP; see nat.ts). In a private swarm a relay never limits the
+   * connections it relays: every connected peer holds the swarm key.
+   */
+  nat?: NatInit
+  /** Addresses to tell peers instead of the listen addresses, e.g. a port forward's public address. */
+  announceAddresses?: string[]
+  /** A libp2p metrics implementation (the Prometheus exporter); default: only refused connections are counted. */
+  libp2pMetrics?: (components: any) => Metrics
 }
 
 export interface NodeShareOptions extends Omit<ImportOptions, 'onProgress'> {

@@ -20,7 +20,7 @@ import { formatLink, parseLink, parseShareLink, type ShareLink } from '../link/i
 import { BlockHashMismatchError, InputError, InvalidOptionError, SwarmRequiredError } from '../errors.js'
 import { loadOrCreateIdentity } from '../identity/index.js'
 import { libp2pOptions, routingTableOf } from './libp2p-options.js'
-import { BOOTSTRAP_TIMEOUT_MS, FETCH_WINDOW, LISTEN, MISBEHAVIOUR_PENALTY, SHARE_REPLICAS } from './constants.js'
+import { FETCH_WINDOW, LISTEN, MISBEHAVIOUR_PENALTY, SHARE_REPLICAS } from './constants.js'
 import type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, NodeStatus, VeilNodeInit, VeilServices } from './types.js'
 
 export type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, NodeStatus, VeilNodeInit, VeilServices } from './types.js'
@@ -30,6 +30,10 @@ import { WireGuard } from './wire-guard.js'
 import { blockProtocol, dhtProtocol, swarmId } from '../swarm/index.js'
 import { joinSwarm } from './join-swarm.js'
 import { Gateway } from '../gateway/index.js'
+import { BootstrapKeeper, DEFAULT_JOIN_TIMEOUT_MS } from './bootstrap.js'
+import { keepAlive } from '../util/index.js'
+import { NodeCounters } from './counters.js'
+import { RelayReserver } from './nat.js'
 import { collectGarbage, pinLink, pinnedShares, renewLink, unpinLink, type PinOptions, type PinResult } from './keeping.js'
 
 /** What a node is made of, built by `VeilNode.create`. */
@@ -40,6 +44,8 @@ interface VeilNodeComponents {
   ownsStore: boolean
   refusals: RefusalCounter
   wireGuard: WireGuard
+  /** Blocks, bytes and pushes moved (for metrics). */
+  counters: NodeCounters
   swarmId: string | undefined
   logger: ComponentLogger
 }
@@ -75,6 +81,12 @@ export class VeilNode {
   private cryptoPool: CryptoPool | undefined
   /** The HTTP gateway, when `init.gateway` asks for one (running while the node runs). */
   readonly gateway: Gateway | undefined
+  /** Blocks, bytes and pushes moved since start (for metrics). */
+  readonly counters: NodeCounters
+  /** Behind NAT (init.nat.reserve): holds slots on relays. */
+  relayReserver: RelayReserver | undefined
+  /** Keeps a long-running node joined (init.keepJoining). */
+  bootstrapKeeper: BootstrapKeeper | undefined
 
   private constructor (components: VeilNodeComponents, private readonly init: VeilNodeInit) {
     const { libp2p, store, logger } = components
@@ -83,6 +95,7 @@ export class VeilNode {
     this.ownsStore = components.ownsStore
     this.refusals = components.refusals
     this.wireGuard = components.wireGuard
+    this.counters = components.counters
     this.swarmId = components.swarmId
     this.logger = logger
     this.log = logger.forComponent('veil:node')
@@ -107,7 +120,7 @@ export class VeilNode {
         forget: unit => { this.announcer.forget(unit) },
         logger
       }, init.storage)
-      this.exchange.setAcceptor(this.storage.acceptor)
+      this.exchange.setAcceptor(this.counters.countingAcceptor(this.storage.acceptor))
     }
   }
 
@@ -117,6 +130,7 @@ export class VeilNode {
     const logger = defaultLogger()
     const refusals = new RefusalCounter(logger.forComponent('veil:swarm'))
     const wireLog = logger.forComponent('veil:wire')
+    const counters = new NodeCounters()
     const wireGuard = new WireGuard((reason, direction) => { wireLog('reset an %s connection or stream: the peer sent %s', direction, reason) })
     const privateKey = init.privateKey ?? (init.repo !== undefined ? await loadOrCreateIdentity(init.repo) : await generateKeyPair('Ed25519'))
     const ownsStore = init.store === undefined
@@ -137,10 +151,13 @@ export class VeilNode {
         refusals,
         providerValidityMs: init.providerValidityMs,
         wireGuard,
-        logger
-      }, blockExchange({ ...init.exchange, store, protocol: init.blockProtocol ?? blockProtocol(id) }))
+        logger,
+        nat: init.nat === undefined ? undefined : { ...init.nat, relayLimits: id !== undefined ? 'none' : init.nat.relayLimits },
+        announce: init.announceAddresses,
+        metrics: init.libp2pMetrics
+      }, blockExchange({ ...init.exchange, store: counters.servingReader(store), protocol: init.blockProtocol ?? blockProtocol(id) }))
       const libp2p = await createLibp2p({ ...options, start: false })
-      return new VeilNode({ libp2p, store, ownsStore, refusals, wireGuard, swarmId: id, logger }, init)
+      return new VeilNode({ libp2p, store, ownsStore, refusals, wireGuard, counters, swarmId: id, logger }, init)
     } catch (err) {
       if (ownsStore) await store.close()
       throw err
@@ -162,11 +179,25 @@ export class VeilNode {
     if (this.init.dhtServer ?? true) await this.libp2p.services.dht.setMode('server')
     if (this.storage !== undefined) {
       // Advertised through identify, so sharers can tell storage nodes apart.
-      await this.libp2p.handle(storageProtocol(this.swarmId), (stream) => { void stream.close() })
+      // A marker that carries no data: it may run over a relayed connection with limits.
+      await this.libp2p.handle(storageProtocol(this.swarmId), (stream) => { void stream.close() }, { runOnLimitedConnection: true })
     }
     this.announcer.start()
     const bootstrap = this.init.bootstrap ?? []
-    if (bootstrap.length > 0) await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS, options)
+    const dht = this.init.dhtProtocol ?? dhtProtocol(this.swarmId)
+    if (bootstrap.length > 0 && this.init.keepJoining === true) {
+      // A long-running node never exits because its bootstrap peers are away: it keeps trying in the background.
+      this.bootstrapKeeper = new BootstrapKeeper(this.libp2p, { peers: bootstrap, attemptTimeoutMs: this.init.bootstrapTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS, dhtProtocol: dht, log: this.log })
+      const first = await this.bootstrapKeeper.start()
+      if (!first.joined) this.log('not joined yet: %s', first.lastError)
+    } else if (bootstrap.length > 0) {
+      await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS, { ...options, dhtProtocol: dht })
+    }
+    if (this.init.nat?.reserve === true) {
+      // Reachable only through relays: announce again once reachable, or the records name no address that works.
+      this.relayReserver = new RelayReserver(this.libp2p, this.libp2p.logger.forComponent('veil:nat'), 2, () => { void this.announcer.reannounceAll() })
+      this.relayReserver.start()
+    }
     await this.storage?.start()
     this.keeper.start()
     await this.gateway?.start()
@@ -175,10 +206,13 @@ export class VeilNode {
 
   async stop (): Promise<void> {
     await this.gateway?.stop()
+    this.relayReserver?.stop()
+    await this.bootstrapKeeper?.stop()
     await this.keeper.stop()
     await this.storage?.stop()
     await this.announcer.stop()
-    await this.libp2p.stop()
+    // libp2p waits on connection closes with AbortSignal.timeout deadlines, which alone do not keep the process alive.
+    await keepAlive(this.libp2p.stop())
     await this.cryptoPool?.close()
     this.cryptoPool = undefined
     if (this.ownsStore) await this.store.close()
@@ -253,7 +287,7 @@ export class VeilNode {
     const self = this.peerId
     const verify = this.verifier()
     const network: FetchNetwork = {
-      want: (peer, cids, opts) => this.exchange.want(peer, cids, { ...opts, verify }),
+      want: (peer, cids, opts) => this.counters.countingWant(this.exchange.want(peer, cids, { ...opts, verify })),
       findHolders: (unit, opts) => this.findHolders(unit, { ...opts, enough: fetch.holdersPerUnit, timeoutMs: fetch.lookupTimeoutMs, exclude: peer => peer.equals(self) || opts?.exclude?.(peer) === true })
     }
     return new Fetcher({ network, store: this.store, logger: this.logger }, {

@@ -1,11 +1,11 @@
 import type { AbortOptions, ComponentLogger, PeerId, Startable, Stream } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import { deadline } from '../util/index.js'
 import type { CID } from 'multiformats/cid'
 import { BlockServer, refuseAllPushes, type BlockReader, type PushAcceptor, type ServerEvents } from './server.js'
 import { pushBlocks, proveBlocks, wantBlocks, type BlockVerifier, type ClientLimits, type PutReply, type PutRequest, type WantResult } from './client.js'
 import { retryWhileBusy } from './busy.js'
 import { RefuseCode } from './wire.js'
-import { deadline } from '../util/index.js'
 import { DEFAULT_BLOCK_PROTOCOL, INBOUND_STREAM_HEADROOM, MAX_OUTBOUND_STREAMS, MAX_STREAMS_PER_PEER, READ_TIMEOUT_MS, WRITE_TIMEOUT_MS } from './constants.js'
 
 export interface BlockExchangeInit {
@@ -149,6 +149,9 @@ export class BlockExchange implements Startable {
   }
 
   private async open (peer: PeerId, options: AbortOptions): Promise<Stream> {
+    // A signal of this request's own: libp2p's dial queue and stream negotiation hang listeners on
+    // it until they end, and a caller's long-lived signal (a storage node's shutdown, a daemon
+    // request) shared by many requests at once collected more than ten (MaxListenersExceededWarning).
     const signal = deadline(this.limits.readTimeoutMs, options.signal)
     // A stream per request: take it straight from an open connection when
     // there is one (openStream looks the peer up in the peer store each time).

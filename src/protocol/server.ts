@@ -225,9 +225,12 @@ export class BlockServer {
         // re-checks the peer's budget when its turn comes: waiting requests cannot all slip in.
         const proofs = distinctReads(request.cids, async cid => await this.proofSlots.add(async () => {
           if (!this.proveWork.allows(key)) return 'busy' as const
-          const bytes = await this.read(cid)
+          // Charge the largest block before reading, and settle after: otherwise reads already
+          // under way when the budget ran out (up to PROOFS_AT_ONCE) would all go over it.
+          this.proveWork.charge(key, MAX_WIRE_BLOCK)
+          const bytes = await this.read(cid).catch((err: unknown) => { this.proveWork.charge(key, -MAX_WIRE_BLOCK); throw err })
+          this.proveWork.charge(key, (bytes?.length ?? 0) - MAX_WIRE_BLOCK)
           if (bytes === undefined) return undefined
-          this.proveWork.charge(key, bytes.length)
           return sha256(request.nonce, bytes)
         }, { signal: clock.signal }))
         for (const cid of request.cids) {

@@ -2,3 +2,4 @@
 export { anySignal, deadline } from './signals.js'
 export { orderedWindow } from './ordered-window.js'
 export { failureReason } from './failure.js'
+export { keepAlive } from './keep-alive.js'

@@ -25,6 +25,12 @@ interface StartFlags {
   api?: string
   /** host:port of the HTTP gateway (not share's --gateway, which is a URL). */
   gateway?: string
+  announce?: string[]
+  metrics?: string
+  upnp?: boolean
+  relayServer?: boolean
+  behindNat?: boolean
+  joinTimeout?: string
 }
 
 export function registerNode (program: Command, runtime: Runtime): void {
@@ -42,6 +48,13 @@ export function registerNode (program: Command, runtime: Runtime): void {
     .option('--accept-from <who>', 'who may push to it: any, swarm (members of its private swarm) or peer ids separated by commas (default: config, any)'))
     .option('--api <host:port>', 'control API address, loopback only (default: VEIL_API, then config, then 127.0.0.1:0)')
     .option('--gateway <host:port>', 'serve the HTTP gateway (the page that opens links in a browser) on host:port, or a bare port on 127.0.0.1; another address serves beyond this machine: put TLS in front (default: config "gateway", off)')
+    .option('--announce <multiaddr>', 'an address to tell peers instead of the listen addresses, such as your router\'s port forward: /ip4/203.0.113.7/tcp/4001; repeat or separate with commas (default: config "announce")', collectList)
+    .option('--metrics <host:port>', 'serve Prometheus metrics at http://<host:port>/metrics, e.g. 127.0.0.1:9464 (default: VEIL_METRICS, then config "metrics", off)')
+    .option('--no-upnp', 'do not ask the router for a port forward (UPnP; on by default when listening beyond loopback)')
+    .option('--relay-server', 'relay connections for peers behind NAT (default: storage nodes listening beyond loopback)')
+    .option('--no-relay-server', 'never relay for others')
+    .option('--behind-nat', 'reserve a slot on a relay and announce /p2p-circuit addresses (default: when no listen address is public and none is announced)')
+    .option('--no-behind-nat', 'never reserve a relay slot (this node is reachable)')
     .addHelpText('after', examples(
       'veil node start --storage 50GiB',
       'veil node start --listen /ip4/0.0.0.0/tcp/4001 --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW…',
@@ -58,6 +71,8 @@ export function registerNode (program: Command, runtime: Runtime): void {
 
 async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
   const settings = await settingsFor(ctx, { ...flags, perPeerStorage: flags.perPeer, acceptFrom: flags.acceptFrom, gateway: undefined, gatewayListen: flags.gateway })
+  const [{ natPolicy }, metricsModule] = await Promise.all([import('../nat-policy.js'), settings.metrics === undefined ? undefined : import('../../metrics/index.js')])
+  const metrics = metricsModule === undefined ? undefined : new metricsModule.VeilMetrics()
   const { repo } = settings
   const running = await findDaemon(repo)
   if (running !== undefined) throw new NodeRunningError(repo, running.info.pid)
@@ -91,11 +106,29 @@ async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
     keepShares: { replicas: settings.replicas, renewEveryMs: settings.maintenance.renewEvery ?? DEFAULT_RENEW_EVERY_MS },
     swarm: swarm === undefined ? undefined : { key: swarm.key },
     requireSwarm: settings.requireSwarm,
-    gateway: settings.gatewayListen
+    gateway: settings.gatewayListen,
+    // A daemon never exits because its bootstrap peers are away: it keeps joining in the background.
+    keepJoining: true,
+    bootstrapTimeoutMs: settings.joinTimeout,
+    nat: natPolicy(settings, flags),
+    announceAddresses: settings.announce,
+    libp2pMetrics: metrics?.libp2p()
   }))
   let server: InstanceType<typeof ControlServer> | undefined
+  let metricsServer: { start: () => Promise<string>, stop: () => Promise<void> } | undefined
   try {
     await node.start({ signal: ctx.signal }).catch((err: unknown) => { throw explainJoinFailure(err, swarm) })
+    const joining = node.bootstrapKeeper?.status()
+    if (joining !== undefined && !joining.joined) ctx.out.warn(`could not join the swarm yet (${joining.lastError ?? 'no answer'}); the node keeps running and tries again in the background`)
+    let metricsUrl: string | undefined
+    if (metrics !== undefined && metricsModule !== undefined && settings.metrics !== undefined) {
+      metrics.attach(node)
+      metricsServer = new metricsModule.MetricsServer(metrics, settings.metrics.host, settings.metrics.port)
+      metricsUrl = await metricsServer.start().catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') throw new PortInUseError(`the metrics port ${settings.metrics!.port} is in use: pass --metrics ${settings.metrics!.host}:<other port> (or port 0 for any free port)`, { cause: err })
+        throw err
+      })
+    }
     const token = randomBytes(32).toString('hex')
     server = new ControlServer({
       node,
@@ -124,10 +157,12 @@ async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
       gateway: gatewayUrl ?? null,
       repo,
       swarmId: swarm?.id ?? null,
-      storage: settings.storage ?? null
+      storage: settings.storage ?? null,
+      metrics: metricsUrl ?? null
     }, () => {
       for (const address of addresses) ctx.out.line(`listening ${address}`)
       if (gatewayUrl !== undefined) ctx.out.line(`gateway ${gatewayUrl}`)
+      if (metricsUrl !== undefined) ctx.out.note(`veil: metrics on ${metricsUrl}`)
       const role = settings.storage === undefined ? 'node' : `storage node (${formatSize(settings.storage)})`
       const where = swarm === undefined ? '' : ` in private swarm ${swarm.id}`
       ctx.out.note(`veil: ${role} ${node.peerId.toString()} running${where}; control API on ${url}; press Ctrl-C to stop`)
@@ -135,6 +170,7 @@ async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
     if (!ctx.signal.aborted) await new Promise<void>(resolve => { ctx.signal.addEventListener('abort', () => { resolve() }, { once: true }) })
     ctx.out.note('veil: stopping…')
   } finally {
+    await metricsServer?.stop().catch(() => {})
     await server?.stop().catch(() => {})
     await node.stop()
     await removeApiInfo(repo).catch(() => {})

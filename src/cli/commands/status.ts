@@ -34,7 +34,7 @@ export function registerStatus (program: Command, runtime: Runtime): void {
       const { peers } = await daemon.client.peers({ signal: ctx.signal })
       ctx.out.result({ peers }, () => {
         if (peers.length === 0) ctx.out.note('no peers connected')
-        for (const peer of peers) ctx.out.line(`${peer.id} ${peer.addresses.join(' ')}`)
+        for (const peer of peers) ctx.out.line(`${peer.id} ${peer.addresses.join(' ')}${peer.connections?.every(c => c.relayed) === true ? ' (relayed)' : ''}`)
       })
     })
 }

@@ -34,14 +34,26 @@ type Call = [string, ...unknown[]]
 /** A node that answers from fixed values and records each call; `overrides` replace its methods. */
 function fakeNode (overrides: Record<string, unknown> = {}): { node: VeilNode, calls: Call[] } {
   const calls: Call[] = []
-  const connection = (id: string, addr: string): unknown => ({ remotePeer: { toString: () => id }, remoteAddr: { toString: () => addr } })
+  const connection = (id: string, addr: string, direction: string): unknown => ({ remotePeer: { toString: () => id }, remoteAddr: { toString: () => addr }, direction })
+  // peer-a has identified itself (its listen address differs from its connection's); peer-b has not.
+  const listening: Record<string, string[]> = { 'peer-a': ['/ip4/10.0.0.1/tcp/4001'] }
+  const peerStore = {
+    get: async (peer: { toString: () => string }) => {
+      const addrs = listening[peer.toString()]
+      if (addrs === undefined) throw new Error('not found')
+      return { addresses: addrs.map(a => ({ multiaddr: { toString: () => a } })) }
+    }
+  }
   const node = {
     status: async () => { calls.push(['status']); return STATUS },
     pins: async () => { calls.push(['pins']); return [] as CID[] },
     unpin: async (link: { cid: CID }) => { calls.push(['unpin', link.cid.toString()]); return { shares: 1, units: 2 } },
     renew: async (link: { cid: CID } | undefined) => { calls.push(['renew', link?.cid.toString()]); return [] },
     collectGarbage: async () => { calls.push(['gc']); return { blocks: 1, bytes: 10, kept: 4 } },
-    libp2p: { getConnections: () => [connection('peer-b', '/ip4/10.0.0.2/tcp/1'), connection('peer-a', '/ip4/10.0.0.1/tcp/1'), connection('peer-b', '/ip4/10.0.0.3/tcp/1')] },
+    libp2p: {
+      getConnections: () => [connection('peer-b', '/ip4/10.0.0.2/tcp/1', 'inbound'), connection('peer-a', '/ip4/10.0.0.1/tcp/1', 'outbound'), connection('peer-b', '/ip4/10.0.0.3/tcp/1/p2p/relay/p2p-circuit', 'inbound')],
+      peerStore
+    },
     ...overrides
   }
   return { node: node as unknown as VeilNode, calls }
@@ -124,8 +136,12 @@ describe('control API server', () => {
     expect(await client.status()).toEqual(STATUS)
     expect(await client.peers()).toEqual({
       peers: [
-        { id: 'peer-a', addresses: ['/ip4/10.0.0.1/tcp/1'] },
-        { id: 'peer-b', addresses: ['/ip4/10.0.0.2/tcp/1', '/ip4/10.0.0.3/tcp/1'] }
+        { id: 'peer-a', addresses: ['/ip4/10.0.0.1/tcp/4001'], connections: [{ address: '/ip4/10.0.0.1/tcp/1', relayed: false, direction: 'outbound' }] },
+        {
+          id: 'peer-b',
+          addresses: ['/ip4/10.0.0.2/tcp/1', '/ip4/10.0.0.3/tcp/1/p2p/relay/p2p-circuit'],
+          connections: [{ address: '/ip4/10.0.0.2/tcp/1', relayed: false, direction: 'inbound' }, { address: '/ip4/10.0.0.3/tcp/1/p2p/relay/p2p-circuit', relayed: true, direction: 'inbound' }]
+        }
       ]
     })
     expect(await client.pins()).toEqual({ pins: [] })

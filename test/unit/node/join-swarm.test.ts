@@ -49,3 +49,32 @@ describe('joinSwarm', () => {
     await expect(joinSwarm(fake.libp2p, [BOOTSTRAP], 1_000)).rejects.toThrow(/could not reach any bootstrap peer \(1 tried; first error: connect ECONNREFUSED.*check the addresses/)
   })
 })
+
+describe('joinSwarm on a loaded machine', () => {
+  it('connects anew when identifying the same connection again does not help (kad-dht adds peers when a connection opens)', async () => {
+    const table = Object.assign(new EventTarget(), { size: 0 })
+    let dials = 0
+    let closes = 0
+    const libp2p = {
+      dial: async () => {
+        // The second connection is the one kad-dht's check of the new peer passes on.
+        if (++dials === 2) setTimeout(() => { table.size = 1; table.dispatchEvent(new Event('peer:add')) }, 5)
+        return { status: 'open', close: async () => { closes++ } }
+      },
+      services: { dht: { routingTable: table }, identify: { identify: async () => {} } }
+    } as unknown as Libp2p<VeilServices>
+    await joinSwarm(libp2p, [BOOTSTRAP], 10_000, { reidentifyAfterMs: 20 })
+    expect(dials).toBe(2)
+    expect(closes).toBe(1)
+  })
+
+  it('dials again after a broken handshake (an overloaded peer), a couple of times, then reports it', async () => {
+    let dials = 0
+    const libp2p = {
+      dial: async () => { dials++; throw Object.assign(new Error('Encryption failed'), { name: 'EncryptionFailedError' }) },
+      services: { dht: { routingTable: Object.assign(new EventTarget(), { size: 0 }) } }
+    } as unknown as Libp2p<VeilServices>
+    await expect(joinSwarm(libp2p, [BOOTSTRAP], 10_000)).rejects.toThrow(/could not reach any bootstrap peer \(1 tried; first error: Encryption failed\)/)
+    expect(dials).toBe(3)
+  })
+})
