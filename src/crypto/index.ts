@@ -7,3 +7,6 @@ export { CryptoPool, CryptoPoolError, type CryptoPoolInit } from './pool.js'
 // The browser-safe door (portable.ts) and what only it exported before.
 export { openAsync, deriveSubkeysAsync, commitmentMatchesAsync } from './async.js'
 export { constantTimeEqual } from './labels.js'
+export {
+  DEFAULT_ARGON2, ARGON2_LIMITS, PASSWORD_SALT_LENGTH, WRAPPED_KEY_LENGTH, argon2ParamsProblem, passwordKey, wrapKey, unwrapKey, type Argon2Params
+} from './password.js'

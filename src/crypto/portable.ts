@@ -10,3 +10,6 @@ export { padme, paddedLength, MIN_PADDED_SIZE, type PaddingMode } from './paddin
 export {
   importAesKey, sealBlockAsync, openBlockAsync, openAsync, sha256Async, deriveSubkeysAsync, commitmentMatchesAsync, type CryptoKey
 } from './async.js'
+export {
+  DEFAULT_ARGON2, ARGON2_LIMITS, PASSWORD_SALT_LENGTH, WRAPPED_KEY_LENGTH, argon2ParamsProblem, passwordKey, wrapKey, unwrapKey, type Argon2Params
+} from './password.js'
