@@ -1,4 +1,4 @@
-import type { AbortOptions, PrivateKey } from '@libp2p/interface'
+import type { AbortOptions, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
@@ -105,6 +105,8 @@ export interface NodeShareResult extends ShareResult {
   announceFailures: number
   /** The local copy was removed (light client, every unit fully placed). */
   removedLocal: boolean
+  /** The storage nodes that took the share's root (this node's own copy not included). */
+  rootHolders: PeerId[]
 }
 
 export interface NodeStatus {

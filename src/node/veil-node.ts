@@ -215,7 +215,8 @@ export class VeilNode {
       selfIsStorage: storage !== undefined,
       self: this.peerId,
       announce: keepLocal && storage === undefined ? async unit => await this.announcer.announce(unit, options) : undefined,
-      holdLocally: storage === undefined ? undefined : async unit => await storage.adopt(unit.cid),
+      holdLocally: storage === undefined ? undefined : async unit => await storage.adopt(unit.cid, options.expires),
+      expires: options.expires,
       log: this.log,
       options,
       onProgress: options.onProgress
@@ -227,7 +228,7 @@ export class VeilNode {
     options.signal?.throwIfAborted()
     // A share this repo keeps, or that storage nodes took, is recorded (for renewal and `veil gc`);
     // a light client's share that no storage node took is not: its blocks are for `veil gc`.
-    if (keepLocal || placed.replicas > 0) await this.keeper.record(result.cid, job.placements.map(p => p.unit), placed.keptUntil)
+    if (keepLocal || placed.replicas > 0) await this.keeper.record(result.cid, job.placements.map(p => p.unit), placed.keptUntil, options.expires)
     let removedLocal = false
     if (!keepLocal && storage === undefined && placed.replicas >= replicas && replicas > 0) {
       for (const cid of job.blocks) await this.store.delete(cid)
@@ -243,7 +244,8 @@ export class VeilNode {
       placementFailures: job.placements.flatMap(p => p.failures),
       announced: placed.announced,
       announceFailures: placed.announceFailures,
-      removedLocal
+      removedLocal,
+      rootHolders: job.placements.find(p => p.unit.equals(result.cid))?.holders.map(copy => copy.peer) ?? []
     }
   }
 
