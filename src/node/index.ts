@@ -2,3 +2,4 @@ export { VeilNode, type VeilNodeInit, type NodeShareOptions, type NodeShareResul
 export { loadOrCreateIdentity, IdentityError, IDENTITY_FILE } from '../identity/index.js'
 export { DEFAULT_DHT_PROTOCOL } from './libp2p-options.js'
 export { waitFor } from './wait.js'
+export { resolveLink, type LinkTarget, type ResolvedLink } from './resolve-link.js'

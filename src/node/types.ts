@@ -11,6 +11,7 @@ import type { ExportOptions, ExportResult } from '../exporter/index.js'
 import type { PlacementProgressEvents, ShareKeeperInit, StorageInit, StorageStatus } from '../replication/index.js'
 import type { SwarmNetwork } from './guarded-network.js'
 import type { GatewayInit } from '../gateway/index.js'
+import type { NameServiceInit } from '../names/index.js'
 
 /** The libp2p services every Veil node runs. */
 export interface VeilServices extends Record<string, unknown> {
@@ -74,6 +75,8 @@ export interface VeilNodeInit {
   bootstrapTimeoutMs?: number
   /** Serve the HTTP gateway (ciphertext by CID and the decrypting page); off when absent. */
   gateway?: GatewayInit
+  /** Mutable links: record validity, republishing, what a storage node keeps for others. */
+  names?: NameServiceInit
 }
 
 export interface NodeShareOptions extends Omit<ImportOptions, 'onProgress'> {

@@ -30,6 +30,8 @@ import { WireGuard } from './wire-guard.js'
 import { blockProtocol, dhtProtocol, swarmId } from '../swarm/index.js'
 import { joinSwarm } from './join-swarm.js'
 import { Gateway } from '../gateway/index.js'
+import { nameDhtRecords, SeenSequences, type NameService } from '../names/index.js'
+import { wireNames } from './name-wiring.js'
 import { collectGarbage, pinLink, pinnedShares, renewLink, unpinLink, type PinOptions, type PinResult } from './keeping.js'
 
 /** What a node is made of, built by `VeilNode.create`. */
@@ -41,6 +43,8 @@ interface VeilNodeComponents {
   refusals: RefusalCounter
   wireGuard: WireGuard
   swarmId: string | undefined
+  /** The newest record seen per name (the DHT's validator and the name service share it). */
+  seen: SeenSequences
   logger: ComponentLogger
 }
 
@@ -75,6 +79,8 @@ export class VeilNode {
   private cryptoPool: CryptoPool | undefined
   /** The HTTP gateway, when `init.gateway` asks for one (running while the node runs). */
   readonly gateway: Gateway | undefined
+  /** Mutable links: publish, resolve, and keep records alive (names/). */
+  readonly names: NameService
 
   private constructor (components: VeilNodeComponents, private readonly init: VeilNodeInit) {
     const { libp2p, store, logger } = components
@@ -109,6 +115,7 @@ export class VeilNode {
       }, init.storage)
       this.exchange.setAcceptor(this.storage.acceptor)
     }
+    this.names = wireNames({ libp2p, store, repo: init.repo, storage: this.storage, seen: components.seen, findHolders: (unit, opts) => this.findHolders(unit, opts), storagePeers: this.placementNetwork().storagePeers, logger }, init.names)
   }
 
   static async create (init: VeilNodeInit = {}): Promise<VeilNode> {
@@ -118,6 +125,7 @@ export class VeilNode {
     const refusals = new RefusalCounter(logger.forComponent('veil:swarm'))
     const wireLog = logger.forComponent('veil:wire')
     const wireGuard = new WireGuard((reason, direction) => { wireLog('reset an %s connection or stream: the peer sent %s', direction, reason) })
+    const seen = new SeenSequences()
     const privateKey = init.privateKey ?? (init.repo !== undefined ? await loadOrCreateIdentity(init.repo) : await generateKeyPair('Ed25519'))
     const ownsStore = init.store === undefined
     const store = init.store ?? await openBlockStore(init.repo !== undefined ? { path: join(init.repo, 'store') } : {})
@@ -137,10 +145,11 @@ export class VeilNode {
         refusals,
         providerValidityMs: init.providerValidityMs,
         wireGuard,
+        dhtRecords: nameDhtRecords(seen),
         logger
       }, blockExchange({ ...init.exchange, store, protocol: init.blockProtocol ?? blockProtocol(id) }))
       const libp2p = await createLibp2p({ ...options, start: false })
-      return new VeilNode({ libp2p, store, ownsStore, refusals, wireGuard, swarmId: id, logger }, init)
+      return new VeilNode({ libp2p, store, ownsStore, refusals, wireGuard, swarmId: id, seen, logger }, init)
     } catch (err) {
       if (ownsStore) await store.close()
       throw err
@@ -168,6 +177,7 @@ export class VeilNode {
     const bootstrap = this.init.bootstrap ?? []
     if (bootstrap.length > 0) await joinSwarm(this.libp2p, bootstrap, this.init.bootstrapTimeoutMs ?? BOOTSTRAP_TIMEOUT_MS, options)
     await this.storage?.start()
+    await this.names.start()
     this.keeper.start()
     await this.gateway?.start()
     this.log('started as %p on %s', this.peerId, this.addresses().map(String).join(', '))
@@ -176,6 +186,7 @@ export class VeilNode {
   async stop (): Promise<void> {
     await this.gateway?.stop()
     await this.keeper.stop()
+    await this.names.stop()
     await this.storage?.stop()
     await this.announcer.stop()
     await this.libp2p.stop()

@@ -2,7 +2,7 @@ import type { Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { CID } from 'multiformats/cid'
-import { verifyBlockAsync } from '../format/index.js'
+import { dagCborCid, verifyBlockAsync } from '../format/index.js'
 import { MessageType, MAX_FRAME, blockHeader, decodeResponse, encodeName, encodeProve, encodePut, encodeWant, type Response } from './messages.js'
 import { errorCodeName, refuseCodeName, type RefuseCode } from './wire.js'
 import { ProtocolViolationError, RemoteError } from './errors.js'
@@ -169,18 +169,19 @@ export async function proveBlocks (stream: Stream, nonce: Uint8Array, cids: CID[
 /** What a node said to a NAME: kept, or refused with its wire code. */
 export type NameReply = { ok: true } | { ok: false, code: RefuseCode, reason: string }
 
-/** Push a mutable link's signed record to a node that holds the share `root` it points to. */
-export async function pushNameRecord (stream: Stream, root: CID, record: Uint8Array, limits: ClientLimits, options: AbortOpts = {}): Promise<NameReply> {
+/** Push a mutable link's signed record to a storage node, to keep and republish. */
+export async function pushNameRecord (stream: Stream, record: Uint8Array, limits: ClientLimits, options: AbortOpts = {}): Promise<NameReply> {
+  const id = dagCborCid(record)
   const lp = open(stream, 4096)
-  await lp.write(encodeName(root, record), { signal: signalFor(limits.writeTimeoutMs, options) })
+  await lp.write(encodeName(record), { signal: signalFor(limits.writeTimeoutMs, options) })
   await stream.close({ signal: signalFor(limits.writeTimeoutMs, options) }).catch(() => {})
   const response = await readResponse(lp, limits, options)
   if (response.type === MessageType.Ok) {
-    expectCid(response, root)
+    expectCid(response, id)
     return { ok: true }
   }
   if (response.type === MessageType.Refuse) {
-    expectCid(response, root)
+    expectCid(response, id)
     return { ok: false, code: response.code, reason: `${refuseCodeName(response.code)}: ${response.reason}` }
   }
   throw new ProtocolViolationError(`unexpected response type ${response.type} to NAME`)

@@ -74,7 +74,7 @@ export class BlockExchange implements Startable {
     this.maxOutboundStreams = init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS
     // The server asks the current acceptor each time, so storage can be switched on later.
     const acceptor: PushAcceptor = { admit: async (from, header, options) => await this.acceptor.admit(from, header, options) }
-    const names: NameAcceptor = { accept: async (from, root, record, options) => await this.names.accept(from, root, record, options) }
+    const names: NameAcceptor = { accept: async (from, record, options) => await this.names.accept(from, record, options) }
     this.server = new BlockServer({ store: init.store, acceptor, names, logger: components.logger }, {
       maxStreamsPerPeer,
       readTimeoutMs: this.limits.readTimeoutMs,
@@ -149,9 +149,9 @@ export class BlockExchange implements Startable {
     )
   }
 
-  /** Push a mutable link's record to `peer`, which holds the share `root` it points to. */
-  async pushName (peer: PeerId, root: CID, record: Uint8Array, options: AbortOptions = {}): Promise<NameReply> {
-    return await this.withStream(peer, options, async stream => await pushNameRecord(stream, root, record, this.limits, options))
+  /** Push a mutable link's record to `peer` (a storage node), to keep and republish. */
+  async pushName (peer: PeerId, record: Uint8Array, options: AbortOptions = {}): Promise<NameReply> {
+    return await this.withStream(peer, options, async stream => await pushNameRecord(stream, record, this.limits, options))
   }
 
   /** Challenge `peer` to prove it holds blocks (see proveBlocks); a busy peer is asked again a few times. */

@@ -18,9 +18,11 @@ import { ProtocolViolationError } from './errors.js'
  *                                                         optionally with its path: the share root, then
  *                                                         each node down to the one that lists the unit
  *             PROVE  0x03 32-byte nonce, u16 n, n × cid   prove possession
- *             NAME   0x05 u8 len, root cid, record        keep a mutable link's signed record (≤ 2 KiB,
- *                                                         opaque: sealed) beside the share root it points
- *                                                         to, and republish it; answered OK or REFUSE root
+ *             NAME   0x05 record                          keep and republish a mutable link's signed
+ *                                                         record (≤ 2 KiB; its value sealed: the node
+ *                                                         learns nothing of what it points to); answered
+ *                                                         OK or REFUSE naming the record's own CID
+ *                                                         (dag-cbor, sha2-256: the record is dag-cbor)
  *   push      PUSH   0x04 u8 len, cid, bytes              one pushed block
  *   response  BLOCK  0x10 u8 len, cid, bytes
  *             NONE   0x11 u8 len, cid                     not held
@@ -94,7 +96,7 @@ export type Request =
   | { type: MessageType.Want, cids: CID[] }
   | ({ type: MessageType.Put } & PutHeader)
   | { type: MessageType.Prove, nonce: Uint8Array, cids: CID[] }
-  | { type: MessageType.Name, root: CID, record: Uint8Array }
+  | { type: MessageType.Name, record: Uint8Array }
 
 export type Response =
   | { type: MessageType.Block, cid: CID, bytes: Uint8Array }
@@ -170,10 +172,13 @@ export function encodePut (header: PutHeader): Uint8Array {
   return out
 }
 
-/** NAME: a mutable link's signed record, to keep beside the share root it points to. */
-export function encodeName (root: CID, record: Uint8Array): Uint8Array {
+/** NAME: a mutable link's signed record, to keep and republish. */
+export function encodeName (record: Uint8Array): Uint8Array {
   if (record.length === 0 || record.length > MAX_NAME_RECORD_SIZE) throw new RangeError(`a name record is 1–${MAX_NAME_RECORD_SIZE} bytes`)
-  return withCid(MessageType.Name, root, record)
+  const out = new Uint8Array(1 + record.length)
+  out[0] = MessageType.Name
+  out.set(record, 1)
+  return out
 }
 
 /** Header of a frame that carries block bytes; the bytes go out as a second buffer (no copy). */
@@ -339,10 +344,9 @@ export function decodeRequest (frame: Uint8Array | Uint8ArrayList): Request {
     const nonce = reader.bytes(32).slice()
     request = { type, nonce, cids: readCids(reader) }
   } else if (type === MessageType.Name) {
-    const root = reader.cid()
     const record = reader.rest().slice()
     if (record.length === 0 || record.length > MAX_NAME_RECORD_SIZE) throw new ProtocolViolationError(`a name record is 1–${MAX_NAME_RECORD_SIZE} bytes`)
-    request = { type, root, record }
+    request = { type, record }
   } else {
     throw new ProtocolViolationError(`unknown request type ${type}`)
   }

@@ -4,6 +4,7 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import type { CID } from 'multiformats/cid'
 import PQueue from 'p-queue'
 import { sha256 } from '../crypto/index.js'
+import { dagCborCid } from '../format/index.js'
 import {
   MessageType, MAX_FRAME, MAX_WIRE_BLOCK, blockHeader, decodePush, decodeRequest, encodeError, encodeNone, encodeOk,
   encodeProof, encodeReady, encodeRefuse, type Push, type PutHeader, type Request
@@ -57,11 +58,11 @@ export interface PushAcceptor {
 
 /**
  * Decides about a mutable link's record pushed with NAME: a storage node
- * that holds the share root keeps it (bounded per pusher and in all) and
- * republishes it; everyone else refuses.
+ * keeps a valid one (bounded per pusher and in all) and republishes it
+ * until it expires; everyone else refuses.
  */
 export interface NameAcceptor {
-  accept(from: PeerId, root: CID, record: Uint8Array, options: { signal: AbortSignal }): Promise<PushResult>
+  accept(from: PeerId, record: Uint8Array, options: { signal: AbortSignal }): Promise<PushResult>
 }
 
 export const refuseAllNames: NameAcceptor = {
@@ -275,8 +276,10 @@ export class BlockServer {
           return
         }
         this.nameWork.charge(key, 1)
-        const result = await this.names.accept(peer, request.root, request.record, { signal: clock.frame(this.limits.readTimeoutMs) })
-        await this.write(lp, result.ok ? encodeOk(request.root) : encodeRefuse(request.root, result.code, result.reason), clock)
+        const result = await this.names.accept(peer, request.record, { signal: clock.frame(this.limits.readTimeoutMs) })
+        // Answered with the record's own CID (it is dag-cbor): the message names no share.
+        const id = dagCborCid(request.record)
+        await this.write(lp, result.ok ? encodeOk(id) : encodeRefuse(id, result.code, result.reason), clock)
       }
     }
   }
