@@ -91,7 +91,9 @@ async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
     keepShares: { replicas: settings.replicas, renewEveryMs: settings.maintenance.renewEvery ?? DEFAULT_RENEW_EVERY_MS },
     swarm: swarm === undefined ? undefined : { key: swarm.key },
     requireSwarm: settings.requireSwarm,
-    gateway: settings.gatewayListen
+    gateway: settings.gatewayListen,
+    // Mutable links' records: this repo's own, and (storage nodes) those kept for others.
+    names: settings.maintenance.republishEvery === undefined ? undefined : { republishEveryMs: settings.maintenance.republishEvery }
   }))
   let server: InstanceType<typeof ControlServer> | undefined
   try {
