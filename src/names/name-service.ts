@@ -269,6 +269,13 @@ export class NameService implements Startable, NameAcceptor {
     return best
   }
 
+  /** The newest valid record's bytes for a name CID (what the gateway serves at /name/<cid>), undefined when none. */
+  async lookupName (name: CID, options: AbortOptions = {}): Promise<Uint8Array | undefined> {
+    const publicKey = publicKeyOfName(name)
+    if (publicKey === undefined) return undefined
+    return (await this.lookup(publicKey, options))?.bytes
+  }
+
   /** Load what this repo remembers of a name into the in-memory view (rollback protection across runs). */
   private async recall (dhtKey: Uint8Array): Promise<void> {
     const value = await this.fetched?.get(dhtKey)

@@ -100,7 +100,7 @@ export class VeilNode {
       read: async (cid, options) => await this.readUnit(cid, options),
       logger
     }, init.keepShares)
-    this.gateway = init.gateway === undefined ? undefined : new Gateway({ store, fetcher: () => this.fetcher(), logger }, init.gateway)
+    this.gateway = init.gateway === undefined ? undefined : new Gateway({ store, fetcher: () => this.fetcher(), names: async (name, opts) => await this.names.lookupName(name, opts), logger }, init.gateway)
     if (init.storage !== undefined && store instanceof LevelBlockStore) {
       this.storage = new StorageService({
         store,
