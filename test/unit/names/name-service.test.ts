@@ -5,8 +5,9 @@ import * as dagCbor from '@ipld/dag-cbor'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { dagCborCid } from '../../../src/format/cid.js'
 import { nameCidFromPublicKey } from '../../../src/link/index.js'
+import { tempDir } from '../../helpers/files.js'
 import {
-  NameService, SeenSequences, nameDhtKey, nameRecordSelector, nameRecordValidator, publicKeyFromSeed, sealNameValue, signNameRecord
+  KeyStore, decodeNameRecord, NameService, SeenSequences, nameDhtKey, nameRecordSelector, nameRecordValidator, publicKeyFromSeed, sealNameValue, signNameRecord
 } from '../../../src/names/index.js'
 
 const SEED = Uint8Array.from({ length: 32 }, (_, i) => i + 1)
@@ -91,5 +92,41 @@ describe('the DHT\'s validator and selector for /veil/', () => {
     const seen = new SeenSequences(3)
     for (let i = 0; i < 10; i++) seen.note(Uint8Array.of(i), { sequence: 1, validUntil: 1, bytes: new Uint8Array(0) })
     expect(seen.size).toBe(3)
+  })
+})
+
+describe('the publisher\'s node keeps its records alive', () => {
+  it('re-signs a record past half its validity (same sequence and value, a new validity), puts it into the DHT and pushes it to the share\'s holders and the storage nodes near the name', async () => {
+    const keys = new KeyStore(await tempDir())
+    const puts: Uint8Array[] = []
+    const pushed: string[] = []
+    const holder = peerIdFromString('12D3KooWHFrmLWTTDD4NodngtRMEVYgxrsDTDvWc7N4U8JF8TpUw')
+    const near = peerIdFromString('12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK')
+    const make = (validityMs: number): NameService => new NameService({
+      dht: { get: async function * () {}, put: async function * (_key: Uint8Array, value: Uint8Array) { puts.push(value) } } as unknown as KadDHT,
+      seen: new SeenSequences(),
+      self: SELF,
+      keys,
+      pushName: async (peer) => { pushed.push(peer.toString()); return { ok: true } },
+      findHolders: async function * () { yield { id: holder, multiaddrs: [] } },
+      storagePeers: async () => [near],
+      logger: defaultLogger()
+    }, { validityMs })
+    const published = await make(2_000).publish('doc', { root: ROOT, key: new Uint8Array(32).fill(1) }, { holders: [holder] })
+    expect(published.sequence).toBe(1)
+    expect(pushed.sort()).toEqual([holder.toString(), near.toString()].sort())
+    const first = decodeNameRecord((await keys.require('doc')).record!)
+    pushed.length = 0
+    puts.length = 0
+    // A node with the default 7-day validity finds 2 s left: past half, so it re-signs.
+    const result = await make(7 * 86_400_000).republish()
+    expect(result.own).toBe(1)
+    const second = decodeNameRecord((await keys.require('doc')).record!)
+    expect(second.sequence).toBe(1)
+    expect(second.sealedValue).toEqual(first.sealedValue)
+    expect(second.validUntil).toBeGreaterThan(first.validUntil + 86_400_000)
+    expect(puts).toHaveLength(1)
+    expect(puts[0]).toEqual(second.bytes)
+    expect(pushed.sort()).toEqual([holder.toString(), near.toString()].sort())
   })
 })
