@@ -169,3 +169,43 @@ export class NotPinnedError extends VeilError {
     super(`${cid} is not pinned on this node, so nothing was unpinned: \`veil pins\` lists what is`, 'ERR_NOT_PINNED')
   }
 }
+
+// --- passwords, expiry and mutable links ----------------------------------------
+
+/** A link whose key is wrapped with a password was used without one. */
+export class PasswordRequiredError extends VeilError {
+  override name = 'PasswordRequiredError'
+  constructor (message = 'this link is protected by a password: give the password (Veil asks for it on a terminal, or reads it with --password-file <file> or from stdin)') {
+    super(message, 'ERR_PASSWORD_REQUIRED')
+  }
+}
+
+/** The password does not open a password-protected link. */
+export class WrongPasswordError extends VeilError {
+  override name = 'WrongPasswordError'
+  constructor (message = 'wrong password: it does not open this link (check it, including upper and lower case, and try again)') {
+    super(message, 'ERR_WRONG_PASSWORD')
+  }
+}
+
+/** A share whose sealed metadata says it has expired. */
+export class ShareExpiredError extends VeilError {
+  override name = 'ShareExpiredError'
+  constructor (readonly expiredAt: number) {
+    super(`this share expired on ${new Date(expiredAt).toISOString()}: its sharer set it to expire, so Veil does not open it; ask them to share it again`, 'ERR_SHARE_EXPIRED')
+  }
+}
+
+/** A mutable link's record is malformed, forged, out of date or does not belong to the link. */
+export class InvalidNameRecordError extends VeilError {
+  override name = 'InvalidNameRecordError'
+  constructor (message: string, options?: ErrorOptions) { super(message, 'ERR_INVALID_NAME_RECORD', options) }
+}
+
+/** Nobody in the swarm holds a (valid) record for a mutable link. */
+export class NameNotFoundError extends VeilError {
+  override name = 'NameNotFoundError'
+  constructor (message = 'no node in the swarm has a valid record for this link: it was never published, or its publisher and the storage nodes holding it have been offline longer than its record lasts (7 days); ask the publisher to publish it again') {
+    super(message, 'ERR_NAME_NOT_FOUND')
+  }
+}

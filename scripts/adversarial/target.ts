@@ -62,6 +62,8 @@ export interface TargetStats {
   storage?: { used: number, capacity: number, blocks: number, perPeer: number, topPeers: Array<{ peer: string, bytes: number }> }
   /** Blocks read from the store in the window (serving, proving), and their bytes. */
   reads: { blocks: number, bytes: number }
+  /** Mutable links' records this node keeps for others (storage nodes). */
+  heldRecords: number
   /** With --gateway: its figures (clients tracked, work in flight, refusals so far). */
   gateway?: ReturnType<NonNullable<VeilNode['gateway']>['status']>
 }
@@ -162,7 +164,8 @@ async function stats (request: { gc?: boolean } = {}): Promise<TargetStats> {
     rejected: { ...rejected },
     wire: { ...node.wireGuard.stats },
     storage: status === undefined ? undefined : { used: status.used, capacity: status.capacity, blocks: status.blocks, perPeer: status.perPeer, topPeers: status.topPeers },
-    reads: { ...reads }
+    reads: { ...reads },
+    heldRecords: node.names.heldRecords
   }
 }
 

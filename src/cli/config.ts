@@ -48,9 +48,10 @@ export interface ConfigFile {
    * A node's timing, durations like "90s", "10m", "1h", "30d": a storage
    * node's { repairEvery, scrubEvery, collectEvery, lease, orphanGrace } and
    * how often a running node renews the leases of the shares it made
-   * (renewEvery). Unset keys keep the library defaults (1 h, 24 h, 1 h, 30 d,
-   * 10 min, 10 d). VEIL_TEST_MODE=1 sets them all short (5 s, 20 s, 10 s,
-   * 10 min, 20 s, 1 min) for test swarms.
+   * (renewEvery), and how often it puts mutable links' records into the DHT
+   * again (republishEvery). Unset keys keep the library defaults (1 h, 24 h,
+   * 1 h, 30 d, 10 min, 10 d, 12 h). VEIL_TEST_MODE=1 sets them all short (5 s,
+   * 20 s, 10 s, 10 min, 20 s, 1 min, 10 s) for test swarms.
    */
   maintenance?: Partial<Record<MaintenanceKey, string>> | null
   /** Addresses `veil node start` tells peers to dial, such as a port forward's public address (multiaddrs). */
@@ -71,9 +72,9 @@ export interface ConfigFile {
   relay?: { server?: 'storage' | boolean, dataLimit?: string, durationLimit?: string, unlimited?: boolean, maxReservations?: number } | null
 }
 
-export type MaintenanceKey = 'repairEvery' | 'scrubEvery' | 'collectEvery' | 'lease' | 'orphanGrace' | 'renewEvery'
+export type MaintenanceKey = 'repairEvery' | 'scrubEvery' | 'collectEvery' | 'lease' | 'orphanGrace' | 'renewEvery' | 'republishEvery'
 
-const MAINTENANCE_KEYS: MaintenanceKey[] = ['repairEvery', 'scrubEvery', 'collectEvery', 'lease', 'orphanGrace', 'renewEvery']
+const MAINTENANCE_KEYS: MaintenanceKey[] = ['repairEvery', 'scrubEvery', 'collectEvery', 'lease', 'orphanGrace', 'renewEvery', 'republishEvery']
 
 /** A storage node's timing, in milliseconds (only what was set). */
 export type Maintenance = Partial<Record<MaintenanceKey, number>>
@@ -82,7 +83,7 @@ export type Maintenance = Partial<Record<MaintenanceKey, number>>
 export const DEFAULT_RENEW_EVERY_MS = 10 * 86_400_000
 
 /** VEIL_TEST_MODE: short enough that repair and collection are seen within a test. */
-export const TEST_MODE_MAINTENANCE: Maintenance = { repairEvery: 5_000, scrubEvery: 20_000, collectEvery: 10_000, lease: 600_000, orphanGrace: 20_000, renewEvery: 60_000 }
+export const TEST_MODE_MAINTENANCE: Maintenance = { repairEvery: 5_000, scrubEvery: 20_000, collectEvery: 10_000, lease: 600_000, orphanGrace: 20_000, renewEvery: 60_000, republishEvery: 10_000 }
 
 export interface Settings {
   repo: string

@@ -3,7 +3,7 @@
  * throws InvalidArgumentError makes commander report a usage error (exit 2).
  */
 import { InvalidArgumentError, type Command } from 'commander'
-import { parseSize } from './config.js'
+import { parseDuration, parseSize } from './config.js'
 
 /** "50GiB", "1.5TiB", "500 MiB" (GB, MB… read as binary too): at least 1 MiB. */
 export function sizeArg (value: string): number {
@@ -15,6 +15,18 @@ export function sizeArg (value: string): number {
   }
   if (size < 1024 * 1024) throw new InvalidArgumentError(`"${value}" is too small: give at least 1MiB`)
   return size
+}
+
+/** How long until a share expires: "7d", "12h", "30m", "90s" → ms (1 s to 100 years). */
+export function expiryArg (value: string): number {
+  let ms: number
+  try {
+    ms = parseDuration(value)
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message)
+  }
+  if (ms < 1000 || ms > 100 * 365 * 86_400_000) throw new InvalidArgumentError(`"${value}" is not a time to expire after: give 1s to 100 years, such as 7d`)
+  return ms
 }
 
 /** A whole number of copies, 0–20. */

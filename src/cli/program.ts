@@ -21,6 +21,8 @@ import { registerRenew } from './commands/renew.js'
 import { registerGc } from './commands/gc.js'
 import { registerStatus } from './commands/status.js'
 import { registerSwarm } from './commands/swarm.js'
+import { registerPublish } from './commands/publish.js'
+import { registerKeys } from './commands/keys.js'
 
 export function buildProgram (signal: AbortSignal): Command {
   const program = new Command('veil')
@@ -52,6 +54,8 @@ Run \`veil <command> --help\` for a command's flags.`)
   registerInit(program, runtime)
   registerNode(program, runtime)
   registerShare(program, runtime)
+  registerPublish(program, runtime)
+  registerKeys(program, runtime)
   registerGet(program, runtime)
   registerLs(program, runtime)
   registerPin(program, runtime)

@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream'
 import { DaemonAuthError, DaemonError, DaemonUnreachableError } from './errors.js'
 import {
   API_PREFIX, RESULT_TRAILER, decodeTrailer, type GetRequest, type GetSummary, type ListRequest, type ListSummary, type PeerSummary, type PinSummary,
-  type GcSummary, type PinsSummary, type RenewSummary, type ShareRequest, type ShareSummary, type StatusSummary, type StreamLine, type WireError, type WireProgress
+  type GcSummary, type PinsSummary, type PublishRequest, type PublishSummary, type RenewSummary, type ShareRequest, type ShareSummary, type StatusSummary, type StreamLine, type WireError, type WireProgress
 } from './protocol.js'
 
 export interface CallOptions {
@@ -55,6 +55,11 @@ export class DaemonClient {
 
   async share (body: ShareRequest, options: CallOptions = {}): Promise<ShareSummary> {
     return await this.lines('/share', body, options)
+  }
+
+  /** Share a path and point the repo's mutable link `name` at it. */
+  async publish (body: PublishRequest, options: CallOptions = {}): Promise<PublishSummary> {
+    return await this.lines('/publish', body, options)
   }
 
   /** Fetch to a path on this machine (`output` absolute, or absent for `<cwd>/<name>`). */

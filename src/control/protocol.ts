@@ -23,6 +23,16 @@ export interface ShareRequest {
   path: string
   replicas?: number
   convergent?: boolean
+  /** Make the share expire then (ms since the epoch). */
+  expires?: number
+}
+
+export interface PublishRequest {
+  /** Absolute path on the daemon's machine. */
+  path: string
+  /** The key's name in the repo (made on first use). */
+  name: string
+  replicas?: number
 }
 
 export interface GetRequest {
@@ -78,6 +88,26 @@ export interface ShareSummary {
   keptUntil: string | null
   /** The sharing node kept its copy (and serves it). */
   keptLocal: boolean
+  /** When the share expires (ISO 8601), or null. */
+  expires: string | null
+}
+
+export interface PublishSummary {
+  /** The mutable link: veil://<name>#<read key>, the same at every publication under this name. */
+  link: string
+  /** The key's name in the repo. */
+  name: string
+  /** This version's number (1 for the first publication). */
+  sequence: number
+  /** The key was made by this publication. */
+  created: boolean
+  /** The record is valid until then (ISO 8601); republished while a node runs for the repo. */
+  validUntil: string
+  /** DHT nodes that took the record, and storage nodes that keep and republish it. */
+  dhtPeers: number
+  recordHolders: number
+  /** The share this version points to. */
+  share: ShareSummary
 }
 
 export interface GetSummary {
@@ -93,6 +123,8 @@ export interface GetSummary {
   files: number
   blocksFetched: number
   bytesFetched: number
+  /** The version fetched, for a mutable link (its record's sequence number); null for any other link. */
+  sequence: number | null
 }
 
 export interface ListEntry {
@@ -109,6 +141,8 @@ export interface ListSummary {
   cid: string
   name: string
   entries: ListEntry[]
+  /** The version listed, for a mutable link; null for any other link. */
+  sequence: number | null
 }
 
 export interface RenewRequest {

@@ -52,6 +52,36 @@ export async function openAsync (key: CryptoKey, nonce: Uint8Array, sealed: Uint
   }
 }
 
+/** AES-256-GCM seal with an explicit nonce and optional associated data: ciphertext ‖ tag. */
+export async function sealAsync (key: CryptoKey, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Promise<Uint8Array> {
+  const params = aad === undefined
+    ? { name: 'AES-GCM', iv: view(nonce), tagLength: TAG_LENGTH * 8 }
+    : { name: 'AES-GCM', iv: view(nonce), additionalData: view(aad), tagLength: TAG_LENGTH * 8 }
+  return new Uint8Array(await subtle().encrypt(params, key, view(plaintext)))
+}
+
+/** HKDF-SHA256(secret, salt "veil/v1/hkdf", info) → 32 bytes: the format's key schedule for any secret. */
+export async function deriveKeyAsync (secret: Uint8Array, info: Uint8Array): Promise<Uint8Array> {
+  const ikm = await subtle().importKey('raw', view(secret), 'HKDF', false, ['deriveBits'])
+  return await hkdfAsync(ikm, info)
+}
+
+/**
+ * An Ed25519 signature check with WebCrypto (Node 20 and current browsers
+ * have it): false for a bad signature, a malformed key or a browser without
+ * Ed25519, which the caller reports.
+ */
+export async function verifyEd25519Async (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): Promise<boolean> {
+  if (publicKey.length !== 32 || signature.length !== 64) return false
+  let key
+  try {
+    key = await subtle().importKey('raw', view(publicKey), { name: 'Ed25519' }, false, ['verify'])
+  } catch {
+    return false
+  }
+  return await subtle().verify({ name: 'Ed25519' }, key, view(signature), view(message))
+}
+
 export async function sha256Async (bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await subtle().digest('SHA-256', view(bytes)))
 }

@@ -11,7 +11,7 @@ import { checkFolder, type FolderLimits, type OpenedShare } from '../exporter/in
 import type { Fetcher } from '../fetch/index.js'
 import { checkEntryName } from '../format/index.js'
 import { InvalidOptionError, OutputError } from '../errors.js'
-import type { VeilNode } from '../node/index.js'
+import { resolveLink, type LinkTarget, type NodeShareResult, type VeilNode } from '../node/index.js'
 import { NotAFolderError } from './errors.js'
 import { openSharePath, walkTree } from './share-path.js'
 import { writeFolderTar } from './tar-output.js'
@@ -34,17 +34,27 @@ export interface ShareOpInit {
   /** Keep and serve the blocks here (a daemon) or drop them once placed (a light client). */
   keepLocal: boolean
   convergenceSecret?: Uint8Array
+  /** Make the share expire then (ms since the epoch): storage nodes delete it, readers refuse it. */
+  expires?: number
 }
 
 export async function shareOp (node: VeilNode, init: ShareOpInit, options: OpOptions = {}): Promise<ShareSummary> {
-  const onProgress = progressRelay(options)
-  const result = await node.share(init.path, {
+  return summarizeShare(await shareWith(node, init, options), init.expires)
+}
+
+/** node.share with an operation's settings and progress. */
+export async function shareWith (node: VeilNode, init: ShareOpInit, options: OpOptions): Promise<NodeShareResult> {
+  return await node.share(init.path, {
     replicas: init.replicas,
     keepLocal: init.keepLocal,
     convergenceSecret: init.convergenceSecret,
+    expires: init.expires,
     signal: options.signal,
-    onProgress
+    onProgress: progressRelay(options)
   })
+}
+
+export function summarizeShare (result: NodeShareResult, expires: number | undefined): ShareSummary {
   // A folder's result also counts its files and their total size.
   const folder = result as Partial<{ files: number, totalSize: number }>
   const isFolder = result.meta.kind === 'folder'
@@ -59,8 +69,29 @@ export async function shareOp (node: VeilNode, init: ShareOpInit, options: OpOpt
     replicasWanted: result.replicasWanted,
     placementFailures: result.placementFailures,
     keptUntil: isoTime(result.keptUntil),
-    keptLocal: !result.removedLocal
+    keptLocal: !result.removedLocal,
+    expires: isoTime(expires)
   }
+}
+
+/** How a link is read by operations that follow mutable links: any form, a path, a name. */
+const FOLLOW = { allowPath: true, allowName: true } as const
+
+/** A link's target now: a mutable link resolved to its share (and which version), any other as it is. */
+async function target (node: VeilNode, text: string, options: OpOptions): Promise<{ link: ShareLink, sequence: number | null }> {
+  const parsed = parseShareLink(text, FOLLOW)
+  const resolved = await resolveLink(node.names, parsed, { signal: options.signal })
+  return { link: { cid: resolved.cid, key: resolved.key!, path: resolved.path }, sequence: resolved.version?.sequence ?? null }
+}
+
+/**
+ * What pin, unpin and renew reach from any link: a mutable link is resolved
+ * (it needs its key); a password-protected link counts as its verify-only
+ * form (its share's own units; a folder's entries need the key).
+ */
+async function verifyTarget (node: VeilNode, text: string, options: OpOptions): Promise<LinkTarget> {
+  const parsed = parseLink(text, { allowName: true, allowPassword: true })
+  return await resolveLink(node.names, { cid: parsed.cid, key: parsed.key }, { signal: options.signal })
 }
 
 export interface GetOpInit {
@@ -77,7 +108,7 @@ export interface GetOpInit {
 }
 
 export async function getOp (node: VeilNode, init: GetOpInit, options: OpOptions = {}): Promise<GetSummary> {
-  const parsed = parseShareLink(init.link, { allowPath: true })
+  const { link: parsed, sequence } = await target(node, init.link, options)
   let link: ShareLink = { cid: parsed.cid, key: parsed.key }
   let output = init.output
   if (typeof output === 'string') await checkOutputPath(output)
@@ -98,7 +129,7 @@ export async function getOp (node: VeilNode, init: GetOpInit, options: OpOptions
       output = join(output, safeOutputName(name))
     }
     await init.onOpen?.({ name, kind, size })
-    if (typeof output !== 'string' && kind === 'folder') return await tarOp(share, fetcher, output, init.limits, options)
+    if (typeof output !== 'string' && kind === 'folder') return { ...await tarOp(share, fetcher, output, init.limits, options), sequence }
   }
   const result = await node.get(link, {
     output,
@@ -119,12 +150,13 @@ export async function getOp (node: VeilNode, init: GetOpInit, options: OpOptions
     alreadyComplete: result.alreadyComplete,
     files: result.files,
     blocksFetched: result.blocksFetched,
-    bytesFetched: result.bytesFetched
+    bytesFetched: result.bytesFetched,
+    sequence
   }
 }
 
 /** A folder share to a stream, as tar; progress as the file bytes go out. */
-async function tarOp (share: OpenedShare, fetcher: Fetcher, output: Writable, limits: FolderLimits | undefined, options: OpOptions): Promise<GetSummary> {
+async function tarOp (share: OpenedShare, fetcher: Fetcher, output: Writable, limits: FolderLimits | undefined, options: OpOptions): Promise<Omit<GetSummary, 'sequence'>> {
   const { name, kind, size } = share.meta
   // The same limits as a folder written to disk, checked before the first byte goes out.
   await checkFolder(share, fetcher, { folderLimits: limits, signal: options.signal, onProgress: progressRelay(options) })
@@ -155,7 +187,7 @@ export interface ListOpInit {
 }
 
 export async function listOp (node: VeilNode, init: ListOpInit, options: OpOptions = {}): Promise<ListSummary> {
-  const link = parseShareLink(init.link, { allowPath: true })
+  const { link, sequence } = await target(node, init.link, options)
   const fetcher = node.fetcher()
   const share = await openSharePath(link, fetcher, { signal: options.signal })
   if (share.meta.kind !== 'folder') throw new NotAFolderError()
@@ -163,7 +195,7 @@ export async function listOp (node: VeilNode, init: ListOpInit, options: OpOptio
   for await (const e of walkTree(share, fetcher, { signal: options.signal, recursive: init.recursive === true })) {
     entries.push({ name: e.name, path: e.path.join('/'), kind: e.kind, size: e.size, link: formatLink({ cid: e.cid, key: e.key }) })
   }
-  return { cid: share.cid.toString(), name: share.meta.name, entries }
+  return { cid: share.cid.toString(), name: share.meta.name, entries, sequence }
 }
 
 async function isFolder (path: string): Promise<boolean> {
@@ -175,13 +207,13 @@ async function isFolder (path: string): Promise<boolean> {
  * link to a folder pins every entry too (the listing needs the key).
  */
 export async function pinOp (node: VeilNode, text: string, options: OpOptions = {}): Promise<PinSummary> {
-  const link = parseLink(text)
+  const link = await verifyTarget(node, text, options)
   const result = await node.pin(link, { signal: options.signal, onProgress: progressRelay(options) })
   return { cid: link.cid.toString(), shares: result.shares, units: result.units, blocks: result.blocks, bytes: result.bytes }
 }
 
 export async function unpinOp (node: VeilNode, text: string, options: OpOptions = {}): Promise<PinSummary> {
-  const link = parseLink(text)
+  const link = await verifyTarget(node, text, options)
   const result = await node.unpin(link, { signal: options.signal })
   return { cid: link.cid.toString(), shares: result.shares, units: result.units }
 }
@@ -196,7 +228,7 @@ export async function gcOp (node: VeilNode, options: OpOptions = {}): Promise<Gc
 
 /** Renew a share's leases (any link, a verify-only one included), or every share this repo made. */
 export async function renewOp (node: VeilNode, text: string | undefined, options: OpOptions = {}): Promise<RenewSummary> {
-  const results = await node.renew(text === undefined ? undefined : parseLink(text), { signal: options.signal })
+  const results = await node.renew(text === undefined ? undefined : await verifyTarget(node, text, options), { signal: options.signal })
   return { shares: results.map(r => ({ cid: r.root.toString(), units: r.units, copies: r.copies, keptUntil: isoTime(r.keptUntil) })) }
 }
 

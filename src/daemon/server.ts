@@ -5,7 +5,7 @@
  * then one `result` or `error` line — so the CLI can draw progress bars; a
  * `get` to "-" streams the file's bytes and reports its outcome in a trailer.
  *
- * Endpoints (all under /v1): GET status, GET peers, POST share, POST get,
+ * Endpoints (all under /v1): GET status, GET peers, POST share, POST publish, POST get,
  * POST ls, POST pin, POST unpin, GET pins, POST gc, POST renew. A `get` to "-" of a folder streams it as tar. Links travel only in bodies, never in URLs,
  * and nothing here logs them.
  */
@@ -17,6 +17,7 @@ import { InvalidOptionError, VeilError } from '../errors.js'
 import type { VeilNode } from '../node/index.js'
 import type { FolderLimits } from '../exporter/index.js'
 import { gcOp, getOp, listOp, peersOp, pinOp, pinsOp, renewOp, shareOp, statusOp, unpinOp, type OpOptions } from './operations.js'
+import { publishOp } from './publish-op.js'
 import { API_PREFIX, MAX_REQUEST_BYTES, RESULT_TRAILER, encodeTrailer, toWireError, type StreamLine, type WireError } from '../control/index.js'
 
 export interface ControlServerInit {
@@ -68,6 +69,7 @@ export class ControlServer {
       ['GET /peers', async (_req, res) => { sendJson(res, 200, { result: await peersOp(node) }) }],
       ['POST /share', async (req, res, ops) => { await this.share(await readBody(req), res, ops) }],
       ['POST /get', async (req, res, ops) => { await this.get(await readBody(req), res, ops) }],
+      ['POST /publish', async (req, res, ops) => { await this.publish(await readBody(req), res, ops) }],
       ['POST /ls', async (req, res, ops) => {
         const body = await readBody(req)
         sendJson(res, 200, { result: await listOp(node, { link: linkOf(body), recursive: field(body, 'recursive', 'boolean') === true }, ops) })
@@ -158,8 +160,20 @@ export class ControlServer {
     const replicas = field(body, 'replicas', 'number') ?? this.init.replicas
     if (!Number.isSafeInteger(replicas) || replicas < 0 || replicas > 100) throw new BadRequestError('"replicas" must be a whole number from 0 to 100')
     const convergent = field(body, 'convergent', 'boolean') === true
+    const expires = field(body, 'expires', 'number')
+    if (expires !== undefined && (!Number.isSafeInteger(expires) || expires <= Date.now())) throw new BadRequestError('"expires" must be a time in the future, in ms since the epoch')
     const convergenceSecret = convergent ? await this.init.convergenceSecret() : undefined
-    await streamLines(res, async onProgress => await shareOp(this.init.node, { path, replicas, keepLocal: true, convergenceSecret }, { ...ops, onProgress }))
+    await streamLines(res, async onProgress => await shareOp(this.init.node, { path, replicas, keepLocal: true, convergenceSecret, expires }, { ...ops, onProgress }))
+  }
+
+  private async publish (body: Body, res: ServerResponse, ops: OpOptions): Promise<void> {
+    const path = field(body, 'path', 'string')
+    if (path === undefined || !isAbsolute(path)) throw new BadRequestError('"path" must be an absolute path')
+    const name = field(body, 'name', 'string')
+    if (name === undefined) throw new BadRequestError('"name" is required')
+    const replicas = field(body, 'replicas', 'number') ?? this.init.replicas
+    if (!Number.isSafeInteger(replicas) || replicas < 0 || replicas > 100) throw new BadRequestError('"replicas" must be a whole number from 0 to 100')
+    await streamLines(res, async onProgress => await publishOp(this.init.node, { path, name, replicas, keepLocal: true }, { ...ops, onProgress }))
   }
 
   private async get (body: Body, res: ServerResponse, ops: OpOptions): Promise<void> {

@@ -2,7 +2,7 @@ import type { AbortOptions, ComponentLogger, Logger } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { defaultLogger } from '@libp2p/logger'
 import { deriveSubkeys, importAesKey, type CryptoKey } from '../crypto/index.js'
-import { verifyBlock, decodeRoot, openRoot, type RootNode, type ShareMeta } from '../format/index.js'
+import { verifyBlock, decodeRoot, openRoot, checkNotExpired, type RootNode, type ShareMeta } from '../format/index.js'
 import type { ShareLink } from '../link/index.js'
 import type { BlockSource } from '../blockstore/index.js'
 
@@ -24,13 +24,14 @@ export interface OpenedShare {
 
 /**
  * Fetch the root, check it against its CID, check the key commitment (a wrong
- * key fails here, before any block is decrypted) and open the metadata.
+ * key fails here, before any block is decrypted) and open the metadata; a
+ * share past the expiry its sharer set is refused (ShareExpiredError).
  */
 export async function openShare (link: ShareLink, source: BlockSource, options: OpenShareOptions = {}): Promise<OpenedShare> {
   const bytes = await source.get(link.cid, { ...options, segment: link.cid })
   verifyBlock(link.cid, bytes)
   const root = decodeRoot(bytes)
-  const meta = openRoot(root, link.key)
+  const meta = checkNotExpired(openRoot(root, link.key))
   // Never log names, keys or content: only CIDs, counts and sizes.
   exportLog(options)('opened share %c: %s, %d blocks of %d bytes', link.cid, meta.kind, root.blockCount, root.blockSize)
   const { blockKey } = deriveSubkeys(link.key)

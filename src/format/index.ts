@@ -6,6 +6,6 @@ export { TreeBuilder, walkBlocks, walkTreeNodes, type BlockRef, type NodeRef, ty
 export { blockCountFor, treeHeightFor, blocksPerNode, childCount, V1_SHAPE, type TreeShape } from './shape.js'
 export { encodeFolderListing, decodeFolderListing, checkEntryName, MAX_ENTRY_NAME_BYTES, type FolderEntry } from './folder.js'
 // The browser-safe door is portable.ts; these were only there.
-export { openRootAsync, rootAad } from './root-open.js'
+export { openRootAsync, rootAad, checkNotExpired } from './root-open.js'
 export { checkBlockLength } from './walk.js'
 export { visibleName, unsafeCharacter } from './names.js'

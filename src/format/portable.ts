@@ -7,7 +7,7 @@
  */
 export * from './limits.js'
 export { RAW_CODE, DAG_CBOR_CODE, SHA2_256_CODE, rawCidFromDigest, digestMatches, isSupportedCid, rawCidAsync, verifyBlockAsync } from './cid-check.js'
-export { decodeRoot, openRootAsync, rootAad, type RootNode, type ShareMeta, type ShareKind, type EncodedNode } from './root-open.js'
+export { decodeRoot, openRootAsync, rootAad, checkNotExpired, type RootNode, type ShareMeta, type ShareKind, type EncodedNode } from './root-open.js'
 export { decodeTreeNode, decodeUnitNode, type TreeNode, type UnitNode } from './node-decode.js'
 export { walkBlocks, walkTreeNodes, checkBlockLength, type BlockRef, type NodeRef, type LoadTreeNode, type WalkOptions } from './walk.js'
 export { blockCountFor, treeHeightFor, blocksPerNode, childCount, V1_SHAPE, type TreeShape } from './shape.js'

@@ -1,7 +1,7 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
 import { commitmentMatchesAsync, deriveSubkeysAsync, importAesKey, openAsync, NONCE_LENGTH, TAG_LENGTH, paddedLength, type PaddingMode } from '../crypto/portable.js'
-import { InvalidManifestError, KeyMismatchError, ShareStructureError, UnsupportedVersionError } from '../errors.js'
+import { InvalidManifestError, KeyMismatchError, ShareExpiredError, ShareStructureError, UnsupportedVersionError } from '../errors.js'
 import { decodeCborMap, expectKeys, readBytes, readInt, readLiteral, readString, readCidList, type CborMap } from './codec.js'
 import {
   FORMAT_VERSION, MAX_BLOCK_SIZE, MAX_MANIFEST_NODE_SIZE, MAX_MEDIA_TYPE_LENGTH, MAX_META_SIZE, MAX_NAME_BYTES,
@@ -35,6 +35,11 @@ export interface ShareMeta {
   size: number
   mediaType: string
   padding: PaddingMode
+  /**
+   * When the sharer made it expire (ms since the epoch): readers refuse it
+   * after that (`checkNotExpired`). Absent: it does not expire.
+   */
+  expires?: number
 }
 
 export interface RootNode {
@@ -71,7 +76,9 @@ export function headerMap (root: Omit<RootNode, 'sealedMeta'>): CborMap {
 }
 
 export function encodeMeta (meta: ShareMeta): Uint8Array {
-  const body = dagCbor.encode({ k: meta.kind, n: meta.name, s: meta.size, t: meta.mediaType, p: meta.padding })
+  const fields: Record<string, unknown> = { k: meta.kind, n: meta.name, s: meta.size, t: meta.mediaType, p: meta.padding }
+  if (meta.expires !== undefined) fields.x = meta.expires
+  const body = dagCbor.encode(fields)
   // length prefix ‖ body ‖ zeros, padded so the ciphertext leaks little of the name's length
   const total = Math.ceil((4 + body.length) / META_PAD_UNIT) * META_PAD_UNIT
   const out = new Uint8Array(total)
@@ -89,14 +96,23 @@ export function decodeMeta (plain: Uint8Array): ShareMeta {
     if (plain[i] !== 0) throw new InvalidManifestError(`${what} has non-zero padding`)
   }
   const map = decodeCborMap(plain.subarray(4, 4 + length), MAX_META_SIZE, what)
-  expectKeys(map, ['k', 'n', 's', 't', 'p'], what)
-  return {
+  // `x` (the expiry) is optional: a Veil from before it refuses such a share rather than ignore its expiry.
+  expectKeys(map, Object.hasOwn(map, 'x') ? ['k', 'n', 's', 't', 'p', 'x'] : ['k', 'n', 's', 't', 'p'], what)
+  const meta: ShareMeta = {
     kind: readLiteral(map, 'k', SHARE_KINDS, what),
     name: readString(map, 'n', MAX_NAME_BYTES, what),
     size: readInt(map, 's', 0, MAX_SHARE_SIZE, what),
     mediaType: readString(map, 't', MAX_MEDIA_TYPE_LENGTH, what),
     padding: readLiteral(map, 'p', PADDING_MODES, what)
   }
+  if (Object.hasOwn(map, 'x')) meta.expires = readInt(map, 'x', 1, MAX_SHARE_SIZE, what)
+  return meta
+}
+
+/** Refuse a share its sharer set to expire once that time has passed (ShareExpiredError). */
+export function checkNotExpired (meta: ShareMeta, now = Date.now()): ShareMeta {
+  if (meta.expires !== undefined && now >= meta.expires) throw new ShareExpiredError(meta.expires)
+  return meta
 }
 
 /**

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net'
 import type { AbortOptions, ComponentLogger, Logger, Startable } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
 import { DAG_CBOR_CODE, isSupportedCid, verifyBlockAsync } from '../format/index.js'
+import { isNameCid } from '../link/index.js'
+import { NameRecordCache } from './name-cache.js'
 import { Budgets, type BudgetInit, type Refusal } from './budgets.js'
 import { BlockCache } from './cache.js'
 import { loadAssets, type Asset, type PageAssets } from './assets.js'
@@ -53,6 +55,12 @@ export interface GatewayComponents {
   store: { has: (cid: CID, options?: AbortOptions) => Promise<boolean>, get: (cid: CID, options?: AbortOptions) => Promise<Uint8Array> }
   /** A fresh fetch engine (the node's), used per unit. */
   fetcher: () => GatewayBlockSource
+  /**
+   * The newest valid record of a mutable link's name, as the DHT holds it
+   * (opaque to the gateway: its value is sealed under the link's key, which
+   * only the page has); undefined when there is none. Absent: /name/ is 404.
+   */
+  names?: (name: CID, options: AbortOptions) => Promise<Uint8Array | undefined>
   logger: ComponentLogger
 }
 
@@ -66,7 +74,8 @@ export interface GatewayStatus {
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; worker-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
+  // 'wasm-unsafe-eval' lets the page compile WebAssembly (Argon2id for password links), and nothing else: no eval.
+  'Content-Security-Policy': "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; connect-src 'self'; worker-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
   'Referrer-Policy': 'no-referrer',
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'SAMEORIGIN',
@@ -79,9 +88,19 @@ const IMMUTABLE = 'public, max-age=31536000, immutable'
 type Route =
   | { kind: 'page', cid: CID | undefined }
   | { kind: 'block', cid: CID | undefined, unit: CID | undefined | null }
+  | { kind: 'name', cid: CID | undefined }
   | { kind: 'asset', asset: keyof PageAssets, name: string }
   | { kind: 'favicon' }
   | { kind: 'none' }
+
+function parseNameCid (text: string): CID | undefined {
+  try {
+    const cid = CID.parse(text)
+    return isNameCid(cid) ? cid : undefined
+  } catch {
+    return undefined
+  }
+}
 
 function parseCid (text: string): CID | undefined {
   try {
@@ -97,9 +116,12 @@ function route (url: string): Route {
   const path = query === -1 ? url : url.slice(0, query)
   let match = /^\/v\/([^/]+)(?:\/.*)?$/.exec(path)
   if (match !== null) {
-    const cid = parseCid(match[1]!)
-    return { kind: 'page', cid: cid?.code === DAG_CBOR_CODE ? cid : undefined }
+    // A share root, or a mutable link's name.
+    const cid = parseCid(match[1]!) ?? parseNameCid(match[1]!)
+    return { kind: 'page', cid: cid === undefined || (cid.code !== DAG_CBOR_CODE && !isNameCid(cid)) ? undefined : cid }
   }
+  match = /^\/name\/([^/]+)$/.exec(path)
+  if (match !== null) return { kind: 'name', cid: parseNameCid(match[1]!) }
   match = /^\/block\/([^/]+)$/.exec(path)
   if (match !== null) {
     const within = query === -1 ? null : new URLSearchParams(url.slice(query + 1)).get('in')
@@ -116,6 +138,7 @@ function route (url: string): Route {
 function logPath (r: Route, url: string): string {
   if (r.kind === 'page') return r.cid === undefined ? '/v/(invalid)' : `/v/${r.cid.toString()}`
   if (r.kind === 'block') return r.cid === undefined ? '/block/(invalid)' : `/block/${r.cid.toString()}`
+  if (r.kind === 'name') return r.cid === undefined ? '/name/(invalid)' : `/name/${r.cid.toString()}`
   if (r.kind === 'asset') return `/_veil/${r.name}`
   if (r.kind === 'favicon') return '/favicon.ico'
   return url === '/' ? '/' : '-'
@@ -128,6 +151,7 @@ export class Gateway implements Startable {
   private readonly cache: BlockCache
   private readonly fetchers = new Map<string, GatewayBlockSource>()
   private readonly inflight = new Map<string, Promise<Uint8Array>>()
+  private readonly records = new NameRecordCache()
   private server: Server | undefined
   private assets: PageAssets | undefined
   private shutdown = new AbortController()
@@ -233,6 +257,10 @@ export class Gateway implements Startable {
         if (r.cid === undefined || r.unit === undefined) { this.text(res, 400, 'Veil serves only blocks it can verify: CIDv1, raw or dag-cbor, sha2-256 (and ?in= a dag-cbor CID)'); return }
         void this.block(req, res, ip, r.cid, r.unit ?? undefined, send)
         return
+      case 'name':
+        if (r.cid === undefined) { this.text(res, 400, 'not the name of a mutable link: /name/<CIDv1 libp2p-key of an Ed25519 key>'); return }
+        void this.name(res, ip, r.cid, send)
+        return
       case 'favicon':
         send(204, new Uint8Array(0), { 'Cache-Control': 'public, max-age=86400' })
         return
@@ -268,6 +296,35 @@ export class Gateway implements Startable {
     if (budget.refusal !== undefined) { this.refuse(res, budget.refusal); return }
     res.once('close', budget.release)
     send(200, bytes, { 'Content-Type': 'application/vnd.ipld.raw', ETag: etag, 'Cache-Control': IMMUTABLE })
+  }
+
+  /**
+   * A mutable link's record, for the page to check and open (it cannot be
+   * read here: its value is sealed under the link's key). Looked up in the
+   * DHT within the client's fetch budget, kept 30 s.
+   */
+  private async name (res: ServerResponse, ip: string, name: CID, send: (status: number, body: Uint8Array, headers: Record<string, string>) => void): Promise<void> {
+    const lookup = this.components.names
+    if (lookup === undefined) { this.text(res, 404, 'this gateway resolves no mutable links'); return }
+    let record = this.records.get(name)
+    if (record === undefined) {
+      const budget = this.budgets.fetch(ip)
+      if (budget.refusal !== undefined) { this.refuse(res, budget.refusal); return }
+      try {
+        record = await lookup(name, { signal: AbortSignal.any([this.shutdown.signal, AbortSignal.timeout(this.init.fetchTimeoutMs!)]) })
+      } catch (err) {
+        if (this.shutdown.signal.aborted) { this.text(res, 503, 'the gateway is stopping'); return }
+        // Only versions older than one this node has seen: refuse, as a client would.
+        this.text(res, 409, (err as Error).message)
+        return
+      } finally {
+        budget.release()
+      }
+      if (record === undefined) { this.text(res, 404, 'no node this gateway reaches has a valid record for this link'); return }
+      this.records.set(name, record)
+    }
+    if (res.destroyed) return
+    send(200, record, { 'Content-Type': 'application/vnd.veil.name-record', 'Cache-Control': 'no-cache' })
   }
 
   /** A verified block: cache, then the node's store, then the swarm (within the client's fetch budget). */

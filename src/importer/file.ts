@@ -72,7 +72,7 @@ export async function importFile (path: string, sink: BlockSink, options: Import
     const fileKey = fileKeyFor(options, config, 'file', () => hashed!.digest)
     return await writeShare({
       fileKey,
-      meta: { kind: 'file', name, size, mediaType: options.mediaType ?? guessMediaType(name) },
+      meta: { kind: 'file', name, size, mediaType: options.mediaType ?? guessMediaType(name), ...expiry(options) },
       blocks: readPaddedBlocks(handle, { size, paddedSize, blockSize: config.blockSize, blockCount }, hashed?.blocks),
       sink,
       config
@@ -101,12 +101,18 @@ export async function importBytes (bytes: Uint8Array, sink: BlockSink, options: 
       kind,
       name: options.name,
       size: bytes.length,
-      mediaType: options.mediaType ?? (kind === 'folder' ? FOLDER_MEDIA_TYPE : guessMediaType(options.name))
+      mediaType: options.mediaType ?? (kind === 'folder' ? FOLDER_MEDIA_TYPE : guessMediaType(options.name)),
+      ...expiry(options)
     },
     blocks: bytesToPaddedBlocks(bytes, { paddedSize, blockSize: config.blockSize, blockCount }),
     sink,
     config
   }, options)
+}
+
+/** The expiry for the sealed metadata, when the share has one. */
+function expiry (options: ImportOptions): { expires?: number } {
+  return options.expires === undefined ? {} : { expires: options.expires }
 }
 
 /** Media type recorded for folder shares (their content is a dag-cbor listing). */

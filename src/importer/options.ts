@@ -36,6 +36,12 @@ export interface ImportOptions extends AbortOptions, ProgressOptions<ImportProgr
    * and this secret (opt-in deduplication); otherwise it is random.
    */
   convergenceSecret?: Uint8Array
+  /**
+   * Make the share expire at this time (ms since the epoch): recorded in
+   * the sealed metadata (readers refuse it after) and, by the node that
+   * places it, as a hard expiry on storage nodes. Not with convergent keys.
+   */
+  expires?: number
   /** Name recorded in the sealed metadata; default the file's base name. */
   name?: string
   /** Media type; default guessed from the name. */
@@ -77,6 +83,11 @@ export function resolveImportOptions (options: ImportOptions): ResolvedImportOpt
   if (!Number.isSafeInteger(sealWindow) || sealWindow < 1 || sealWindow > 64) throw new InvalidOptionError('sealWindow must be 1–64')
   if (options.convergenceSecret !== undefined && options.convergenceSecret.length < 16) {
     throw new InvalidOptionError('a convergence secret must be at least 16 bytes')
+  }
+  if (options.expires !== undefined) {
+    if (!Number.isSafeInteger(options.expires) || options.expires <= 0) throw new InvalidOptionError('an expiry must be a time in ms since the epoch')
+    // Convergent shares share blocks and segments with identical content: one share's expiry must not reach another's.
+    if (options.convergenceSecret !== undefined) throw new InvalidOptionError('a share cannot both expire and be convergent (deduplicated): drop --convergent or --expires')
   }
   // Never log names, keys or content: only CIDs, counts and sizes.
   const log = (options.logger ?? defaultLogger()).forComponent('veil:import')

@@ -120,3 +120,28 @@ export class LinkMagnetEncodingError extends InvalidLinkError {
   override name = 'LinkMagnetEncodingError'
   constructor () { super('the magnet link has a badly percent-encoded parameter: copy the link again', 'ERR_LINK_MAGNET_ENCODING') }
 }
+
+export class LinkNameKeyError extends InvalidLinkError {
+  override name = 'LinkNameKeyError'
+  constructor () { super('the link names a public key Veil cannot use: a mutable link\'s name must be an Ed25519 key (libp2p-key CID); copy the link again', 'ERR_LINK_NAME_KEY') }
+}
+
+export class LinkMutableError extends InvalidLinkError {
+  override name = 'LinkMutableError'
+  constructor () { super('this is a mutable link (veil://<name>#<key>, which `veil publish` makes): it must be resolved to the share it points to first; `veil get`, `ls` and `pin` do that', 'ERR_LINK_MUTABLE') }
+}
+
+export class LinkPasswordFormatError extends InvalidLinkError {
+  override name = 'LinkPasswordFormatError'
+  constructor (reason: string) { super(`the password-protected key after "#" is malformed (${reason}): copy the whole link again`, 'ERR_LINK_PASSWORD_FORMAT') }
+}
+
+export class LinkPasswordVersionError extends InvalidLinkError {
+  override name = 'LinkPasswordVersionError'
+  constructor (version: string) { super(`the link is protected by a password in a form this Veil does not know ("${version}"): upgrade Veil`, 'ERR_LINK_PASSWORD_VERSION') }
+}
+
+export class LinkPasswordParamsError extends InvalidLinkError {
+  override name = 'LinkPasswordParamsError'
+  constructor (reason: string) { super(`the link asks for a password check Veil refuses to run: ${reason}; it was altered, or made by another program`, 'ERR_LINK_PASSWORD_PARAMS') }
+}

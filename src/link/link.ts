@@ -3,14 +3,16 @@ import { base32 } from 'multiformats/bases/base32'
 import { DAG_CBOR_CODE, SHA2_256_CODE } from '../format/portable.js'
 import { FILE_KEY_LENGTH } from '../crypto/portable.js'
 import { base64urlDecode, base64urlEncode } from './base64url.js'
-import { KeyRequiredError } from '../errors.js'
+import { KeyRequiredError, PasswordRequiredError } from '../errors.js'
 import {
   LinkCidBaseError, LinkCidCodecError, LinkCidEncodingError, LinkCidHashError, LinkCidMissingError,
   LinkCidVersionError, LinkEmptyError, LinkExtraPartError, LinkGatewayHostError, LinkGatewayPathError,
   LinkKeyEmptyError, LinkKeyEncodingError, LinkKeyLengthError, LinkMagnetDuplicateError,
-  LinkMagnetEncodingError, LinkMagnetSizeError, LinkMagnetTopicError, LinkPathEncodingError, LinkPathSegmentError,
+  LinkMagnetEncodingError, LinkMagnetSizeError, LinkMagnetTopicError, LinkMutableError, LinkNameKeyError, LinkPathEncodingError, LinkPathSegmentError,
   LinkSchemeError, LinkTooLongError, LinkWhitespaceError
 } from './errors.js'
+import { LIBP2P_KEY_CODE, publicKeyOfName } from './name-cid.js'
+import { formatPasswordFragment, isPasswordFragment, parsePasswordFragment, type PasswordLock } from './password.js'
 
 /** Version 1 of the link forms; a future form gets a new scheme or URN. */
 export const LINK_SCHEME = 'veil://'
@@ -36,6 +38,17 @@ export interface ParseOptions {
    * false: a caller that would ignore the path must not be handed one.
    */
   allowPath?: boolean
+  /**
+   * Accept a mutable link (`veil://<libp2p-key CID>#<key>`, see
+   * name-cid.ts): its CID names a key, not a share, so only a caller that
+   * resolves it may take one. Default false (LinkMutableError).
+   */
+  allowName?: boolean
+  /**
+   * Accept a password-protected key (`#pw1.…`): the result then has `lock`
+   * and no `key`. Default false (PasswordRequiredError).
+   */
+  allowPassword?: boolean
 }
 
 /** A verify-only capability: enough to check and repair, not to read. */
@@ -56,6 +69,8 @@ export interface ParsedLink {
   size?: number
   /** A path inside the share (only with `allowPath`); absent when the link has none. */
   path?: string[]
+  /** The key wrapped under a password (only with `allowPassword`); `key` is then absent. */
+  lock?: PasswordLock
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/
@@ -79,6 +94,16 @@ export function formatVerifyLink (cap: VerifyCap): string {
 /** `https://<host>/v/<cid>#<key>`: the fragment never reaches the gateway. */
 export function formatGatewayLink (link: ShareLink, origin: string): string {
   return `${origin.replace(/\/+$/, '')}/v/${link.cid.toString(base32)}${formatPath(link.path)}#${encodeKey(link.key)}`
+}
+
+/** `veil://<cid>#pw1.…`: a link whose key is wrapped under a password. */
+export function formatLockedLink (link: { cid: CID, path?: string[] }, lock: PasswordLock): string {
+  return `${LINK_SCHEME}${link.cid.toString(base32)}${formatPath(link.path)}#${formatPasswordFragment(lock)}`
+}
+
+/** `https://<host>/v/<cid>#pw1.…`: the gateway form of a password-protected link. */
+export function formatLockedGatewayLink (link: { cid: CID, path?: string[] }, lock: PasswordLock, origin: string): string {
+  return `${origin.replace(/\/+$/, '')}/v/${link.cid.toString(base32)}${formatPath(link.path)}#${formatPasswordFragment(lock)}`
 }
 
 /** `magnet:?xt=urn:veil:<cid>&dn=<name>&xl=<size>#<key>`. */
@@ -113,7 +138,7 @@ export function parseLink (input: string, options: ParseOptions = {}): ParsedLin
   if (lower.startsWith(LINK_SCHEME)) {
     parsed = { ...parseCanonicalBody(body.slice(LINK_SCHEME.length), options), form: 'veil' }
   } else if (lower.startsWith('magnet:')) {
-    parsed = parseMagnetBody(body.slice('magnet:'.length))
+    parsed = parseMagnetBody(body.slice('magnet:'.length), options)
   } else if (lower.startsWith('http://') || lower.startsWith('https://')) {
     parsed = { ...parseGatewayBody(body, options), form: 'gateway' }
   } else {
@@ -121,6 +146,11 @@ export function parseLink (input: string, options: ParseOptions = {}): ParsedLin
     throw new LinkSchemeError(colon > 0 ? body.slice(0, Math.min(colon, 16)) : '(none)')
   }
 
+  if (fragment !== undefined && isPasswordFragment(fragment)) {
+    const lock = parsePasswordFragment(fragment)
+    if (options.allowPassword !== true) throw new PasswordRequiredError()
+    return { ...parsed, lock }
+  }
   const key = fragment === undefined ? undefined : decodeKey(fragment)
   return key === undefined ? parsed : { ...parsed, key }
 }
@@ -136,9 +166,9 @@ function parseCanonicalBody (rest: string, options: ParseOptions): { cid: CID, p
   const query = rest.indexOf('?')
   if (query !== -1) throw new LinkExtraPartError('query ("?…")')
   const slash = rest.indexOf('/')
-  if (slash === -1) return { cid: parseCid(rest) }
+  if (slash === -1) return { cid: parseCid(rest, options) }
   if (slash === 0) throw new LinkCidMissingError()
-  const cid = parseCid(rest.slice(0, slash))
+  const cid = parseCid(rest.slice(0, slash), options)
   return withPath(cid, rest.slice(slash), options)
 }
 
@@ -176,13 +206,13 @@ function parseGatewayBody (body: string, options: ParseOptions): { cid: CID, pat
   // Gateways may add query hints (?filename=…); the path alone names the share.
   const match = /^\/v\/([^/]*)(\/.*)?$/.exec(url.pathname)
   if (match === null) throw new LinkGatewayPathError()
-  const cid = parseCid(match[1] ?? '')
+  const cid = parseCid(match[1] ?? '', options)
   // The URL parser already resolved "." and ".." away; read the path as it was written.
   const written = /^[^:]+:\/\/[^/?#]*\/v\/[^/?#]*(\/[^?#]*)?/.exec(body)?.[1]
   return written === undefined ? { cid } : withPath(cid, written, options)
 }
 
-function parseMagnetBody (rest: string): Omit<ParsedLink, 'key'> {
+function parseMagnetBody (rest: string, options: ParseOptions): Omit<ParsedLink, 'key'> {
   if (!rest.startsWith('?')) throw new LinkMagnetTopicError()
   const params = new Map<string, string>()
   for (const pair of rest.slice(1).split('&')) {
@@ -200,7 +230,7 @@ function parseMagnetBody (rest: string): Omit<ParsedLink, 'key'> {
   }
   const topic = params.get('xt')
   if (topic === undefined || !topic.toLowerCase().startsWith(MAGNET_URN)) throw new LinkMagnetTopicError()
-  const result: Omit<ParsedLink, 'key'> = { cid: parseCid(topic.slice(MAGNET_URN.length)), form: 'magnet' }
+  const result: Omit<ParsedLink, 'key'> = { cid: parseCid(topic.slice(MAGNET_URN.length), options), form: 'magnet' }
   const name = params.get('dn')
   if (name !== undefined && name !== '') result.name = name
   const size = params.get('xl')
@@ -211,7 +241,7 @@ function parseMagnetBody (rest: string): Omit<ParsedLink, 'key'> {
   return result
 }
 
-function parseCid (text: string): CID {
+function parseCid (text: string, options: ParseOptions): CID {
   if (text.length === 0) throw new LinkCidMissingError()
   if (text.startsWith('Qm') && text.length === 46) throw new LinkCidVersionError()
   if (text[0] !== 'b') throw new LinkCidBaseError()
@@ -222,6 +252,12 @@ function parseCid (text: string): CID {
     throw new LinkCidEncodingError()
   }
   if (cid.version !== 1) throw new LinkCidVersionError()
+  if (cid.code === LIBP2P_KEY_CODE) {
+    // A mutable link: the CID is the publisher's public key (name-cid.ts).
+    if (publicKeyOfName(cid) === undefined) throw new LinkNameKeyError()
+    if (options.allowName !== true) throw new LinkMutableError()
+    return cid
+  }
   if (cid.code !== DAG_CBOR_CODE) throw new LinkCidCodecError()
   if (cid.multihash.code !== SHA2_256_CODE || cid.multihash.size !== 32) throw new LinkCidHashError()
   return cid

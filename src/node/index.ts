@@ -6,3 +6,4 @@ export { type NatInit, DEFAULT_RELAY_DATA_LIMIT, DEFAULT_RELAY_DURATION_LIMIT_MS
 export { NotVeilNodeError } from './dial-failure.js'
 export { BootstrapKeeper, DEFAULT_JOIN_TIMEOUT_MS, type BootstrapStatus } from './bootstrap.js'
 export { NodeCounters } from './counters.js'
+export { resolveLink, type LinkTarget, type ResolvedLink } from './resolve-link.js'

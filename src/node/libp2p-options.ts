@@ -3,7 +3,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
-import { kadDHT, passthroughMapper, type KadDHT, type RoutingTable, type SingleKadDHT } from '@libp2p/kad-dht'
+import { kadDHT, passthroughMapper, type KadDHT, type RoutingTable, type SelectFn, type SingleKadDHT, type ValidateFn } from '@libp2p/kad-dht'
 import type { Libp2pOptions } from 'libp2p'
 import type { ComponentLogger, ConnectionGater, PrivateKey } from '@libp2p/interface'
 import type { RefusalLog } from './guarded-network.js'
@@ -37,6 +37,8 @@ export interface TransportOptions {
    * ends; see wire-guard.ts.
    */
   wireGuard?: WireGuard
+  /** kad-dht validators and selectors for record namespaces (mutable links' `/veil/`). */
+  dhtRecords?: { validators: Record<string, ValidateFn>, selectors: Record<string, SelectFn> }
   logger?: ComponentLogger
   /** NAT traversal: relay server and client, AutoNAT, DCUtR, UPnP (see nat.ts). */
   nat?: NatInit
@@ -117,6 +119,8 @@ export function libp2pOptions (options: TransportOptions, blocks: (components: B
         // Keep private and loopback addresses: LAN and local swarms need them.
         peerInfoMapper: passthroughMapper,
         allowQueryWithZeroPeers: true,
+        validators: options.dhtRecords?.validators,
+        selectors: options.dhtRecords?.selectors,
         // Record lifetime and re-provide timing live only here in kad-dht 16
         // (its `providers.provideValidity` is ignored), in milliseconds.
         ...(options.providerValidityMs === undefined

@@ -1,4 +1,4 @@
-import type { AbortOptions, Metrics, PrivateKey } from '@libp2p/interface'
+import type { AbortOptions, Metrics, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import type { NatInit } from './nat.js'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -12,6 +12,7 @@ import type { ExportOptions, ExportResult } from '../exporter/index.js'
 import type { PlacementProgressEvents, ShareKeeperInit, StorageInit, StorageStatus } from '../replication/index.js'
 import type { SwarmNetwork } from './guarded-network.js'
 import type { GatewayInit } from '../gateway/index.js'
+import type { NameServiceInit } from '../names/index.js'
 
 /** The libp2p services every Veil node runs. */
 export interface VeilServices extends Record<string, unknown> {
@@ -95,6 +96,8 @@ export interface VeilNodeInit {
   announceAddresses?: string[]
   /** A libp2p metrics implementation (the Prometheus exporter); default: only refused connections are counted. */
   libp2pMetrics?: (components: any) => Metrics
+  /** Mutable links: record validity, republishing, what a storage node keeps for others. */
+  names?: NameServiceInit
 }
 
 export interface NodeShareOptions extends Omit<ImportOptions, 'onProgress'> {
@@ -126,6 +129,8 @@ export interface NodeShareResult extends ShareResult {
   announceFailures: number
   /** The local copy was removed (light client, every unit fully placed). */
   removedLocal: boolean
+  /** The storage nodes that took the share's root (this node's own copy not included). */
+  rootHolders: PeerId[]
 }
 
 export interface NodeStatus {

@@ -34,6 +34,8 @@ import { BootstrapKeeper, DEFAULT_JOIN_TIMEOUT_MS } from './bootstrap.js'
 import { keepAlive } from '../util/index.js'
 import { NodeCounters } from './counters.js'
 import { RelayReserver } from './nat.js'
+import { nameDhtRecords, SeenSequences, type NameService } from '../names/index.js'
+import { wireNames } from './name-wiring.js'
 import { collectGarbage, pinLink, pinnedShares, renewLink, unpinLink, type PinOptions, type PinResult } from './keeping.js'
 
 /** What a node is made of, built by `VeilNode.create`. */
@@ -47,6 +49,8 @@ interface VeilNodeComponents {
   /** Blocks, bytes and pushes moved (for metrics). */
   counters: NodeCounters
   swarmId: string | undefined
+  /** The newest record seen per name (the DHT's validator and the name service share it). */
+  seen: SeenSequences
   logger: ComponentLogger
 }
 
@@ -87,6 +91,8 @@ export class VeilNode {
   relayReserver: RelayReserver | undefined
   /** Keeps a long-running node joined (init.keepJoining). */
   bootstrapKeeper: BootstrapKeeper | undefined
+  /** Mutable links: publish, resolve, and keep records alive (names/). */
+  readonly names: NameService
 
   private constructor (components: VeilNodeComponents, private readonly init: VeilNodeInit) {
     const { libp2p, store, logger } = components
@@ -107,7 +113,7 @@ export class VeilNode {
       read: async (cid, options) => await this.readUnit(cid, options),
       logger
     }, init.keepShares)
-    this.gateway = init.gateway === undefined ? undefined : new Gateway({ store, fetcher: () => this.fetcher(), logger }, init.gateway)
+    this.gateway = init.gateway === undefined ? undefined : new Gateway({ store, fetcher: () => this.fetcher(), names: async (name, opts) => await this.names.lookupName(name, opts), logger }, init.gateway)
     if (init.storage !== undefined && store instanceof LevelBlockStore) {
       this.storage = new StorageService({
         store,
@@ -122,6 +128,7 @@ export class VeilNode {
       }, init.storage)
       this.exchange.setAcceptor(this.counters.countingAcceptor(this.storage.acceptor))
     }
+    this.names = wireNames({ libp2p, store, repo: init.repo, storage: this.storage, seen: components.seen, findHolders: (unit, opts) => this.findHolders(unit, opts), storagePeers: this.placementNetwork().storagePeers, logger }, init.names)
   }
 
   static async create (init: VeilNodeInit = {}): Promise<VeilNode> {
@@ -132,6 +139,7 @@ export class VeilNode {
     const wireLog = logger.forComponent('veil:wire')
     const counters = new NodeCounters()
     const wireGuard = new WireGuard((reason, direction) => { wireLog('reset an %s connection or stream: the peer sent %s', direction, reason) })
+    const seen = new SeenSequences()
     const privateKey = init.privateKey ?? (init.repo !== undefined ? await loadOrCreateIdentity(init.repo) : await generateKeyPair('Ed25519'))
     const ownsStore = init.store === undefined
     const store = init.store ?? await openBlockStore(init.repo !== undefined ? { path: join(init.repo, 'store') } : {})
@@ -154,10 +162,11 @@ export class VeilNode {
         logger,
         nat: init.nat === undefined ? undefined : { ...init.nat, relayLimits: id !== undefined ? 'none' : init.nat.relayLimits },
         announce: init.announceAddresses,
-        metrics: init.libp2pMetrics
+        metrics: init.libp2pMetrics,
+        dhtRecords: nameDhtRecords(seen)
       }, blockExchange({ ...init.exchange, store: counters.servingReader(store), protocol: init.blockProtocol ?? blockProtocol(id) }))
       const libp2p = await createLibp2p({ ...options, start: false })
-      return new VeilNode({ libp2p, store, ownsStore, refusals, wireGuard, counters, swarmId: id, logger }, init)
+      return new VeilNode({ libp2p, store, ownsStore, refusals, wireGuard, counters, swarmId: id, seen, logger }, init)
     } catch (err) {
       if (ownsStore) await store.close()
       throw err
@@ -199,6 +208,7 @@ export class VeilNode {
       this.relayReserver.start()
     }
     await this.storage?.start()
+    await this.names.start()
     this.keeper.start()
     await this.gateway?.start()
     this.log('started as %p on %s', this.peerId, this.addresses().map(String).join(', '))
@@ -209,6 +219,7 @@ export class VeilNode {
     this.relayReserver?.stop()
     await this.bootstrapKeeper?.stop()
     await this.keeper.stop()
+    await this.names.stop()
     await this.storage?.stop()
     await this.announcer.stop()
     // libp2p waits on connection closes with AbortSignal.timeout deadlines, which alone do not keep the process alive.
@@ -249,7 +260,8 @@ export class VeilNode {
       selfIsStorage: storage !== undefined,
       self: this.peerId,
       announce: keepLocal && storage === undefined ? async unit => await this.announcer.announce(unit, options) : undefined,
-      holdLocally: storage === undefined ? undefined : async unit => await storage.adopt(unit.cid),
+      holdLocally: storage === undefined ? undefined : async unit => await storage.adopt(unit.cid, options.expires),
+      expires: options.expires,
       log: this.log,
       options,
       onProgress: options.onProgress
@@ -261,7 +273,7 @@ export class VeilNode {
     options.signal?.throwIfAborted()
     // A share this repo keeps, or that storage nodes took, is recorded (for renewal and `veil gc`);
     // a light client's share that no storage node took is not: its blocks are for `veil gc`.
-    if (keepLocal || placed.replicas > 0) await this.keeper.record(result.cid, job.placements.map(p => p.unit), placed.keptUntil)
+    if (keepLocal || placed.replicas > 0) await this.keeper.record(result.cid, job.placements.map(p => p.unit), placed.keptUntil, options.expires)
     let removedLocal = false
     if (!keepLocal && storage === undefined && placed.replicas >= replicas && replicas > 0) {
       for (const cid of job.blocks) await this.store.delete(cid)
@@ -277,7 +289,8 @@ export class VeilNode {
       placementFailures: job.placements.flatMap(p => p.failures),
       announced: placed.announced,
       announceFailures: placed.announceFailures,
-      removedLocal
+      removedLocal,
+      rootHolders: job.placements.find(p => p.unit.equals(result.cid))?.holders.map(copy => copy.peer) ?? []
     }
   }
 

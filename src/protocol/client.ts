@@ -2,8 +2,8 @@ import type { Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { CID } from 'multiformats/cid'
-import { verifyBlockAsync } from '../format/index.js'
-import { MessageType, MAX_FRAME, blockHeader, decodeResponse, encodeProve, encodePut, encodeWant, type Response } from './messages.js'
+import { dagCborCid, verifyBlockAsync } from '../format/index.js'
+import { MessageType, MAX_FRAME, blockHeader, decodeResponse, encodeName, encodeProve, encodePut, encodeWant, type Response } from './messages.js'
 import { errorCodeName, refuseCodeName, type RefuseCode } from './wire.js'
 import { ProtocolViolationError, RemoteError } from './errors.js'
 import { deadline } from '../util/index.js'
@@ -42,6 +42,8 @@ export interface PutRequest {
   leaseUntil?: number
   /** The unit's path from its share root (see PutHeader.path): lets the node check a segment is not junk. */
   path?: CID[]
+  /** A hard expiry (ms since the epoch): the node deletes the unit then (see PutHeader.expires). */
+  expires?: number
 }
 
 /**
@@ -109,7 +111,7 @@ export async function pushBlocks (stream: Stream, put: PutRequest, limits: Clien
   const { unit, blocks } = put
   const lp = open(stream, blocks.length * 512 + 4096)
   const bytes = blocks.reduce((sum, block) => sum + block.bytes.length, 0)
-  await lp.write(encodePut({ unit, count: blocks.length, bytes, leaseUntil: put.leaseUntil ?? 0, path: put.path }), { signal: signalFor(limits.writeTimeoutMs, options) })
+  await lp.write(encodePut({ unit, count: blocks.length, bytes, leaseUntil: put.leaseUntil ?? 0, path: put.path, expires: put.expires }), { signal: signalFor(limits.writeTimeoutMs, options) })
   const admission = await readResponse(lp, limits, options)
   if (admission.type === MessageType.Refuse) {
     expectCid(admission, unit)
@@ -162,4 +164,25 @@ export async function proveBlocks (stream: Stream, nonce: Uint8Array, cids: CID[
     }
   }
   return proofs
+}
+
+/** What a node said to a NAME: kept, or refused with its wire code. */
+export type NameReply = { ok: true } | { ok: false, code: RefuseCode, reason: string }
+
+/** Push a mutable link's signed record to a storage node, to keep and republish. */
+export async function pushNameRecord (stream: Stream, record: Uint8Array, limits: ClientLimits, options: AbortOpts = {}): Promise<NameReply> {
+  const id = dagCborCid(record)
+  const lp = open(stream, 4096)
+  await lp.write(encodeName(record), { signal: signalFor(limits.writeTimeoutMs, options) })
+  await stream.close({ signal: signalFor(limits.writeTimeoutMs, options) }).catch(() => {})
+  const response = await readResponse(lp, limits, options)
+  if (response.type === MessageType.Ok) {
+    expectCid(response, id)
+    return { ok: true }
+  }
+  if (response.type === MessageType.Refuse) {
+    expectCid(response, id)
+    return { ok: false, code: response.code, reason: `${refuseCodeName(response.code)}: ${response.reason}` }
+  }
+  throw new ProtocolViolationError(`unexpected response type ${response.type} to NAME`)
 }

@@ -43,3 +43,6 @@ export const PROVE_BYTES_PER_SECOND = 16 * 1024 * 1024
 
 /** Proofs worked out at once, node-wide: each holds a block in memory while it is hashed. */
 export const PROOFS_AT_ONCE = 4
+
+/** NAME requests (a mutable link's record pushed to a storage node) one peer may make per second (a 4-second burst). */
+export const NAMES_PER_SECOND = 16

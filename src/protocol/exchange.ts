@@ -2,8 +2,8 @@ import type { AbortOptions, ComponentLogger, PeerId, Startable, Stream } from '@
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { deadline } from '../util/index.js'
 import type { CID } from 'multiformats/cid'
-import { BlockServer, refuseAllPushes, type BlockReader, type PushAcceptor, type ServerEvents } from './server.js'
-import { pushBlocks, proveBlocks, wantBlocks, type BlockVerifier, type ClientLimits, type PutReply, type PutRequest, type WantResult } from './client.js'
+import { BlockServer, refuseAllNames, refuseAllPushes, type BlockReader, type NameAcceptor, type PushAcceptor, type ServerEvents } from './server.js'
+import { pushBlocks, pushNameRecord, proveBlocks, wantBlocks, type BlockVerifier, type ClientLimits, type NameReply, type PutReply, type PutRequest, type WantResult } from './client.js'
 import { retryWhileBusy } from './busy.js'
 import { RefuseCode } from './wire.js'
 import { DEFAULT_BLOCK_PROTOCOL, INBOUND_STREAM_HEADROOM, MAX_OUTBOUND_STREAMS, MAX_STREAMS_PER_PEER, READ_TIMEOUT_MS, WRITE_TIMEOUT_MS } from './constants.js'
@@ -40,6 +40,8 @@ export interface BlockExchangeInit {
   wantBytesPerSecond?: number
   /** Bytes one peer's PROVEs may make this node read and hash per second. Default 16 MiB/s. */
   proveBytesPerSecond?: number
+  /** NAME requests one peer may make per second. Default 16. */
+  namesPerSecond?: number
   events?: ServerEvents
 }
 
@@ -60,6 +62,7 @@ export class BlockExchange implements Startable {
   private readonly maxInboundStreams: number
   private readonly maxOutboundStreams: number
   private acceptor: PushAcceptor
+  private names: NameAcceptor = refuseAllNames
   private started = false
 
   constructor (private readonly components: BlockExchangeComponents, init: BlockExchangeInit) {
@@ -71,7 +74,8 @@ export class BlockExchange implements Startable {
     this.maxOutboundStreams = init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS
     // The server asks the current acceptor each time, so storage can be switched on later.
     const acceptor: PushAcceptor = { admit: async (from, header, options) => await this.acceptor.admit(from, header, options) }
-    this.server = new BlockServer({ store: init.store, acceptor, logger: components.logger }, {
+    const names: NameAcceptor = { accept: async (from, record, options) => await this.names.accept(from, record, options) }
+    this.server = new BlockServer({ store: init.store, acceptor, names, logger: components.logger }, {
       maxStreamsPerPeer,
       readTimeoutMs: this.limits.readTimeoutMs,
       writeTimeoutMs: this.limits.writeTimeoutMs,
@@ -80,6 +84,7 @@ export class BlockExchange implements Startable {
       minRequestRate: init.minRequestRate,
       wantBytesPerSecond: init.wantBytesPerSecond,
       proveBytesPerSecond: init.proveBytesPerSecond,
+      namesPerSecond: init.namesPerSecond,
       events: init.events
     })
   }
@@ -106,6 +111,11 @@ export class BlockExchange implements Startable {
   /** Serve pushes with this acceptor from now on (a node turning storage on). */
   setAcceptor (acceptor: PushAcceptor): void {
     this.acceptor = acceptor
+  }
+
+  /** Keep pushed name records with this acceptor from now on (a storage node). */
+  setNameAcceptor (names: NameAcceptor): void {
+    this.names = names
   }
 
   /** Streams being served right now. */
@@ -137,6 +147,11 @@ export class BlockExchange implements Startable {
       reply => !reply.admitted && reply.code === RefuseCode.Busy,
       options
     )
+  }
+
+  /** Push a mutable link's record to `peer` (a storage node), to keep and republish. */
+  async pushName (peer: PeerId, record: Uint8Array, options: AbortOptions = {}): Promise<NameReply> {
+    return await this.withStream(peer, options, async stream => await pushNameRecord(stream, record, this.limits, options))
   }
 
   /** Challenge `peer` to prove it holds blocks (see proveBlocks); a busy peer is asked again a few times. */

@@ -10,11 +10,19 @@ import { ProtocolViolationError } from './errors.js'
  *
  *   request   WANT   0x01 u16 n, n × (u8 len, cid)        ask for n blocks
  *             PUT    0x02 u16 n, u32 bytes, u64 lease,    offer n blocks (`bytes` in all) of
- *                         u8 len, unit cid,               one unit, to keep until `lease`
- *                         [u8 k, k × (u8 len, cid)]       (ms since the epoch; 0: the node's default),
+ *                         u8 flags, [u64 expires],        one unit, to keep until `lease`
+ *                         u8 len, unit cid,               (ms since the epoch; 0: the node's default);
+ *                         [u8 k, k × (u8 len, cid)]       flags bit 0 (EXPIRES): a hard expiry follows,
+ *                                                         after which the unit must be deleted (no
+ *                                                         lease or renewal goes past it); other bits 0;
  *                                                         optionally with its path: the share root, then
  *                                                         each node down to the one that lists the unit
  *             PROVE  0x03 32-byte nonce, u16 n, n × cid   prove possession
+ *             NAME   0x05 record                          keep and republish a mutable link's signed
+ *                                                         record (≤ 2 KiB; its value sealed: the node
+ *                                                         learns nothing of what it points to); answered
+ *                                                         OK or REFUSE naming the record's own CID
+ *                                                         (dag-cbor, sha2-256: the record is dag-cbor)
  *   push      PUSH   0x04 u8 len, cid, bytes              one pushed block
  *   response  BLOCK  0x10 u8 len, cid, bytes
  *             NONE   0x11 u8 len, cid                     not held
@@ -41,6 +49,10 @@ export const MAX_FRAME = MAX_WIRE_BLOCK + 128
 export const MAX_CIDS_PER_REQUEST = 64
 /** Most blocks in one PUT. */
 export const MAX_BLOCKS_PER_PUT = 64
+/** Largest record a NAME carries: names/'s MAX_NAME_RECORD_SIZE (a test keeps them equal; protocol/ does not import names/). */
+export const MAX_NAME_RECORD_SIZE = 2048
+/** PUT flags: a hard expiry follows the flags byte. */
+export const PUT_FLAG_EXPIRES = 0x01
 const MAX_REASON_BYTES = 200
 const MAX_CID_BYTES = 64
 
@@ -49,6 +61,7 @@ export enum MessageType {
   Put = 0x02,
   Prove = 0x03,
   Push = 0x04,
+  Name = 0x05,
   Block = 0x10,
   None = 0x11,
   Ok = 0x12,
@@ -71,12 +84,19 @@ export interface PutHeader {
    * a segment belongs to a share and is not junk). Absent for a root.
    */
   path?: CID[]
+  /**
+   * A hard expiry (ms since the epoch): the node deletes the unit then,
+   * whatever room it has, and never keeps it longer (a share made with
+   * `--expires`). Absent: none.
+   */
+  expires?: number
 }
 
 export type Request =
   | { type: MessageType.Want, cids: CID[] }
   | ({ type: MessageType.Put } & PutHeader)
   | { type: MessageType.Prove, nonce: Uint8Array, cids: CID[] }
+  | { type: MessageType.Name, record: Uint8Array }
 
 export type Response =
   | { type: MessageType.Block, cid: CID, bytes: Uint8Array }
@@ -126,17 +146,22 @@ export function encodePut (header: PutHeader): Uint8Array {
   if (!Number.isSafeInteger(leaseUntil) || leaseUntil < 0) throw new RangeError('a lease is a time in ms since the epoch, or 0')
   const path = header.path ?? []
   if (path.length > MAX_TREE_HEIGHT) throw new RangeError(`a unit's path has at most ${MAX_TREE_HEIGHT} nodes`)
+  const expires = header.expires
+  if (expires !== undefined && (!Number.isSafeInteger(expires) || expires <= 0)) throw new RangeError('a hard expiry is a time in ms since the epoch')
   const pathBytes = path.length === 0 ? 0 : 1 + path.reduce((sum, cid) => sum + 1 + cid.bytes.length, 0)
-  const out = new Uint8Array(1 + 2 + 4 + 8 + 1 + unit.bytes.length + pathBytes)
+  const head = 16 + (expires === undefined ? 0 : 8)
+  const out = new Uint8Array(head + 1 + unit.bytes.length + pathBytes)
   const view = new DataView(out.buffer)
   out[0] = MessageType.Put
   view.setUint16(1, count)
   view.setUint32(3, bytes)
   view.setBigUint64(7, BigInt(leaseUntil))
-  out[15] = unit.bytes.length
-  out.set(unit.bytes, 16)
+  out[15] = expires === undefined ? 0 : PUT_FLAG_EXPIRES
+  if (expires !== undefined) view.setBigUint64(16, BigInt(expires))
+  out[head] = unit.bytes.length
+  out.set(unit.bytes, head + 1)
   if (path.length > 0) {
-    let at = 16 + unit.bytes.length
+    let at = head + 1 + unit.bytes.length
     out[at++] = path.length
     for (const cid of path) {
       out[at++] = cid.bytes.length
@@ -144,6 +169,15 @@ export function encodePut (header: PutHeader): Uint8Array {
       at += cid.bytes.length
     }
   }
+  return out
+}
+
+/** NAME: a mutable link's signed record, to keep and republish. */
+export function encodeName (record: Uint8Array): Uint8Array {
+  if (record.length === 0 || record.length > MAX_NAME_RECORD_SIZE) throw new RangeError(`a name record is 1–${MAX_NAME_RECORD_SIZE} bytes`)
+  const out = new Uint8Array(1 + record.length)
+  out[0] = MessageType.Name
+  out.set(record, 1)
   return out
 }
 
@@ -292,8 +326,16 @@ export function decodeRequest (frame: Uint8Array | Uint8ArrayList): Request {
     const bytes = reader.u32()
     if (bytes > count * MAX_WIRE_BLOCK) throw new ProtocolViolationError('a PUT declares more bytes than its blocks can hold')
     const leaseUntil = reader.u64()
+    const flags = reader.u8()
+    if ((flags & ~PUT_FLAG_EXPIRES) !== 0) throw new ProtocolViolationError(`unknown PUT flags 0x${flags.toString(16)}`)
+    let expires: number | undefined
+    if ((flags & PUT_FLAG_EXPIRES) !== 0) {
+      expires = reader.u64()
+      if (expires === 0) throw new ProtocolViolationError('a PUT\'s hard expiry is 0')
+    }
     const unit = reader.cid()
     request = { type, count, bytes, leaseUntil, unit }
+    if (expires !== undefined) request.expires = expires
     if (!reader.atEnd()) {
       const length = reader.u8()
       if (length === 0 || length > MAX_TREE_HEIGHT) throw new ProtocolViolationError(`a unit's path has 1–${MAX_TREE_HEIGHT} nodes`)
@@ -302,6 +344,10 @@ export function decodeRequest (frame: Uint8Array | Uint8ArrayList): Request {
   } else if (type === MessageType.Prove) {
     const nonce = reader.bytes(32).slice()
     request = { type, nonce, cids: readCids(reader) }
+  } else if (type === MessageType.Name) {
+    const record = reader.rest().slice()
+    if (record.length === 0 || record.length > MAX_NAME_RECORD_SIZE) throw new ProtocolViolationError(`a name record is 1–${MAX_NAME_RECORD_SIZE} bytes`)
+    request = { type, record }
   } else {
     throw new ProtocolViolationError(`unknown request type ${type}`)
   }

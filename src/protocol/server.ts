@@ -4,6 +4,7 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import type { CID } from 'multiformats/cid'
 import PQueue from 'p-queue'
 import { sha256 } from '../crypto/index.js'
+import { dagCborCid } from '../format/index.js'
 import {
   MessageType, MAX_FRAME, MAX_WIRE_BLOCK, blockHeader, decodePush, decodeRequest, encodeError, encodeNone, encodeOk,
   encodeProof, encodeReady, encodeRefuse, type Push, type PutHeader, type Request
@@ -15,7 +16,7 @@ import { RequestClock } from './request-clock.js'
 import { ByteReservoir, WorkBudget } from './budgets.js'
 import { MAX_REQUEST_FRAME, endServedStream, frameStream, stopReading } from './frames.js'
 import {
-  MAX_BUFFERED_PUT_BYTES, MAX_PUT_BYTES, MAX_STREAMS_PER_PEER, MIN_REQUEST_RATE, PROOFS_AT_ONCE, PROVE_BYTES_PER_SECOND,
+  MAX_BUFFERED_PUT_BYTES, MAX_PUT_BYTES, MAX_STREAMS_PER_PEER, MIN_REQUEST_RATE, NAMES_PER_SECOND, PROOFS_AT_ONCE, PROVE_BYTES_PER_SECOND,
   READ_TIMEOUT_MS, WANT_BYTES_PER_SECOND, WRITE_TIMEOUT_MS
 } from './constants.js'
 
@@ -55,6 +56,21 @@ export interface PushAcceptor {
   admit(from: PeerId, header: PutHeader, options: { signal: AbortSignal }): Promise<PutAdmission>
 }
 
+/**
+ * Decides about a mutable link's record pushed with NAME: a storage node
+ * keeps a valid one (bounded per pusher and in all) and republishes it
+ * until it expires; everyone else refuses.
+ */
+export interface NameAcceptor {
+  accept(from: PeerId, record: Uint8Array, options: { signal: AbortSignal }): Promise<PushResult>
+}
+
+export const refuseAllNames: NameAcceptor = {
+  async accept () {
+    return { ok: false, code: RefuseCode.NotAccepting, reason: 'this node keeps no records for others (not a storage node)' }
+  }
+}
+
 export const refuseAllPushes: PushAcceptor = {
   async admit () {
     return { ok: false, code: RefuseCode.NotAccepting, reason: 'this node is not a storage node' }
@@ -89,6 +105,8 @@ export interface BlockServerInit {
   wantBytesPerSecond?: number
   /** The same for PROVEs, which also hash what they read. Default 16 MiB/s. */
   proveBytesPerSecond?: number
+  /** NAME requests one peer may make per second (each checks a signature and writes a record; a 4-second burst). Default 16. */
+  namesPerSecond?: number
   events?: ServerEvents
 }
 
@@ -97,6 +115,8 @@ export interface BlockServerComponents {
   store: BlockReader
   /** Who decides about pushed blocks. */
   acceptor: PushAcceptor
+  /** Who decides about pushed name records. Default: refuse them. */
+  names?: NameAcceptor
   logger: ComponentLogger
 }
 
@@ -113,6 +133,8 @@ export class BlockServer {
   private readonly events: ServerEvents
   private readonly reader: BlockReader
   private readonly acceptor: PushAcceptor
+  private readonly names: NameAcceptor
+  private readonly nameWork: WorkBudget
   private readonly log: Logger
   private readonly wantWork: WorkBudget
   private readonly proveWork: WorkBudget
@@ -123,6 +145,7 @@ export class BlockServer {
   constructor (components: BlockServerComponents, init: BlockServerInit = {}) {
     this.reader = components.store
     this.acceptor = components.acceptor
+    this.names = components.names ?? refuseAllNames
     this.log = components.logger.forComponent('veil:blocks')
     this.events = init.events ?? {}
     this.limits = {
@@ -133,8 +156,10 @@ export class BlockServer {
       maxBufferedPutBytes: init.maxBufferedPutBytes ?? MAX_BUFFERED_PUT_BYTES,
       minRequestRate: init.minRequestRate ?? MIN_REQUEST_RATE,
       wantBytesPerSecond: init.wantBytesPerSecond ?? WANT_BYTES_PER_SECOND,
-      proveBytesPerSecond: init.proveBytesPerSecond ?? PROVE_BYTES_PER_SECOND
+      proveBytesPerSecond: init.proveBytesPerSecond ?? PROVE_BYTES_PER_SECOND,
+      namesPerSecond: init.namesPerSecond ?? NAMES_PER_SECOND
     }
+    this.nameWork = new WorkBudget(this.limits.namesPerSecond, this.limits.namesPerSecond * 4)
     this.wantWork = new WorkBudget(this.limits.wantBytesPerSecond, this.limits.wantBytesPerSecond * 4)
     this.proveWork = new WorkBudget(this.limits.proveBytesPerSecond, this.limits.proveBytesPerSecond * 4)
     this.putBuffer = new ByteReservoir(this.limits.maxBufferedPutBytes)
@@ -191,6 +216,7 @@ export class BlockServer {
    */
   private requestDeadlineMs (request: Request): number {
     if (request.type === MessageType.Put) return this.limits.readTimeoutMs + Math.ceil(request.bytes / this.limits.minRequestRate * 1000)
+    if (request.type === MessageType.Name) return this.limits.writeTimeoutMs
     return this.limits.writeTimeoutMs + Math.ceil(request.cids.length * MAX_WIRE_BLOCK / this.limits.minRequestRate * 1000)
   }
 
@@ -245,6 +271,19 @@ export class BlockServer {
       }
       case MessageType.Put:
         await this.servePut(request, lp, peer, clock)
+        return
+      case MessageType.Name: {
+        // Each costs a signature check and a durable write: a few a second per peer.
+        if (!this.nameWork.allows(key)) {
+          await this.write(lp, encodeError(ErrorCode.Limit, 'busy: this peer pushed more records than the node takes from one peer per second; retry shortly'), clock)
+          return
+        }
+        this.nameWork.charge(key, 1)
+        const result = await this.names.accept(peer, request.record, { signal: clock.frame(this.limits.readTimeoutMs) })
+        // Answered with the record's own CID (it is dag-cbor): the message names no share.
+        const id = dagCborCid(request.record)
+        await this.write(lp, result.ok ? encodeOk(id) : encodeRefuse(id, result.code, result.reason), clock)
+      }
     }
   }
 

@@ -42,6 +42,8 @@ export interface AcceptorInit {
   highWatermark: number
   /** Stop announcing a unit released to make room. */
   forget: (unit: CID) => void
+  /** A unit with a hard expiry is held now: collect it then. */
+  onExpiry?: (at: number) => void
   /** Told after the blocks a failed push left were deleted. */
   onOrphansDeleted?: (removed: { blocks: number, bytes: number }) => void
   log: Logger
@@ -91,9 +93,11 @@ export class StorageAcceptor implements PushAcceptor {
     const { index, capacity, usage, perPeerBytes } = this.init
     if (!this.accepts(from)) return { ok: false, code: RefuseCode.NotAccepting, reason: this.whoIsAccepted() }
     const now = Date.now()
+    if (header.expires !== undefined && header.expires <= now) return { ok: false, code: RefuseCode.Invalid, reason: 'the share has expired (its hard expiry has passed)' }
     const checkPath = (): Promise<boolean> => header.path === undefined ? Promise.resolve(false) : this.checkPath(header.unit, header.path, from, options.signal)
     const held = await index.get(header.unit)
-    let keptUntil = this.grant(header.leaseUntil, now)
+    // A hard expiry caps whatever lease is asked for or granted.
+    let keptUntil = Math.min(this.grant(header.leaseUntil, now), header.expires ?? Infinity)
     let rooted: Promise<boolean>
     if (held !== undefined) {
       // A renewal: always admitted; a provisional unit whose path checks out gets the lease it was granted.
@@ -101,6 +105,8 @@ export class StorageAcceptor implements PushAcceptor {
       if (await rooted) await this.promote(header.unit, header.path!)
       const record = await index.get(header.unit) ?? held
       keptUntil = record.provisional ? record.leaseUntil : Math.max(record.leaseUntil, keptUntil)
+      // Renewal never reaches past a hard expiry the unit came with.
+      if (record.expires !== undefined) keptUntil = Math.min(keptUntil, record.expires)
     } else {
       if (usage.of(from) + header.bytes > perPeerBytes) {
         this.dropPush(from, header.unit)
@@ -277,7 +283,7 @@ export class StorageAcceptor implements PushAcceptor {
         charges.push({ cid: push.cid, bytes: charged })
         const provisional = unit.kind !== 'root' && path === undefined
         const leaseUntil = provisional ? Math.min(keptUntil, now + this.init.provisionalLeaseMs) : keptUntil
-        extraOps.push(...await index.holdOps(push.cid, unit, leaseUntil, now, { owner, charged, provisional, grantedUntil: keptUntil, path }))
+        extraOps.push(...await index.holdOps(push.cid, unit, leaseUntil, now, { owner, charged, provisional, grantedUntil: keptUntil, path, expires: header.expires }))
       } else {
         extraOps.push(...await index.holdOps(push.cid, unit, keptUntil, now))
         if (path !== undefined) extraOps.push(...await index.promoteOps(push.cid, path))
@@ -301,6 +307,7 @@ export class StorageAcceptor implements PushAcceptor {
       results[at] = { ok: true }
       if (isNew && push.cid.code === RAW_CODE && await index.refCount(push.cid) === 0) pending.push({ cid: push.cid, size: push.bytes.length })
       if (unit === undefined) continue
+      if (header.expires !== undefined) this.init.onExpiry?.(header.expires)
       // Its blocks are listed now: they stop counting as pending, for whoever pushed them.
       for (const done of this.pending.complete(push.cid)) this.init.usage.release(done.peer, done.bytes)
       if (await this.complete(unit)) this.init.onUnitHeld(push.cid)

@@ -5,7 +5,7 @@ import { RAW_CODE } from '../format/index.js'
 import type { UnitIndex } from './unit-index.js'
 import type { SerialQueue } from './serial-queue.js'
 import type { StorageAcceptor } from './acceptor.js'
-import { emptyGcResult, evictExpired, expiredUnits, releaseUnit, type GcResult } from './eviction.js'
+import { emptyGcResult, evictExpired, expiredUnits, hardExpiredUnits, releaseUnit, type GcResult } from './eviction.js'
 import type { PeerUsage } from './peer-usage.js'
 
 export interface CollectorDeps {
@@ -30,8 +30,9 @@ export interface CollectorDeps {
  * blocks of pushes that stopped (no PUT for the grace period), raw blocks
  * that no held unit lists (left by a crash or a restart mid-push), and
  * provisional units (no share root was shown to list them) past their short
- * lease. Expired
- * shares are kept while there is room: only past the high watermark are
+ * lease; and shares made to expire, once their hard expiry passed (unless
+ * pinned here). Expired leases
+ * are kept while there is room: only past the high watermark are
  * expired, unpinned units released — the longest expired first — down to
  * the low watermark. Pinned units are never collected.
  */
@@ -43,6 +44,14 @@ export class Collector {
     const result = emptyGcResult()
     add(result, await acceptor.discard(acceptor.pending.takeIdle(now, this.deps.orphanGraceMs)))
     await this.collectOrphans(now, result, options)
+    // A share made to expire goes at its expiry, room or not (a pin by this node's operator keeps it).
+    for (const cid of await hardExpiredUnits(this.deps.index, now)) {
+      options.signal?.throwIfAborted()
+      const before = result.units
+      await queue.run(async () => { await releaseUnit(this.deps, cid, result) })
+      result.expired += result.units - before
+    }
+    if (result.expired > 0) this.deps.log('deleted %d units whose share expired', result.expired)
     // Segments no share was shown to list never outlive their short lease, room or not.
     for (const { cid } of await expiredUnits(this.deps.index, now, true)) {
       options.signal?.throwIfAborted()

@@ -4,7 +4,13 @@ import { decodeUnitNode, type UnitNode } from '../format/index.js'
 import type { UnitIndex, UnitRecord } from './unit-index.js'
 import type { PeerUsage } from './peer-usage.js'
 
-export interface GcResult { units: number, blocks: number, bytes: number }
+export interface GcResult {
+  units: number
+  blocks: number
+  bytes: number
+  /** Of those units, how many went because their share's hard expiry passed. */
+  expired: number
+}
 
 /** What releasing a unit touches. Callers hold the storage node's serial queue. */
 export interface EvictionDeps {
@@ -17,7 +23,7 @@ export interface EvictionDeps {
 }
 
 export function emptyGcResult (): GcResult {
-  return { units: 0, blocks: 0, bytes: 0 }
+  return { units: 0, blocks: 0, bytes: 0, expired: 0 }
 }
 
 /**
@@ -50,6 +56,24 @@ export async function expiredUnits (index: UnitIndex, now: number, onlyProvision
     if (entry.record.pins === 0 && entry.record.leaseUntil <= now && (!onlyProvisional || entry.record.provisional)) expired.push(entry)
   }
   return expired.sort((a, b) => a.record.leaseUntil - b.record.leaseUntil)
+}
+
+/** Units whose hard expiry has passed and that no pin holds (deleted whatever room there is). */
+export async function hardExpiredUnits (index: UnitIndex, now: number): Promise<CID[]> {
+  const expired: CID[] = []
+  for await (const { cid, record } of index.all()) {
+    if (record.pins === 0 && record.expires !== undefined && record.expires <= now) expired.push(cid)
+  }
+  return expired
+}
+
+/** The next hard expiry of an unpinned unit, if any. */
+export async function nextHardExpiry (index: UnitIndex): Promise<number | undefined> {
+  let next: number | undefined
+  for await (const { record } of index.all()) {
+    if (record.pins === 0 && record.expires !== undefined && (next === undefined || record.expires < next)) next = record.expires
+  }
+  return next
 }
 
 /**

@@ -114,6 +114,8 @@ export class Maintenance {
       options.signal?.throwIfAborted()
       // An expired share is kept while there is room, but not spread further; nor is a segment no share was shown to list.
       if ((record.pins === 0 && record.leaseUntil <= now) || record.provisional) continue
+      // A share past its hard expiry goes; never copied elsewhere.
+      if (record.expires !== undefined && record.expires <= now) continue
       result.units++
       const node = await readUnitNode(this.deps.store, unit)
       if (node === undefined) continue
@@ -128,7 +130,8 @@ export class Maintenance {
         this.deps.log,
         // New copies keep the lease this one has (a pinned unit's copies get the nodes' own).
         // Repair runs again soon: no waiting here for storage nodes the DHT has not found yet.
-        { ...options, replicas: this.deps.replicas, holders: live, leaseUntil: record.pins > 0 ? 0 : record.leaseUntil, path: record.path, rediscoverMs: [] }
+        // Copies of a share made to expire carry its hard expiry.
+        { ...options, replicas: this.deps.replicas, holders: live, leaseUntil: record.pins > 0 ? 0 : record.leaseUntil, path: record.path, expires: record.expires, rediscoverMs: [] }
       )
       result.copiesAdded += placed.placed.length
       if (live.length + placed.placed.length >= this.deps.replicas) result.repaired++

@@ -32,6 +32,8 @@ export interface PlaceOptions extends AbortOptions {
   renewOnly?: boolean
   /** The unit's path from its share root, when known: lets the storage node tell it from junk (see PutHeader.path). */
   path?: CID[]
+  /** A hard expiry for every copy (ms since the epoch): storage nodes delete the unit then (see PutHeader.expires). */
+  expires?: number
   /** When every candidate was tried and copies are still missing, look for storage nodes again after each of these pauses. Default DEFAULT_REDISCOVER_MS. */
   rediscoverMs?: number[]
 }
@@ -122,7 +124,7 @@ export async function pushUnit (peer: PeerId, unit: UnitToPlace, read: (cid: CID
     const blocks = holds ? [] : unit.blocks
     const limit = options.putBytes ?? 8 * 1024 * 1024
     const send = async (batch: Array<{ cid: CID, bytes: Uint8Array }>): Promise<UnitPushOutcome> =>
-      acknowledged(batch, await network.push(peer, { unit: unit.cid, blocks: batch, leaseUntil: options.leaseUntil, path: options.path }, options))
+      acknowledged(batch, await network.push(peer, { unit: unit.cid, blocks: batch, leaseUntil: options.leaseUntil, path: options.path, expires: options.expires }, options))
     let batch: Array<{ cid: CID, bytes: Uint8Array }> = []
     let bytes = 0
     // The unit node goes last, so a node that holds it holds every block before it.

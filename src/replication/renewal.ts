@@ -11,6 +11,8 @@ export interface RenewOptions extends AbortOptions {
   leaseUntil?: number
   /** How long the holder look-up may take. Default 10 s. */
   lookupTimeoutMs?: number
+  /** The share's hard expiry, if it was made to expire: told again, never extended. */
+  expires?: number
 }
 
 export interface UnitRenewal {

@@ -31,6 +31,8 @@ export interface ShareJobInit {
   announce?: (unit: CID) => Promise<boolean>
   /** Record a unit this storage node now holds (lease, index); resolves with its lease end. */
   holdLocally?: (unit: NodeRef) => Promise<number>
+  /** The share expires then (ms since the epoch): every copy gets it as a hard expiry. */
+  expires?: number
   log: Logger
   options: AbortOptions
   onProgress?: (event: PlacementProgressEvents) => void
@@ -132,7 +134,7 @@ export class ShareJob {
           async (cid, opts) => await init.store.get(cid, opts),
           this.reportingNetwork(unit.cid),
           init.log,
-          { ...init.options, replicas: init.replicas, holders: copies > 0 ? [init.self] : [], rediscoverMs: this.rediscover ? undefined : [] }
+          { ...init.options, replicas: init.replicas, holders: copies > 0 ? [init.self] : [], expires: init.expires, rediscoverMs: this.rediscover ? undefined : [] }
         )
         if (copies + result.placed.length < init.replicas) this.rediscover = false
         copies += result.placed.length
@@ -170,7 +172,7 @@ export class ShareJob {
         if (path.length === 0 || below === undefined || below.holders.length === 0) continue
         tasks.push(confirmations.add(async () => {
           const leases = await Promise.all(below.holders.map(async copy => {
-            const outcome = await pushUnit(copy.peer, { cid: unit, blocks: [] }, read, init.network, { ...init.options, replicas: 1, renewOnly: true, path })
+            const outcome = await pushUnit(copy.peer, { cid: unit, blocks: [] }, read, init.network, { ...init.options, replicas: 1, renewOnly: true, path, expires: init.expires })
             if (outcome.placed) return outcome.keptUntil
             below.failures.push(`${copy.peer.toString()}: did not take the unit's path from its root (${outcome.reason})`)
             return undefined

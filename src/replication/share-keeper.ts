@@ -95,10 +95,10 @@ export class ShareKeeper extends EventTarget implements Startable {
     this.started = false
   }
 
-  /** Record a share this repo made. */
-  async record (root: CID, units: CID[], keptUntil: number | undefined): Promise<void> {
+  /** Record a share this repo made (`expires`: its hard expiry, past which it is not renewed). */
+  async record (root: CID, units: CID[], keptUntil: number | undefined, expires?: number): Promise<void> {
     const now = Date.now()
-    await this.records?.put({ root, sharedAt: now, renewedAt: now, keptUntil: keptUntil ?? 0, units })
+    await this.records?.put({ root, sharedAt: now, renewedAt: now, keptUntil: keptUntil ?? 0, units, ...(expires === undefined ? {} : { expires }) })
   }
 
   /**
@@ -106,7 +106,7 @@ export class ShareKeeper extends EventTarget implements Startable {
    * (with its path from the share root, when known, so a holder that still
    * keeps a segment provisionally learns it belongs to a share).
    */
-  async renew (units: Array<CID | UnitInTree>, options: AbortOptions & { leaseUntil?: number } = {}): Promise<RenewSummary> {
+  async renew (units: Array<CID | UnitInTree>, options: AbortOptions & { leaseUntil?: number, expires?: number } = {}): Promise<RenewSummary> {
     let copies = Infinity
     let keptUntil: number | undefined = Infinity
     for (const entry of units) {
@@ -132,8 +132,13 @@ export class ShareKeeper extends EventTarget implements Startable {
     if (records === undefined) return []
     const results: Array<RenewSummary & { root: CID }> = []
     for await (const record of records.all()) {
+      // A share made to expire is not renewed once it has: its record goes (and `veil gc` may free its blocks).
+      if (record.expires !== undefined && record.expires <= Date.now()) {
+        await records.delete(record.root)
+        continue
+      }
       if (options.due !== undefined && options.due.now < dueAt(record, options.due.everyMs)) continue
-      const summary = await this.renew(record.units, options)
+      const summary = await this.renew(record.units, { ...options, expires: record.expires })
       await records.put({ ...record, renewedAt: Date.now(), keptUntil: summary.keptUntil ?? record.keptUntil })
       results.push({ ...summary, root: record.root })
     }

@@ -8,7 +8,7 @@ import type { LevelBlockStore, StoreSublevel } from '../blockstore/index.js'
  * keys: each record lists every unit of the share — a folder's entries
  * included — by CID, which is public.
  *
- *   shares!<root cid>  { v: 1, at: ms, renewed: ms, kept: ms | 0, units: [cid…] }
+ *   shares!<root cid>  { v: 1, at: ms, renewed: ms, kept: ms | 0, units: [cid…], [x: hard expiry ms] }
  */
 export interface ShareRecord {
   root: CID
@@ -19,6 +19,8 @@ export interface ShareRecord {
   /** Every copy placed or renewed then is kept at least until this time; 0 when none was. */
   keptUntil: number
   units: CID[]
+  /** The share was made to expire then (ms since the epoch): it is not renewed past it. */
+  expires?: number
 }
 
 export class ShareRecords {
@@ -30,6 +32,10 @@ export class ShareRecords {
 
   async put (record: ShareRecord): Promise<void> {
     await this.store.putMany([], { extraOps: [{ type: 'put', sublevel: this.shares, key: record.root.bytes, value: encode(record) }] })
+  }
+
+  async delete (root: CID): Promise<void> {
+    await this.store.putMany([], { extraOps: [{ type: 'del', sublevel: this.shares, key: root.bytes }] })
   }
 
   async get (root: CID): Promise<ShareRecord | undefined> {
@@ -52,7 +58,9 @@ export class ShareRecords {
 }
 
 function encode (record: ShareRecord): Uint8Array {
-  return dagCbor.encode({ v: 1, at: record.sharedAt, renewed: record.renewedAt, kept: record.keptUntil, units: record.units })
+  const map: Record<string, unknown> = { v: 1, at: record.sharedAt, renewed: record.renewedAt, kept: record.keptUntil, units: record.units }
+  if (record.expires !== undefined) map.x = record.expires
+  return dagCbor.encode(map)
 }
 
 function decode (root: CID, bytes: Uint8Array): ShareRecord | undefined {
@@ -60,7 +68,7 @@ function decode (root: CID, bytes: Uint8Array): ShareRecord | undefined {
     const map = dagCbor.decode(bytes) as Record<string, unknown>
     if (map.v !== 1 || !Array.isArray(map.units)) return undefined
     const units = map.units.map(unit => CID.asCID(unit)).filter((unit): unit is CID => unit !== null)
-    return { root, sharedAt: Number(map.at), renewedAt: Number(map.renewed), keptUntil: Number(map.kept), units }
+    return { root, sharedAt: Number(map.at), renewedAt: Number(map.renewed), keptUntil: Number(map.kept), units, ...(typeof map.x === 'number' ? { expires: map.x } : {}) }
   } catch {
     return undefined
   }

@@ -9,7 +9,7 @@ import { PeerUsage } from './peer-usage.js'
 import { InvalidOptionError } from '../errors.js'
 import { Maintenance, type MaintenanceNetwork, type RepairResult, type ScrubResult } from './maintenance.js'
 import { Collector } from './collection.js'
-import type { GcResult } from './eviction.js'
+import { nextHardExpiry, type GcResult } from './eviction.js'
 import { copyShare } from './copy-share.js'
 import { shareUnits } from './share-units.js'
 import {
@@ -111,6 +111,9 @@ export class StorageService extends EventTarget implements Startable {
   private readonly log: Logger
   private readonly queue = new SerialQueue()
   private readonly timers: Array<ReturnType<typeof setInterval>> = []
+  /** Fires at the next hard expiry of a unit held, to delete it then. */
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined
+  private expiryAt = Infinity
   private readonly running = new Set<Promise<unknown>>()
   private stopping = new AbortController()
   private started = false
@@ -160,6 +163,7 @@ export class StorageService extends EventTarget implements Startable {
       highWatermark,
       onUnitHeld: unit => { this.background(components.announce(unit)) },
       onPressure: () => { this.background(this.collect()) },
+      onExpiry: at => { this.scheduleExpiry(at) },
       forget,
       onOrphansDeleted: removed => { this.dispatchEvent(new CustomEvent('orphans', { detail: removed })) },
       log
@@ -189,6 +193,7 @@ export class StorageService extends EventTarget implements Startable {
     this.every(this.intervals.repair, async () => { await this.repair() })
     this.every(this.intervals.scrub, async () => { await this.scrub() })
     this.every(this.intervals.gc, async () => { await this.collect() })
+    await this.rescheduleExpiry()
     this.started = true
   }
 
@@ -199,6 +204,9 @@ export class StorageService extends EventTarget implements Startable {
   async stop (): Promise<void> {
     this.stopping.abort()
     for (const timer of this.timers.splice(0)) clearInterval(timer)
+    clearTimeout(this.expiryTimer)
+    this.expiryTimer = undefined
+    this.expiryAt = Infinity
     await Promise.allSettled([...this.running])
     this.started = false
   }
@@ -221,8 +229,35 @@ export class StorageService extends EventTarget implements Startable {
   async collect (now = Date.now()): Promise<GcResult> {
     const result = await this.collector.collect(now, { signal: this.stopping.signal })
     this.passes.lastGc = { ...result, at: Date.now() }
+    if (!this.stopping.signal.aborted) await this.rescheduleExpiry(true)
     this.dispatchEvent(new CustomEvent('gc', { detail: result }))
+    if (result.expired > 0) this.dispatchEvent(new CustomEvent('expired', { detail: result }))
     return result
+  }
+
+  /**
+   * Collect at `at` (a hard expiry), unless a collection is due sooner
+   * already: a share made to expire is deleted within moments of its expiry,
+   * not at the next hourly pass.
+   */
+  private scheduleExpiry (at: number): void {
+    if (this.stopping.signal.aborted || at >= this.expiryAt) return
+    clearTimeout(this.expiryTimer)
+    this.expiryAt = at
+    // setTimeout takes at most ~24.8 days; a later expiry is looked at again then.
+    const delay = Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1)
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = undefined
+      this.expiryAt = Infinity
+      this.background(this.collect())
+    }, delay)
+    this.expiryTimer.unref()
+  }
+
+  /** Schedule the next hard expiry; right after a collection, one it could not delete is tried again a second later, not in a loop. */
+  private async rescheduleExpiry (afterCollection = false): Promise<void> {
+    const next = await nextHardExpiry(this.index)
+    if (next !== undefined) this.scheduleExpiry(afterCollection ? Math.max(next, Date.now() + 1_000) : next)
   }
 
   /**
@@ -256,16 +291,18 @@ export class StorageService extends EventTarget implements Startable {
 
   /**
    * Hold a unit already in this node's store (this node shared it): index it
-   * with a fresh lease, as if it had been pushed, and announce it. Resolves
-   * with the time it is kept until.
+   * with a fresh lease, as if it had been pushed, and announce it; a share
+   * made to expire gets its hard expiry. Resolves with the time it is kept
+   * until.
    */
-  async adopt (unit: CID): Promise<number> {
+  async adopt (unit: CID, expires?: number): Promise<number> {
     const keptUntil = await this.queue.run(async () => {
       const now = Date.now()
       const node = decodeUnitNode(await this.store.get(unit))
-      await this.store.putMany([], { extraOps: await this.index.holdOps(unit, node, now + this.leaseMs, now), sync: true })
+      await this.store.putMany([], { extraOps: await this.index.holdOps(unit, node, now + this.leaseMs, now, { expires }), sync: true })
       return (await this.index.get(unit))?.leaseUntil ?? now + this.leaseMs
     })
+    if (expires !== undefined) this.scheduleExpiry(expires)
     this.background(this.announce(unit))
     return keptUntil
   }

@@ -11,7 +11,7 @@ import { PinSet } from './pin-set.js'
  *
  *   units!<cid>  { v, k: kind, h: height, n: children, lease: ms, pins: count, at: ms,
  *                  by: pusher peer id, c: bytes charged to it, p: provisional, g: lease granted,
- *                  r: verified path from the share root [cid…] }
+ *                  r: verified path from the share root [cid…], x: hard expiry ms (a share made to expire) }
  *   refs!<cid>   u32 — how many held units list this content block
  *   pins!<cid>   a share root pinned on this node (see PinSet)
  *
@@ -43,6 +43,12 @@ export interface UnitRecord {
   grantedUntil: number
   /** The path from the share root verified to lead to this unit (told to the nodes repair copies it to). */
   path?: CID[]
+  /**
+   * A hard expiry (its first push asked for one: a share made with
+   * `--expires`): the unit is deleted then unless pinned here, whatever
+   * room there is, and no lease or renewal reaches past it.
+   */
+  expires?: number
 }
 
 /** What a newly held unit's record says besides its shape and lease. */
@@ -52,6 +58,8 @@ export interface HoldInfo {
   provisional?: boolean
   grantedUntil?: number
   path?: CID[]
+  /** A hard expiry, recorded only when the unit is new here. */
+  expires?: number
 }
 
 export class UnitIndex {
@@ -90,12 +98,14 @@ export class UnitIndex {
    */
   async holdOps (cid: CID, node: UnitNode, leaseUntil: number, now: number, info: HoldInfo = {}): Promise<StoreBatchOperation[]> {
     const existing = await this.get(cid)
+    if (existing !== undefined && existing.expires !== undefined) leaseUntil = Math.min(leaseUntil, existing.expires)
     if (existing !== undefined) {
       // A provisional unit's lease stays short: only what it was granted grows.
       if (existing.provisional) return existing.grantedUntil >= leaseUntil ? [] : [this.putRecord(cid, { ...existing, grantedUntil: leaseUntil })]
       return existing.leaseUntil >= leaseUntil ? [] : [this.putRecord(cid, { ...existing, leaseUntil })]
     }
     const provisional = info.provisional ?? false
+    if (info.expires !== undefined) leaseUntil = Math.min(leaseUntil, info.expires)
     const record: UnitRecord = {
       kind: node.kind,
       height: node.height,
@@ -106,8 +116,9 @@ export class UnitIndex {
       owner: info.owner,
       charged: info.charged ?? 0,
       provisional,
-      grantedUntil: info.grantedUntil ?? leaseUntil,
-      path: info.path
+      grantedUntil: Math.min(info.grantedUntil ?? leaseUntil, info.expires ?? Infinity),
+      path: info.path,
+      expires: info.expires
     }
     const ops: StoreBatchOperation[] = [this.putRecord(cid, record)]
     if (node.height === 0) ops.push(...await this.refOps(node.children, +1))
@@ -183,6 +194,7 @@ function encodeRecord (record: UnitRecord): Uint8Array {
   const map: Record<string, unknown> = { v: 1, k: record.kind, h: record.height, n: record.children, lease: record.leaseUntil, pins: record.pins, at: record.storedAt, c: record.charged, p: record.provisional, g: record.grantedUntil }
   if (record.owner !== undefined) map.by = record.owner
   if (record.path !== undefined) map.r = record.path
+  if (record.expires !== undefined) map.x = record.expires
   return dagCbor.encode(map)
 }
 
@@ -201,7 +213,8 @@ function decodeRecord (bytes: Uint8Array): UnitRecord | undefined {
       charged: typeof map.c === 'number' ? map.c : 0,
       provisional: map.p === true,
       grantedUntil: typeof map.g === 'number' ? map.g : map.lease as number,
-      path: Array.isArray(map.r) ? map.r.map(cid => CID.asCID(cid)).filter((cid): cid is CID => cid !== null) : undefined
+      path: Array.isArray(map.r) ? map.r.map(cid => CID.asCID(cid)).filter((cid): cid is CID => cid !== null) : undefined,
+      expires: typeof map.x === 'number' ? map.x : undefined
     }
   } catch {
     return undefined

@@ -28,6 +28,16 @@ export function describeError (err: unknown): { title: string, detail: string } 
       return { title: 'The gateway is busy.', detail: message }
     case 'SaveUnsupportedError':
       return { title: 'This browser cannot save the file.', detail: message }
+    case 'WrongPasswordError':
+      return { title: 'Wrong password.', detail: message }
+    case 'PasswordRequiredError':
+      return { title: 'This link needs a password.', detail: message }
+    case 'ShareExpiredError':
+      return { title: 'This share has expired.', detail: `${message}. (Anyone who fetched it before it expired may still have it: expiry cannot take back copies.)` }
+    case 'NameNotFoundError':
+      return { title: 'This link points nowhere now.', detail: message }
+    case 'InvalidNameRecordError':
+      return { title: 'This link\'s record is not valid.', detail: message }
     case 'AbortError':
       return { title: 'Cancelled.', detail: 'The download was cancelled.' }
     case 'TypeError':

@@ -1,5 +1,5 @@
 import type { CID } from 'multiformats/cid'
-import { parseLink, formatGatewayLink } from '../link/index.js'
+import { parseLink, formatGatewayLink, isNameCid } from '../link/index.js'
 import type { FolderEntry } from '../format/portable.js'
 import { KeyRequiredError, ShareStructureError } from '../errors.js'
 import { gatewayFetcher, openPageShare, plaintext, readListing, type BlockFetcher, type PageShare } from './reader.js'
@@ -7,6 +7,8 @@ import { planZip, readChunks, zipStream } from './folder.js'
 import { saveStream } from './save.js'
 import { describeError } from './messages.js'
 import { el, formatSize } from './dom.js'
+import { resolvePageName } from './names.js'
+import { askPassword } from './unlock.js'
 
 /*
  * The gateway page: reads the key from location.hash (never sent to any
@@ -27,6 +29,8 @@ export function startPage (): void {
 }
 
 let current: AbortController | undefined
+/** Keys unlocked with a password in this tab, by fragment (going back up a folder does not ask again). */
+const unlocked = new Map<string, Uint8Array>()
 
 async function route (): Promise<void> {
   current?.abort()
@@ -36,10 +40,28 @@ async function route (): Promise<void> {
   setState(app, 'opening')
   app.replaceChildren(el('p', { className: 'status' }, 'Opening the share…'))
   try {
-    const link = parseLink(location.href, { allowPath: true })
-    if (link.key === undefined) throw new KeyRequiredError()
-    let share = await openPageShare(link.cid, link.key, blocks, controller.signal)
-    let key = link.key
+    const link = parseLink(location.href, { allowPath: true, allowName: true, allowPassword: true })
+    let linkKey = link.key
+    if (link.lock !== undefined) {
+      linkKey = unlocked.get(location.hash) ?? await askPassword(app, link.lock, controller.signal)
+      unlocked.set(location.hash, linkKey)
+      setState(app, 'opening')
+      app.replaceChildren(el('p', { className: 'status' }, 'Opening the share…'))
+    }
+    if (linkKey === undefined) throw new KeyRequiredError()
+    // A mutable link: its record, checked and opened here, names the share it points to now.
+    let version: number | undefined
+    let rootCid = link.cid
+    if (isNameCid(link.cid)) {
+      const resolved = await resolvePageName(link.cid, linkKey, controller.signal)
+      rootCid = resolved.root
+      linkKey = resolved.key
+      version = resolved.sequence
+    }
+    let share = await openPageShare(rootCid, linkKey, blocks, controller.signal)
+    let key = linkKey
+    if (version !== undefined) app.dataset.version = String(version)
+    else delete app.dataset.version
     const trail: Trail[] = (history.state as { trail?: Trail[] } | null)?.trail ?? []
     for (const name of link.path ?? []) {
       if (share.meta.kind !== 'folder') throw new ShareStructureError(`"${name}" is inside a file, not a folder: check the link's path`)
@@ -49,8 +71,8 @@ async function route (): Promise<void> {
       key = entry.key
     }
     if (controller.signal.aborted) return
-    if (share.meta.kind === 'folder') await showFolder(app, share, key, trail, controller.signal)
-    else showFile(app, share)
+    if (share.meta.kind === 'folder') await showFolder(app, share, key, trail, controller.signal, version)
+    else showFile(app, share, version)
   } catch (err) {
     if (controller.signal.aborted) return
     showError(app, err)
@@ -74,13 +96,20 @@ function header (name: string, line: string): HTMLElement {
     el('p', { className: 'meta' }, line))
 }
 
-function showFile (app: HTMLElement, share: PageShare): void {
-  setState(app, 'ready')
-  const panel = downloadPanel(share.meta.name, share.meta.size, signal => plaintext(share, blocks, { signal, onBytes: panel.progress }))
-  app.replaceChildren(header(share.meta.name, `${formatSize(share.meta.size)}${share.meta.mediaType === '' ? '' : ` · ${share.meta.mediaType}`}`), panel.element)
+/** " · version 3 · expires 2026-12-08": what a link's header adds after the size. */
+function extras (share: PageShare, version: number | undefined): string {
+  const parts = version === undefined ? [] : [`version ${version}`]
+  if (share.meta.expires !== undefined) parts.push(`expires ${new Date(share.meta.expires).toISOString().slice(0, 16).replace('T', ' ')} UTC`)
+  return parts.map(part => ` · ${part}`).join('')
 }
 
-async function showFolder (app: HTMLElement, share: PageShare, key: Uint8Array, trail: Trail[], signal: AbortSignal): Promise<void> {
+function showFile (app: HTMLElement, share: PageShare, version?: number): void {
+  setState(app, 'ready')
+  const panel = downloadPanel(share.meta.name, share.meta.size, signal => plaintext(share, blocks, { signal, onBytes: panel.progress }))
+  app.replaceChildren(header(share.meta.name, `${formatSize(share.meta.size)}${share.meta.mediaType === '' ? '' : ` · ${share.meta.mediaType}`}${extras(share, version)}`), panel.element)
+}
+
+async function showFolder (app: HTMLElement, share: PageShare, key: Uint8Array, trail: Trail[], signal: AbortSignal, version?: number): Promise<void> {
   const entries = await readListing(share, blocks, signal)
   const here: Trail = { name: share.meta.name, href: location.pathname + location.hash }
   const crumbs = el('nav', { className: 'trail' }, ...trail.flatMap(step => [folderLink(step.name, step.href, trail.slice(0, trail.indexOf(step))), ' / ']), share.meta.name)
@@ -94,7 +123,7 @@ async function showFolder (app: HTMLElement, share: PageShare, key: Uint8Array, 
   setState(app, 'ready')
   app.replaceChildren(
     trail.length > 0 ? crumbs : el('span'),
-    header(share.meta.name, `folder of ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} · ${formatSize(total)}`),
+    header(share.meta.name, `folder of ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} · ${formatSize(total)}${extras(share, version)}`),
     zip.element,
     entries.length === 0 ? el('p', {}, 'This folder is empty.') : table)
   void key

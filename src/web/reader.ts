@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import {
-  checkBlockLength, decodeFolderListing, decodeRoot, decodeTreeNode, isSupportedCid, MAX_FOLDER_LISTING_SIZE, openRootAsync,
+  checkBlockLength, checkNotExpired, decodeFolderListing, decodeRoot, decodeTreeNode, isSupportedCid, MAX_FOLDER_LISTING_SIZE, openRootAsync,
   verifyBlockAsync, walkBlocks, type BlockRef, type FolderEntry, type RootNode, type ShareMeta
 } from '../format/portable.js'
 import { deriveSubkeysAsync, importAesKey, openBlockAsync, type CryptoKey } from '../crypto/portable.js'
@@ -144,7 +144,7 @@ export interface PageShare {
 export async function openPageShare (cid: CID, key: Uint8Array, blocks: BlockFetcher, signal?: AbortSignal): Promise<PageShare> {
   if (!isSupportedCid(cid)) throw new InvalidManifestError('the link names a CID Veil does not use')
   const root = decodeRoot(await blocks.get(cid, cid, signal))
-  const meta = await openRootAsync(root, key)
+  const meta = checkNotExpired(await openRootAsync(root, key))
   const { blockKey } = await deriveSubkeysAsync(key)
   return { cid, root, meta, blockKey: await importAesKey(blockKey) }
 }

@@ -13,6 +13,7 @@ import type { GetSummary } from '../../control/index.js'
 import { absolute, formatSize } from '../config.js'
 import { InterruptedError, UsageError } from '../errors.js'
 import { readLinkInput } from '../link-input.js'
+import { unlockLinkText } from '../password.js'
 import { examples, withNetworkOptions, withProgressOptions, type ProgressFlags } from '../options.js'
 import { printable, stdoutSink } from '../output.js'
 import { withSession, type Context, type NetworkFlags, type Runtime } from '../session.js'
@@ -22,6 +23,7 @@ interface GetFlags extends NetworkFlags, ProgressFlags, FolderLimitFlags {
   output?: string
   force?: boolean
   linkFile?: string
+  passwordFile?: string
 }
 
 export function registerGet (program: Command, runtime: Runtime): void {
@@ -31,6 +33,7 @@ export function registerGet (program: Command, runtime: Runtime): void {
     .argument('[link]', 'a veil:// link (or its gateway or magnet form), optionally with a path inside a folder share: veil://<cid>/photos/a.jpg#<key>; - reads it from stdin')
     .option('-o, --output <path>', 'where to write: a file, a folder (a file share goes inside an existing one), or - for stdout (a folder share as a tar stream) (default: ./<share name>)')
     .option('--link-file <path>', 'read the link from this file instead of the command line')
+    .option('--password-file <path>', 'for a password-protected link: read the password from this file\'s first line (else it is asked on the terminal, or read from stdin)')
     .option('--force', 'replace an existing file that is not this share')
     .option('--max-entries <n>', 'refuse a folder holding more files and folders than this (default 100000)', countArg)
     .option('--max-depth <n>', 'refuse a folder nesting folders deeper than this (default 64)', countArg)
@@ -40,7 +43,8 @@ export function registerGet (program: Command, runtime: Runtime): void {
       "veil get 'veil://bafy…#…' -o - | mpv -",
       "veil get 'veil://bafy…/photos/2024/a.jpg#…' -o ~/Pictures/",
       "veil get 'veil://bafy…#…' -o - | tar x          # a folder share",
-      'veil get - < link.txt                             # the key stays out of ps and shell history'
+      'veil get - < link.txt                             # the key stays out of ps and shell history',
+      "veil get 'veil://bafz…#…'                        # a mutable link: its newest version"
     ))
     .action(async (link: string | undefined, flags: GetFlags, cmd: Command) => { await get(runtime.context(cmd), link, flags) })
 }
@@ -48,12 +52,14 @@ export function registerGet (program: Command, runtime: Runtime): void {
 async function get (ctx: Context, argument: string | undefined, flags: GetFlags): Promise<void> {
   const toStdout = flags.output === '-'
   if (toStdout && ctx.json) throw new UsageError('--json cannot be used with -o - (stdout carries the file): drop one of them')
-  const link = await readLinkInput({ argument, file: flags.linkFile }, { signal: ctx.signal })
+  const given = await readLinkInput({ argument, file: flags.linkFile }, { signal: ctx.signal })
+  // A password link is opened here, before any network work or output file (a wrong password writes nothing).
+  const link = await unlockLinkText(given, { file: flags.passwordFile, stdinTaken: argument === '-' }, { signal: ctx.signal })
   // Loaded here, not at start-up, so `veil --help` stays quick.
   const [{ parseShareLink }, { checkOutputPath, getOp }, { Progress }] = await Promise.all([
     import('../../link/index.js'), import('../../daemon/index.js'), import('../progress.js')
   ])
-  parseShareLink(link, { allowPath: true }) // a bad link fails here, before any network work
+  parseShareLink(link, { allowPath: true, allowName: true }) // a bad link fails here, before any network work
   const output = flags.output === undefined || toStdout ? undefined : absolute(flags.output)
   if (output !== undefined) await checkOutputPath(output)
   const progress = new Progress({ mode: Progress.mode(ctx.json, flags), verb: 'fetching' })
@@ -89,7 +95,8 @@ async function get (ctx: Context, argument: string | undefined, flags: GetFlags)
     const size = summary.kind === 'folder' ? `${summary.files} files, ${formatSize(summary.bytesWritten)}` : formatSize(summary.size)
     const notes = [
       summary.alreadyComplete ? 'already complete' : '',
-      summary.resumedBlocks > 0 ? `resumed after ${summary.resumedBlocks} blocks` : ''
+      summary.resumedBlocks > 0 ? `resumed after ${summary.resumedBlocks} blocks` : '',
+      summary.sequence !== null ? `version ${summary.sequence}` : ''
     ].filter(s => s.length > 0).join(', ')
     const line = `saved ${printable(summary.path)} (${size} in ${seconds.toFixed(1)} s${rate}${notes.length > 0 ? `; ${notes}` : ''})`
     if (toStdout) ctx.out.note(`veil: wrote ${summary.kind === 'folder' ? `a tar stream of ${summary.files} files, ` : ''}${formatSize(summary.bytesWritten)} to stdout`)

@@ -112,7 +112,9 @@ async function startNode (ctx: Context, flags: StartFlags): Promise<void> {
     bootstrapTimeoutMs: settings.joinTimeout,
     nat: natPolicy(settings, flags),
     announceAddresses: settings.announce,
-    libp2pMetrics: metrics?.libp2p()
+    libp2pMetrics: metrics?.libp2p(),
+    // Mutable links' records: this repo's own, and (storage nodes) those kept for others.
+    names: settings.maintenance.republishEvery === undefined ? undefined : { republishEveryMs: settings.maintenance.republishEvery }
   }))
   let server: InstanceType<typeof ControlServer> | undefined
   let metricsServer: { start: () => Promise<string>, stop: () => Promise<void> } | undefined

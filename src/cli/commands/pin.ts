@@ -60,7 +60,8 @@ async function runningDaemon (ctx: Context, what: string): Promise<DaemonClient>
 async function checkedLink (ctx: Context, source: LinkSource): Promise<string> {
   const link = await readLinkInput(source, { signal: ctx.signal })
   const { parseLink } = await import('../../link/index.js')
-  parseLink(link)
+  // A mutable link pins its current version; a password link its share's own units (its verify-only form).
+  parseLink(link, { allowName: true, allowPassword: true })
   return link
 }
 

@@ -26,7 +26,7 @@ export function registerRenew (program: Command, runtime: Runtime): void {
       const ctx = runtime.context(cmd)
       const link = argument === undefined && flags.linkFile === undefined ? undefined : await readLinkInput({ argument, file: flags.linkFile }, { signal: ctx.signal })
       const [{ parseLink }, { renewOp }] = await Promise.all([import('../../link/index.js'), import('../../daemon/index.js')])
-      if (link !== undefined) parseLink(link)
+      if (link !== undefined) parseLink(link, { allowName: true, allowPassword: true })
       const summary = await withSession(ctx, flags, async (session) => session.kind === 'daemon'
         ? await session.client.renew(link, { signal: ctx.signal })
         : await renewOp(session.node, link, { signal: ctx.signal }))

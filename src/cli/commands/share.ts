@@ -16,6 +16,8 @@ import { printable } from '../output.js'
 import { convergenceSecret } from '../repo.js'
 import { settingsFor, withSession, type Context, type NetworkFlags, type Runtime } from '../session.js'
 import { humanTime } from './renew.js'
+import { readPassword, SHORT_PASSWORD } from '../password.js'
+import { expiryArg } from '../options.js'
 
 type LinkFormat = 'veil' | 'magnet' | 'gateway'
 
@@ -26,6 +28,9 @@ interface ShareFlags extends NetworkFlags, ProgressFlags {
   gateway?: string
   gatewayUrl?: string
   qr?: boolean
+  password?: boolean
+  passwordFile?: string
+  expires?: number
 }
 
 export function registerShare (program: Command, runtime: Runtime): void {
@@ -38,13 +43,22 @@ export function registerShare (program: Command, runtime: Runtime): void {
     .addOption(new Option('--format <form>', 'the link to print: veil://… (default), magnet:?… (its name and size are visible, outside the key), or a gateway URL').choices(['veil', 'magnet', 'gateway']))
     .option('--gateway-url <url>', 'a gateway\'s public address, such as https://gw.example.org: also print the link in its form, to open in a browser (default: VEIL_GATEWAY_URL, then config "gatewayUrl")', (value: string) => checkGateway(value, { flag: true, where: '--gateway-url' }))
     .option('--gateway <url>', 'the same as --gateway-url (its first name)', (value: string) => checkGateway(value))
-    .option('--qr', 'also draw the link as a QR code in the terminal, to scan with a phone')))
-    .addHelpText('after', examples('veil share ./holiday.mkv', 'veil share ./photos --replicas 5 --json', 'veil share ./slides.pdf --format magnet --qr'))
+    .option('--qr', 'also draw the link as a QR code in the terminal, to scan with a phone')
+    .option('--password', 'protect the link with a password (asked on the terminal, or read from --password-file or stdin; never an argument): the link alone then opens nothing')
+    .option('--password-file <path>', 'with --password: read the password from this file\'s first line')
+    .option('--expires <duration>', 'make the share expire after this long, such as 7d, 12h or 30m: storage nodes delete it then and Veil refuses to open it (anyone who fetched it before keeps their copy)', expiryArg)))
+    .addHelpText('after', examples('veil share ./holiday.mkv', 'veil share ./photos --replicas 5 --json', 'veil share ./slides.pdf --format magnet --qr', 'veil share ./contract.pdf --password --expires 7d'))
     .action(async (path: string, flags: ShareFlags, cmd: Command) => { await share(runtime.context(cmd), path, flags) })
 }
 
 async function share (ctx: Context, input: string, flags: ShareFlags): Promise<void> {
   if (flags.qr === true && ctx.json) throw new UsageError('--qr draws on the terminal and --json prints only JSON: drop one of them')
+  if (flags.passwordFile !== undefined && flags.password !== true) throw new UsageError('--password-file goes with --password')
+  if (flags.password === true && flags.format === 'magnet') throw new UsageError('a magnet link shows its name and size outside the key, which a password would not hide: drop --format magnet or --password')
+  if (flags.expires !== undefined && flags.convergent === true) throw new UsageError('a share cannot both expire and be convergent (deduplicated): drop --convergent or --expires')
+  // The password is asked for before any work: nobody waits through an upload to be asked.
+  const password = flags.password === true ? await newPassword(ctx, flags.passwordFile) : undefined
+  const expires = flags.expires === undefined ? undefined : Date.now() + flags.expires
   const path = absolute(input)
   const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
     throw new InputError(err.code === 'ENOENT' ? `no such file or folder: ${input}` : `cannot read ${input}: ${err.message}`, { cause: err })
@@ -68,11 +82,11 @@ async function share (ctx: Context, input: string, flags: ShareFlags): Promise<v
       const replicas = flags.replicas ?? session.settings.replicas
       if (session.kind === 'daemon') {
         viaDaemon = true
-        return await session.client.share({ path, replicas, convergent: flags.convergent === true }, { signal, onProgress: progress.onProgress })
+        return await session.client.share({ path, replicas, convergent: flags.convergent === true, expires }, { signal, onProgress: progress.onProgress })
       }
       if (replicas === 0) throw new UsageError('--replicas 0 keeps the only copy on this machine, which needs a running node: start `veil node start` first, or ask for 1 or more copies')
       const secret = flags.convergent === true ? await convergenceSecret(session.settings.repo, session.swarm?.key) : undefined
-      return await shareOp(session.node, { path, replicas, keepLocal: false, convergenceSecret: secret }, { signal, onProgress: progress.onProgress })
+      return await shareOp(session.node, { path, replicas, keepLocal: false, convergenceSecret: secret, expires }, { signal, onProgress: progress.onProgress })
     })
     progress.stop(true)
   } finally {
@@ -87,10 +101,10 @@ async function share (ctx: Context, input: string, flags: ShareFlags): Promise<v
       ? `no storage node took a copy${why}: your running node keeps and serves the share, so keep it running until storage nodes join`
       : `only ${summary.replicas} of ${summary.replicasWanted} copies were placed${why}: the share can be fetched, but start more storage nodes to make it safer`)
   }
-  const links = await linkForms(summary, gateway)
-  const shown = links[flags.format ?? 'veil'] ?? summary.link
+  const links = password === undefined ? await linkForms(summary, gateway) : await lockedLinkForms(summary, gateway, password)
+  const shown = links[flags.format ?? 'veil'] ?? links.veil
   ctx.out.result({
-    link: summary.link,
+    link: links.veil,
     links,
     gatewayLink: links.gateway ?? null,
     cid: summary.cid,
@@ -100,13 +114,19 @@ async function share (ctx: Context, input: string, flags: ShareFlags): Promise<v
     keptUntil: summary.keptUntil,
     name: summary.name,
     kind: summary.kind,
-    files: summary.files
+    files: summary.files,
+    expires: summary.expires ?? null,
+    password: password !== undefined
   }, () => {
     const what = summary.kind === 'folder' ? `folder ${printable(summary.name)} (${summary.files} files, ${formatSize(summary.size)})` : `${printable(summary.name)} (${formatSize(summary.size)})`
     ctx.out.line(`shared ${what}: ${summary.replicas} of ${summary.replicasWanted} copies on storage nodes${viaDaemon ? ', and served by your node' : ''}`)
     if (summary.keptUntil !== null) {
       ctx.out.line(`kept until at least ${humanTime(summary.keptUntil)}; ${viaDaemon ? 'your running node renews it' : 'renew it with `veil renew <link>` (or keep `veil node start` running)'}`)
     }
+    if (summary.expires !== null && summary.expires !== undefined) {
+      ctx.out.line(`expires ${humanTime(summary.expires)}: storage nodes delete it then and Veil refuses to open it; anyone who fetched it before keeps their copy`)
+    }
+    if (password !== undefined) ctx.out.line('protected by a password: send the password another way than the link')
     if (links.gateway !== undefined && shown !== links.gateway) ctx.out.line(`open in a browser: ${links.gateway}`)
   })
   if (flags.qr === true) {
@@ -127,6 +147,24 @@ async function linkForms (summary: ShareSummary, gateway: string | undefined): P
     magnet: formatMagnetLink(link, { name: summary.name, size: summary.size }),
     ...(gateway !== undefined ? { gateway: formatGatewayLink(link, gateway) } : {})
   }
+}
+
+/** The link forms with the key wrapped under `password` (Argon2id, here): no magnet form (it would show name and size). */
+async function lockedLinkForms (summary: ShareSummary, gateway: string | undefined, password: string): Promise<{ veil: string, magnet?: string, gateway?: string }> {
+  const { formatLockedGatewayLink, formatLockedLink, lockKey, parseShareLink } = await import('../../link/index.js')
+  const link = parseShareLink(summary.link)
+  const lock = await lockKey(link.key, password)
+  return {
+    veil: formatLockedLink(link, lock),
+    ...(gateway !== undefined ? { gateway: formatLockedGatewayLink(link, lock, gateway) } : {})
+  }
+}
+
+/** A new password for `share --password`: asked twice on a terminal; a short one is warned about. */
+async function newPassword (ctx: Context, file: string | undefined): Promise<string> {
+  const password = await readPassword({ file }, { confirm: true, prompt: 'Password for the link', signal: ctx.signal })
+  if ([...password].length < SHORT_PASSWORD) ctx.out.warn(`the password is shorter than ${SHORT_PASSWORD} characters: anyone who gets the link can try guesses offline (each costs them ~0.3 s of Argon2id); a longer one is much safer`)
+  return password
 }
 
 /** Total bytes of the regular files under a folder (what the progress bar counts). */

@@ -91,9 +91,9 @@ export async function storageNode (init: Partial<StorageInit> = {}, network: Mai
 }
 
 /** Push `pushes` as one PUT of `unit` from `from`; resolves with the admission and, if admitted, the outcome of each block. */
-export async function put (storage: StorageService, from: PeerId, unit: CID, pushes: Push[], options: { leaseUntil?: number, complete?: boolean, path?: CID[] } = {}): Promise<PutAdmission & { results?: boolean[] }> {
+export async function put (storage: StorageService, from: PeerId, unit: CID, pushes: Push[], options: { leaseUntil?: number, complete?: boolean, path?: CID[], expires?: number } = {}): Promise<PutAdmission & { results?: boolean[] }> {
   const bytes = pushes.reduce((sum, p) => sum + p.bytes.length, 0)
-  const admission = await storage.acceptor.admit(from, { unit, count: pushes.length, bytes, leaseUntil: options.leaseUntil ?? 0, path: options.path }, { signal: AbortSignal.timeout(5_000) })
+  const admission = await storage.acceptor.admit(from, { unit, count: pushes.length, bytes, leaseUntil: options.leaseUntil ?? 0, path: options.path, expires: options.expires }, { signal: AbortSignal.timeout(5_000) })
   if (!admission.ok) return admission
   const results = await admission.put.store(pushes, { signal: AbortSignal.timeout(5_000) })
   const completed = (options.complete ?? true) && results.every(r => r.ok)
