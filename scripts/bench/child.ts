@@ -15,8 +15,9 @@ export class BenchChild {
   /** Peak RSS in bytes, read just before `stop()` signalled it (Linux only). */
   peakRss: number | undefined
 
-  constructor (script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawnScript(script, args, env)
+  /** With `ns`, the process runs inside that network namespace. */
+  constructor (script: string, args: string[], env: NodeJS.ProcessEnv = {}, ns?: string) {
+    this.child = spawnScript(script, args, env, ns)
     createInterface({ input: this.child.stdout! }).on('line', line => {
       let value: unknown
       try { value = JSON.parse(line) } catch { return }

@@ -88,9 +88,15 @@ export async function runBenches (benches: Array<Bench<unknown>>, runs: number, 
 const liveChildren = new Set<ChildProcess>()
 const tempDirs = new Set<string>()
 
-/** Spawn a compiled bench script (relative to dist/scripts/bench) as a tracked child. */
-export function spawnScript (script: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(process.execPath, [join(BENCH_DIR, script), ...args], {
+/**
+ * Spawn a compiled bench script (relative to dist/scripts/bench) as a tracked
+ * child; with `ns`, inside that network namespace (`ip netns exec` execs node
+ * itself, so the child's pid, signals and /proc status are node's).
+ */
+export function spawnScript (script: string, args: string[], env: NodeJS.ProcessEnv = {}, ns?: string): ChildProcess {
+  const command = [process.execPath, join(BENCH_DIR, script), ...args]
+  const [file, ...rest] = ns === undefined ? command : ['ip', 'netns', 'exec', ns, ...command]
+  const child = spawn(file!, rest, {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env }
   })
@@ -107,12 +113,29 @@ export async function tempDir (prefix: string): Promise<string> {
   return dir
 }
 
+/** Clean-ups registered by benchmarks that build more than processes and folders (network namespaces). */
+const cleanUps = new Set<() => Promise<void>>()
+
+/** Run `fn` when the benchmark ends however it ends (after its children are killed); returns a function that unregisters it. */
+export function onCleanUp (fn: () => Promise<void>): () => void {
+  cleanUps.add(fn)
+  return () => { cleanUps.delete(fn) }
+}
+
 /** Kill every child still running and remove every temp folder (synchronously: safe in signal handlers). */
 export function cleanUpNow (): void {
   for (const child of liveChildren) child.kill('SIGKILL')
   liveChildren.clear()
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
   tempDirs.clear()
+}
+
+/** `cleanUpNow`, then every registered clean-up (each failure ignored: the others still run). */
+export async function cleanUpAll (): Promise<void> {
+  cleanUpNow()
+  const pending = [...cleanUps]
+  cleanUps.clear()
+  await Promise.all(pending.map(async fn => { await fn().catch(() => {}) }))
 }
 
 /**
@@ -123,8 +146,7 @@ export function cleanUpNow (): void {
 export async function main (body: () => Promise<void>): Promise<void> {
   const onSignal = (signal: NodeJS.Signals): void => {
     console.error(`\nbench: ${signal}, stopping every benchmark process and removing temp files`)
-    cleanUpNow()
-    process.exit(signal === 'SIGINT' ? 130 : 143)
+    void cleanUpAll().finally(() => { process.exit(signal === 'SIGINT' ? 130 : 143) })
   }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
@@ -134,7 +156,7 @@ export async function main (body: () => Promise<void>): Promise<void> {
     console.error(`bench: a measurement failed: ${(err as Error).stack ?? String(err)}`)
     process.exitCode = 1
   } finally {
-    cleanUpNow()
+    await cleanUpAll()
   }
 }
 
@@ -159,6 +181,21 @@ export async function runWorker<T> (script: string, args: string[], options: { e
 /** Peak resident set size of this process so far, in bytes. */
 export function peakRss (): number {
   return process.resourceUsage().maxRSS * 1024
+}
+
+/** Peaks of `process.memoryUsage()` parts over a measurement, bytes: where a peak RSS comes from. */
+export interface MemoryPeaks { rss: number, heapUsed: number, external: number, arrayBuffers: number }
+
+/** Sample `process.memoryUsage()` every `everyMs` until the returned function is called; it returns the peaks. */
+export function sampleMemory (everyMs = 250): () => MemoryPeaks {
+  const peaks: MemoryPeaks = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }
+  const sample = (): void => {
+    const now = process.memoryUsage()
+    for (const key of ['rss', 'heapUsed', 'external', 'arrayBuffers'] as const) peaks[key] = Math.max(peaks[key], now[key])
+  }
+  const timer = setInterval(sample, everyMs)
+  timer.unref()
+  return () => { clearInterval(timer); sample(); return peaks }
 }
 
 /** Peak resident set size of a running process (Linux VmHWM), in bytes; undefined elsewhere. */

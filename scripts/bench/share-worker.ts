@@ -7,14 +7,15 @@
  * places R copies on the storage nodes reachable through ADDR and drops its
  * own. With --push-to it first pushes N bytes as raw 1 MiB blocks to that
  * storage node (the reference: the network and the remote store, no sealing).
- * Prints one JSON line: { shareMs, pushMs?, replicas, units, peakRss }.
+ * Prints one JSON line: { shareMs, pushMs?, replicas, units, peakRss, memory }
+ * (memory: peaks of process.memoryUsage() sampled during the share).
  */
 import '../../src/platform/index.js'
 import { randomBytes } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { VeilNode } from '../../src/node/index.js'
 import { rawCid } from '../../src/format/index.js'
-import { MiB, parseFlags, peakRss } from './lib.js'
+import { MiB, parseFlags, peakRss, sampleMemory } from './lib.js'
 
 const flags = parseFlags(process.argv.slice(2))
 const replicas = Number(flags.get('replicas') ?? 3)
@@ -42,9 +43,11 @@ try {
     pushMs = performance.now() - started
   }
   const started = performance.now()
+  const stopSampling = sampleMemory()
   const shared = await node.share(flags.get('file')!, { replicas, keepLocal: replicas === 0 })
   const shareMs = performance.now() - started
-  process.stdout.write(JSON.stringify({ shareMs, pushMs, replicas: shared.replicas, units: shared.units, size: shared.meta.size, peakRss: peakRss() }) + '\n')
+  const memory = stopSampling()
+  process.stdout.write(JSON.stringify({ shareMs, pushMs, replicas: shared.replicas, units: shared.units, size: shared.meta.size, peakRss: peakRss(), memory }) + '\n')
 } finally {
   await node.stop()
 }

@@ -16,9 +16,9 @@ import '../../src/platform/index.js'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { BenchChild } from './child.js'
-import { GiB, MiB, figure, fmt, isMain, main, mbps, parseFlags, printTable, runBenches, runWorker, tempDir, writeRandomFile, type Bench, type Figure } from './lib.js'
+import { GiB, MiB, figure, fmt, isMain, main, mbps, parseFlags, printTable, runBenches, runWorker, tempDir, writeRandomFile, type Bench, type Figure, type MemoryPeaks } from './lib.js'
 
-interface ShareRun { shareMs: number, pushMs?: number, replicas: number, units: number, size: number, peakRss: number }
+interface ShareRun { shareMs: number, pushMs?: number, replicas: number, units: number, size: number, peakRss: number, memory: MemoryPeaks }
 
 /** One share of `input` with R copies, on a fresh set of storage nodes. */
 export interface ShareRunResult extends ShareRun {

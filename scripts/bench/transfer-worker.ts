@@ -8,6 +8,9 @@
  *                                              share F (or copy CID), then serve until SIGTERM
  *   --role fetch     --bootstrap ADDR --link L --out O [--window W]
  *                                              fetch L to O; report time, time to first byte, peak RSS
+ * holder and fetch also take --swarm-key HEX (a private swarm: pnet on every
+ * connection) and --listen MULTIADDR (default 127.0.0.1, port 0; in a
+ * network namespace, the host's own address).
  * Prints JSON lines on stdout (the last one is the result).
  */
 import '../../src/platform/index.js'
@@ -19,9 +22,9 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { CID } from 'multiformats/cid'
 import { Writable } from 'node:stream'
 import { createConnection, createServer } from 'node:net'
-import { VeilNode } from '../../src/node/index.js'
+import { VeilNode, type VeilNodeInit } from '../../src/node/index.js'
 import type { ExportProgressEvents } from '../../src/index.js'
-import { parseFlags, peakRss } from './lib.js'
+import { parseFlags, peakRss, sampleMemory } from './lib.js'
 import { profileIfAsked } from './profile.js'
 
 const RAW_PROTOCOL = '/veil-bench/raw/1.0.0'
@@ -106,9 +109,19 @@ async function tcpSend (): Promise<void> {
   say({ sent: bytes })
 }
 
+/** The private swarm (--swarm-key) and listen address (--listen) a holder or fetcher was given. */
+function network (): Pick<VeilNodeInit, 'swarm' | 'listen'> {
+  const key = flags.get('swarm-key')
+  const listen = flags.get('listen')
+  return {
+    ...(key === undefined ? {} : { swarm: { key: Uint8Array.from(Buffer.from(key, 'hex')) } }),
+    ...(listen === undefined ? {} : { listen: [listen] })
+  }
+}
+
 async function holder (): Promise<void> {
   const bootstrap = flags.get('bootstrap')
-  const node = await VeilNode.create({ repo: flags.get('repo'), bootstrap: bootstrap === undefined ? [] : [bootstrap] })
+  const node = await VeilNode.create({ repo: flags.get('repo'), bootstrap: bootstrap === undefined ? [] : [bootstrap], ...network() })
   await node.start()
   let link: string | undefined
   const start = performance.now()
@@ -124,7 +137,7 @@ async function holder (): Promise<void> {
 }
 
 async function fetch (): Promise<void> {
-  const node = await VeilNode.create({ bootstrap: [flags.get('bootstrap')!], dhtServer: false })
+  const node = await VeilNode.create({ bootstrap: [flags.get('bootstrap')!], dhtServer: false, ...network() })
   await node.start()
   const window = flags.has('window') ? Number(flags.get('window')) : undefined
   let firstByte = 0
@@ -135,10 +148,12 @@ async function fetch (): Promise<void> {
   // --out null: discard the bytes (measures the network side alone).
   const output = flags.get('out') === 'null' ? new Writable({ write (_chunk, _enc, done) { done() } }) : flags.get('out')!
   const stopProfile = await profileIfAsked(`fetcher-${process.pid}`)
+  const stopSampling = sampleMemory()
   const result = await node.get(flags.get('link')!, { output, window, onProgress, overwrite: true })
   const ms = performance.now() - start
+  const memory = stopSampling()
   await stopProfile()
-  say({ ms, ttfbMs: firstByte - start, bytes: result.size, peakRss: peakRss(), perPeer: Object.fromEntries(result.perPeer) })
+  say({ ms, ttfbMs: firstByte - start, bytes: result.size, peakRss: peakRss(), memory, perPeer: Object.fromEntries(result.perPeer) })
   await node.stop()
 }
 

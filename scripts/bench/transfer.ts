@@ -8,16 +8,19 @@
  * Prints MB/s, (b)/(a), (c)/(b), time to first byte and the fetcher's peak RSS.
  *
  * `transferBench` is also one part of `npm run bench` (all.ts), which adds a
- * bare TCP stream between two processes as the machine's limit.
+ * bare TCP stream between two processes as the machine's limit, and (b) in a
+ * private swarm (a swarm key: pnet on every connection), interleaved with
+ * the public (b) in the same rounds.
  */
 import '../../src/platform/index.js'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseLink } from '../../src/link/index.js'
-import { MiB, figure, fmt, isMain, main, mbps, parseFlags, printTable, range, runBenches, tempDir, writeRandomFile, type Bench, type Figure } from './lib.js'
+import { createSwarmKey } from '../../src/swarm/index.js'
+import { MiB, figure, fmt, isMain, main, mbps, parseFlags, printTable, range, runBenches, tempDir, writeRandomFile, type Bench, type Figure, type MemoryPeaks } from './lib.js'
 import { BenchChild } from './child.js'
 
-interface FetchRun { ms: number, ttfbMs: number, bytes: number, peakRss: number, perPeer: Record<string, number> }
+export interface FetchRun { ms: number, ttfbMs: number, bytes: number, peakRss: number, memory: MemoryPeaks, perPeer: Record<string, number> }
 interface StreamRun { ms: number, bytes: number, peakRss: number }
 
 export interface TransferBenchOptions {
@@ -26,6 +29,8 @@ export interface TransferBenchOptions {
   input?: string
   /** Also measure a bare TCP stream between two processes. Default false. */
   tcp?: boolean
+  /** Also fetch from one holder in a private swarm (its own holder, a fresh swarm key). Default false. */
+  private?: boolean
   dir: string
 }
 
@@ -44,9 +49,11 @@ export interface TransferBenchResult {
   tcp?: Figure & { peakRss: number }
   oneHolder: FetchFigures
   threeHolders: FetchFigures
+  /** One holder in a private swarm (with `private`). */
+  privateOneHolder?: FetchFigures
   /** The holders' own share of the file (into their own node), ms, and their peak RSS after serving every run. */
   holderShareMs: number[]
-  holderPeakRss: { one: number, three: number }
+  holderPeakRss: { one: number, three: number, private?: number }
 }
 
 /** One stream of `size` bytes between two fresh processes: libp2p (tcp+noise+yamux) or bare TCP. */
@@ -64,17 +71,23 @@ export async function streamRun (kind: 'libp2p' | 'tcp', size: number): Promise<
   }
 }
 
+/**
+ * Where a holder or fetcher runs: `args` are passed on to transfer-worker
+ * (`--swarm-key HEX`, `--listen ADDR`), `ns` is a network namespace to run in.
+ */
+export interface WorkerPlace { args?: string[], ns?: string }
+
 /** A Veil node in its own process that shares `input` (or copies `hold` from `bootstrap`) and serves it. */
-export async function startHolder (repo: string, how: { input: string } | { hold: string, bootstrap: string }, env: NodeJS.ProcessEnv = {}): Promise<{ child: BenchChild, addr: string, link?: string, ms: number }> {
+export async function startHolder (repo: string, how: { input: string } | { hold: string, bootstrap: string }, env: NodeJS.ProcessEnv = {}, place: WorkerPlace = {}): Promise<{ child: BenchChild, addr: string, link?: string, ms: number }> {
   const args = 'input' in how ? ['--file', how.input] : ['--hold', how.hold, '--bootstrap', how.bootstrap]
-  const child = new BenchChild('transfer-worker.js', ['--role', 'holder', ...args, '--repo', repo], env)
+  const child = new BenchChild('transfer-worker.js', ['--role', 'holder', ...args, '--repo', repo, ...(place.args ?? [])], env, place.ns)
   const ready = await child.next<{ addr: string, link?: string, ms: number }>()
   return { child, ...ready }
 }
 
 /** Veil fetching `link` in a fresh process that joins through `bootstrap`, writing to `out` (removed after). */
-export async function fetchRun (bootstrap: string, link: string, out: string, env: NodeJS.ProcessEnv = {}): Promise<FetchRun> {
-  const fetcher = new BenchChild('transfer-worker.js', ['--role', 'fetch', '--bootstrap', bootstrap, '--link', link, '--out', out], env)
+export async function fetchRun (bootstrap: string, link: string, out: string, env: NodeJS.ProcessEnv = {}, place: WorkerPlace = {}): Promise<FetchRun> {
+  const fetcher = new BenchChild('transfer-worker.js', ['--role', 'fetch', '--bootstrap', bootstrap, '--link', link, '--out', out, ...(place.args ?? [])], env, place.ns)
   try {
     const result = await fetcher.next<FetchRun>()
     if (result.bytes <= 0) throw new Error('the fetch returned no bytes')
@@ -88,8 +101,9 @@ export async function fetchRun (bootstrap: string, link: string, out: string, en
 /**
  * Two swarms on loopback so one- and three-holder fetches can alternate:
  * one holder that shared the file, and three holders (one shared it, two
- * copied it). Each run: the raw stream(s), a fetch from the one holder, a
- * fetch from the three.
+ * copied it); with `private`, a third: one holder in a private swarm. Each
+ * run: the raw stream(s), a fetch from the one holder and one from the
+ * private holder (which goes first alternates by round), a fetch from the three.
  */
 export function transferBench (options: TransferBenchOptions): Bench<TransferBenchResult> {
   const { size, dir } = options
@@ -100,6 +114,10 @@ export function transferBench (options: TransferBenchOptions): Bench<TransferBen
   const tcp: StreamRun[] = []
   const one: FetchRun[] = []
   const three: FetchRun[] = []
+  const priv: FetchRun[] = []
+  // A fresh swarm key per run: pnet on every connection of that swarm.
+  const privateArgs = ['--swarm-key', Buffer.from(createSwarmKey()).toString('hex')]
+  let privateSwarm: { child: BenchChild, addr: string, link: string } | undefined
   const fetchFigures = (runs: FetchRun[]): FetchFigures => ({
     mbps: figure(runs.map(r => mbps(r.bytes, r.ms))),
     ttfbMs: figure(runs.map(r => r.ttfbMs)),
@@ -119,11 +137,19 @@ export function transferBench (options: TransferBenchOptions): Bench<TransferBen
       }
       const cid = parseLink(swarms[1]!.link).cid.toString()
       for (const i of [2, 3]) holders.push((await startHolder(join(dir, `holder-three-${i}`), { hold: cid, bootstrap: swarms[1]!.addr })).child)
+      if (options.private === true) {
+        const started = await startHolder(join(dir, 'holder-private'), { input }, {}, { args: privateArgs })
+        privateSwarm = { child: started.child, addr: started.addr, link: started.link! }
+      }
     },
-    async run () {
+    async run (round) {
       raw.push(await streamRun('libp2p', size))
       if (options.tcp === true) tcp.push(await streamRun('tcp', size))
-      one.push(await fetchRun(swarms[0]!.addr, swarms[0]!.link, join(dir, 'fetched.bin')))
+      const fetchPublic = async (): Promise<void> => { one.push(await fetchRun(swarms[0]!.addr, swarms[0]!.link, join(dir, 'fetched.bin'))) }
+      const fetchPrivate = async (): Promise<void> => {
+        if (privateSwarm !== undefined) priv.push(await fetchRun(privateSwarm.addr, privateSwarm.link, join(dir, 'fetched.bin'), {}, { args: privateArgs }))
+      }
+      for (const fetch of round % 2 === 0 ? [fetchPublic, fetchPrivate] : [fetchPrivate, fetchPublic]) await fetch()
       three.push(await fetchRun(swarms[1]!.addr, swarms[1]!.link, join(dir, 'fetched.bin')))
     },
     result () {
@@ -133,12 +159,13 @@ export function transferBench (options: TransferBenchOptions): Bench<TransferBen
         tcp: options.tcp === true ? streamFigure(tcp) : undefined,
         oneHolder: fetchFigures(one),
         threeHolders: fetchFigures(three),
+        privateOneHolder: priv.length > 0 ? fetchFigures(priv) : undefined,
         holderShareMs: shareMs,
-        holderPeakRss: { one: holders[0]?.peakRss ?? 0, three: Math.max(...holders.slice(1).map(h => h.peakRss ?? 0)) }
+        holderPeakRss: { one: holders[0]?.peakRss ?? 0, three: Math.max(...holders.slice(1).map(h => h.peakRss ?? 0)), private: privateSwarm?.child.peakRss }
       }
     },
     async close () {
-      await Promise.all(holders.map(async holder => { await holder.stop() }))
+      await Promise.all([...holders, ...(privateSwarm === undefined ? [] : [privateSwarm.child])].map(async holder => { await holder.stop() }))
     }
   }
 }
