@@ -1,0 +1,115 @@
+/**
+ * Multi-source fetching where each holder's upload is the limit, not the
+ * CPU: part of `npm run bench` (all.ts), root only.
+ *
+ * A testnet of network namespaces (scripts/testnet/netns.ts): a switch
+ * namespace with a bridge, a fetcher host on it with an unlimited link, and
+ * four holder hosts each behind its own link limited to `rate` both ways
+ * (tc tbf, `limitedHosts`). One holder forms a 1-holder swarm; three form a
+ * 3-holder swarm (one shared the file, two copied it over their limited
+ * links). Each round a fresh fetcher process in the fetcher's namespace
+ * fetches the same file from the one holder, then from the three — the
+ * holders and fetchers are the transfer benchmark's own (transfer-worker.js),
+ * run with `ip netns exec`.
+ *
+ * Without root, iproute2, nftables or network namespaces it measures
+ * nothing and says why (`skipped`). Every namespace it made is deleted when
+ * it closes, and when the benchmark ends any other way (lib.ts `onCleanUp`:
+ * failure, timeout, Ctrl-C).
+ */
+import { join } from 'node:path'
+import { parseLink } from '../../src/link/index.js'
+import { Testnet, cannotRun, type Host } from '../testnet/netns.js'
+import { figure, mbps, onCleanUp, type Bench } from './lib.js'
+import { fetchRun, startHolder, type FetchFigures, type FetchRun } from './transfer.js'
+import type { BenchChild } from './child.js'
+
+export interface LimitedBenchOptions {
+  size: number
+  input: string
+  dir: string
+  /** Each holder's link, both ways, as tc writes it. Default '200mbit' (25 MB/s; 23.9 MB/s measured). */
+  rate?: string
+}
+
+export interface LimitedBenchResult {
+  rate: string
+  /** Why nothing was measured (not root, no namespaces): no figures then. */
+  skipped?: string
+  oneHolder?: FetchFigures
+  threeHolders?: FetchFigures
+  /** Peak RSS of the holders (highest), bytes. */
+  holderPeakRss?: number
+}
+
+/** The testnet's addresses: the bridge's /24, the fetcher at .2, the holders from .100. */
+const PREFIX = '10.77.0'
+const PORT = 4001
+
+/** `skipped`: why it will measure nothing here (known before setup). */
+export function limitedBench (options: LimitedBenchOptions): Bench<LimitedBenchResult> & { skipped: string | undefined } {
+  const { dir, input } = options
+  const rate = options.rate ?? '200mbit'
+  const skipped = cannotRun()
+  let net: Testnet | undefined
+  let unregister = (): void => {}
+  let fetcher: Host | undefined
+  const holders: BenchChild[] = []
+  const swarms: Array<{ addr: string, link: string }> = []
+  const one: FetchRun[] = []
+  const three: typeof one = []
+  const fetchFigures = (runs: typeof one): FetchFigures => ({
+    mbps: figure(runs.map(r => mbps(r.bytes, r.ms))),
+    ttfbMs: figure(runs.map(r => r.ttfbMs)),
+    fetcherPeakRss: Math.max(...runs.map(r => r.peakRss)),
+    blocksPerHolder: Object.values(runs[runs.length - 1]!.perPeer)
+  })
+  const listen = (host: Host): string[] => ['--listen', `/ip4/${host.ip}/tcp/${PORT}`]
+  const close = async (): Promise<void> => {
+    await Promise.all(holders.map(async holder => { await holder.stop() }))
+    await net?.destroy()
+    net = undefined
+    unregister()
+  }
+  return {
+    skipped,
+    async setup () {
+      if (skipped !== undefined) return
+      const built = new Testnet()
+      net = built
+      unregister = onCleanUp(async () => { await built.destroy() })
+      const switchNs = built.namespace('switch')
+      built.bridge(switchNs)
+      fetcher = built.publicHost('fetcher', switchNs, `${PREFIX}.2`)
+      const hosts = built.limitedHosts('holder', switchNs, 4, rate, PREFIX)
+      const first = async (host: Host, repo: string): Promise<void> => {
+        const started = await startHolder(join(dir, repo), { input }, {}, { args: listen(host), ns: host.ns })
+        holders.push(started.child)
+        swarms.push({ addr: started.addr, link: started.link! })
+      }
+      await first(hosts[0]!, 'limited-one')
+      await first(hosts[1]!, 'limited-three-1')
+      const cid = parseLink(swarms[1]!.link).cid.toString()
+      for (const i of [2, 3]) {
+        const host = hosts[i]!
+        holders.push((await startHolder(join(dir, `limited-three-${i}`), { hold: cid, bootstrap: swarms[1]!.addr }, {}, { args: listen(host), ns: host.ns })).child)
+      }
+    },
+    async run () {
+      if (skipped !== undefined) return
+      const out = join(dir, 'limited-fetched.bin')
+      one.push(await fetchRun(swarms[0]!.addr, swarms[0]!.link, out, {}, { ns: fetcher!.ns }))
+      three.push(await fetchRun(swarms[1]!.addr, swarms[1]!.link, out, {}, { ns: fetcher!.ns }))
+    },
+    result () {
+      if (skipped !== undefined) return { rate, skipped }
+      return {
+        rate,
+        oneHolder: fetchFigures(one),
+        threeHolders: fetchFigures(three),
+        holderPeakRss: Math.max(0, ...holders.map(h => h.peakRss ?? 0))
+      }
+    },
+    close
+  }
+}
