@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- --profile] [-- --runs N --mib M --helia-store file|memory --timeout-s S]
+ * npm run bench [-- --quick] [-- --profile] [-- --rss] [-- --runs N --mib M --helia-store file|memory --holder-rate 200mbit --timeout-s S]
  *
  * Every benchmark, side by side, in one run on loopback, written up as one
  * report (bench-report.md, printed too, and bench-report.json at the repo
@@ -8,12 +8,18 @@
  *    and a raw libp2p (tcp+noise+yamux) stream between two processes;
  *  - Helia: add of the file, and bitswap cat of it from a second process;
  *  - Veil: share of the same file into its own node, to one storage node and
- *    to R=3, fetch by link from one holder and from three, time to first byte;
+ *    to R=3, fetch by link from one holder and from three, from one holder
+ *    in a private swarm (pnet), time to first byte;
+ *  - as root: fetch from one holder and from three where each holder's link
+ *    is rate-limited (--holder-rate, tc tbf, network namespaces: limited.ts);
+ *    otherwise the report says it was skipped and why;
  *  - the gateway page in headless Chromium against `veil get` on the same
  *    file, and the page's peak memory saving a 1 GiB file (bench:gateway);
  *  - the peak RSS of each process, and the ratios against their targets.
  * Full mode: a 256 MiB file, 3 runs of each figure. --quick: 32 MiB, 1 run
  * (a smoke test that the benchmarks still work, not numbers to compare).
+ * --rss: after the rounds, the peak RSS of a fetch and a share of a 1 GiB
+ * and a 4 GiB file (rss.ts; minutes, and ~12 GiB of temp disk at once).
  * --profile: after the rounds, one more fetch from a fresh holder with both
  * processes profiling themselves; the report says where their time went
  * (Noise, Yamux, framing and copies, SHA-256, AES-GCM, file I/O, GC, idle)
@@ -29,7 +35,7 @@ import { fileURLToPath } from 'node:url'
 import { loadavg } from 'node:os'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { MiB, cleanUpNow, main, parseFlags, runBenches, tempDir, writeRandomFile } from './lib.js'
+import { GiB, MiB, cleanUpAll, main, parseFlags, runBenches, tempDir, writeRandomFile } from './lib.js'
 import { importBench } from './import.js'
 import { transferBench } from './transfer.js'
 import { heliaBench } from './helia.js'
@@ -37,6 +43,8 @@ import { shareBench } from './share.js'
 import { gatewayBench } from './gateway.js'
 import { reportJson, reportMarkdown, type BenchResults } from './report.js'
 import { profileRun, type ProfileResult } from './profile-run.js'
+import { limitedBench } from './limited.js'
+import { rssBench, type RssResult } from './rss.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const REPORT_MD = join(ROOT, 'bench-report.md')
@@ -69,11 +77,11 @@ await main(async () => {
   const size = Number(flags.get('mib') ?? (quick ? 32 : 256)) * MiB
   const runs = Number(flags.get('runs') ?? (quick ? 1 : 3))
   // A hung measurement must not hang CI: past this, stop everything and fail.
-  const limitS = Number(flags.get('timeout-s') ?? (quick ? 300 : 600))
+  // --rss adds minutes of 1 GiB and 4 GiB transfers.
+  const limitS = Number(flags.get('timeout-s') ?? (quick ? 300 : 900) + (flags.has('rss') ? 1800 : 0))
   setTimeout(() => {
     console.error(`bench: still running after ${limitS} s (a measurement hung?): stopping every benchmark process`)
-    cleanUpNow()
-    process.exit(1)
+    void cleanUpAll().finally(() => { process.exit(1) })
   }, limitS * 1000).unref()
   // A report from an earlier run must not pass for this one if this one fails.
   await rm(REPORT_MD, { force: true })
@@ -84,12 +92,14 @@ await main(async () => {
   await writeRandomFile(input, size)
   const limits = importBench({ sizes: [], referenceBytes: size, blockFiles: false, dir })
   const helia = heliaBench({ size, input, dir, memory: flags.get('helia-store') === 'memory' })
-  const transfer = transferBench({ size, input, tcp: true, dir })
+  const transfer = transferBench({ size, input, tcp: true, private: true, dir })
+  const limited = limitedBench({ size, input, dir, rate: flags.get('holder-rate') })
   const shares = shareBench({ size, input, replicas: [0, 1, 3], dir })
   const gateway = gatewayBench({ size, input, memorySize: Number(flags.get('memory-mib') ?? (quick ? 64 : 1024)) * MiB, dir })
   const log = (line: string): void => { console.error(`bench: ${line} (${Math.round((Date.now() - started) / 1000)} s)`) }
   log(`${quick ? 'quick' : 'full'} mode, ${size / MiB} MiB, ${runs} run(s); starting the serving nodes`)
-  await runBenches([limits, helia, transfer, shares, gateway], runs, round => { log(`round ${round + 1} of ${runs}`) })
+  if (limited.skipped !== undefined) log(`skipping the rate-limited fetch (threeHoldersVsOneLimited): ${limited.skipped}`)
+  await runBenches([limits, helia, transfer, shares, gateway, limited], runs, round => { log(`round ${round + 1} of ${runs}`) })
 
   let profile: ProfileResult | undefined
   if (flags.has('profile')) {
@@ -97,6 +107,11 @@ await main(async () => {
     const outDir = join(ROOT, 'bench-profiles')
     await rm(outDir, { recursive: true, force: true })
     profile = await profileRun(input, dir, outDir)
+  }
+  let rss: RssResult | undefined
+  if (flags.has('rss')) {
+    await rm(input, { force: true })
+    rss = await rssBench([GiB, 4 * GiB], dir, log)
   }
   const ticks = cpuTicks()
   const seconds = (Date.now() - started) / 1000
@@ -110,6 +125,8 @@ await main(async () => {
     shares: shares.result(),
     profile,
     gateway: gateway.result(),
+    limited: limited.result(),
+    rss,
     durationMs: Date.now() - started,
     date: new Date(),
     load: {

@@ -13,6 +13,9 @@ import type { ShareFigures } from './share.js'
 import { CATEGORIES } from './profile.js'
 import type { ProfileResult } from './profile-run.js'
 import { gatewayRows, memoryLine, type GatewayBenchResult } from './gateway.js'
+import type { LimitedBenchResult } from './limited.js'
+import { rssRows, rssValues, type RssResult } from './rss.js'
+import { evaluate, ratiosJson, targetText, type RatioOutcome } from './ratios.js'
 
 export interface BenchResults {
   mode: 'full' | 'quick'
@@ -26,6 +29,10 @@ export interface BenchResults {
   profile?: ProfileResult
   /** The gateway page in Chromium against the CLI (absent when not run). */
   gateway?: GatewayBenchResult
+  /** Fetching from rate-limited holders in network namespaces (absent when not run; `skipped` when not root). */
+  limited?: LimitedBenchResult
+  /** With --rss: peak RSS of a fetch and a share of 1 GiB and 4 GiB files. */
+  rss?: RssResult
   durationMs: number
   date: Date
   /**
@@ -36,22 +43,7 @@ export interface BenchResults {
   load: { start: number, otherCores: number }
 }
 
-interface Row { key: string, section: 'limits' | 'helia' | 'veil', label: string, unit: 'MB/s' | 'ms', figure: Figure, ttfbMs?: Figure }
-
-/** A ratio of two figures' medians (row keys), the target it should reach, what it means. */
-interface RatioSpec { name: string, of: string, to: string, target?: number, says: string }
-
-const RATIOS: RatioSpec[] = [
-  { name: 'fetchVsHeliaCat', of: 'veilFetchOneHolder', to: 'heliaCat', target: 2.5, says: 'Veil fetch (1 holder) / Helia bitswap cat' },
-  { name: 'fetchVsLibp2p', of: 'veilFetchOneHolder', to: 'libp2pStream', target: 0.8, says: 'Veil fetch (1 holder) / raw libp2p stream' },
-  { name: 'shareVsHeliaAdd', of: 'veilShareLocal', to: 'heliaAdd', target: 1, says: 'Veil share into its own node / Helia add' },
-  { name: 'threeHoldersVsOne', of: 'veilFetchThreeHolders', to: 'veilFetchOneHolder', target: 1.3, says: 'Veil fetch, 3 holders / 1 holder (bench:transfer\'s target)' },
-  { name: 'shareVsLevelWrite', of: 'veilShareLocal', to: 'levelWrite', target: 0.9, says: 'Veil share into its own node / level batch write (bench:import\'s target)' },
-  { name: 'shareToOneNodeVsHeliaAdd', of: 'veilShareR1', to: 'heliaAdd', says: 'Veil share to 1 storage node / Helia add' },
-  { name: 'shareR3VsHeliaAdd', of: 'veilShareR3', to: 'heliaAdd', says: 'Veil share to R=3 storage nodes / Helia add' },
-  { name: 'heliaCatVsLibp2p', of: 'heliaCat', to: 'libp2pStream', says: 'Helia cat / raw libp2p stream' },
-  { name: 'libp2pVsTcp', of: 'libp2pStream', to: 'tcp', says: 'raw libp2p stream / raw TCP (the cost of Noise + Yamux)' }
-]
+interface Row { key: string, section: 'limits' | 'helia' | 'veil' | 'limited', label: string, unit: 'MB/s' | 'ms', figure: Figure, ttfbMs?: Figure }
 
 function rows (r: BenchResults): Row[] {
   const mib = `${r.size / MiB} MiB`
@@ -73,7 +65,16 @@ function rows (r: BenchResults): Row[] {
     { key: 'veilShareR1', section: 'veil', label: `Veil share ${mib} to 1 storage node`, unit: 'MB/s', figure: share(1).mbps },
     { key: 'veilShareR3', section: 'veil', label: `Veil share ${mib} to R=3 storage nodes`, unit: 'MB/s', figure: share(3).mbps },
     { key: 'veilFetchOneHolder', section: 'veil', label: `Veil fetch ${mib} by link, 1 holder`, unit: 'MB/s', figure: r.transfer.oneHolder.mbps, ttfbMs: r.transfer.oneHolder.ttfbMs },
-    { key: 'veilFetchThreeHolders', section: 'veil', label: `Veil fetch ${mib} by link, 3 holders`, unit: 'MB/s', figure: r.transfer.threeHolders.mbps, ttfbMs: r.transfer.threeHolders.ttfbMs }
+    { key: 'veilFetchThreeHolders', section: 'veil', label: `Veil fetch ${mib} by link, 3 holders`, unit: 'MB/s', figure: r.transfer.threeHolders.mbps, ttfbMs: r.transfer.threeHolders.ttfbMs },
+    ...(r.transfer.privateOneHolder === undefined
+      ? []
+      : [{ key: 'veilFetchOneHolderPrivate', section: 'veil' as const, label: `Veil fetch ${mib} by link, 1 holder, private swarm (pnet)`, unit: 'MB/s' as const, figure: r.transfer.privateOneHolder.mbps, ttfbMs: r.transfer.privateOneHolder.ttfbMs }]),
+    ...(r.limited?.oneHolder === undefined || r.limited.threeHolders === undefined
+      ? []
+      : [
+          { key: 'veilFetchOneHolderLimited', section: 'limited' as const, label: `Veil fetch ${mib}, 1 holder, its link limited to ${r.limited.rate}`, unit: 'MB/s' as const, figure: r.limited.oneHolder.mbps, ttfbMs: r.limited.oneHolder.ttfbMs },
+          { key: 'veilFetchThreeHoldersLimited', section: 'limited' as const, label: `Veil fetch ${mib}, 3 holders, each link limited to ${r.limited.rate}`, unit: 'MB/s' as const, figure: r.limited.threeHolders.mbps, ttfbMs: r.limited.threeHolders.ttfbMs }
+        ])
   ]
 }
 
@@ -98,12 +99,35 @@ function peakRss (r: BenchResults): Array<{ process: string, mb: number }> {
     { process: 'Veil fetcher, 1 holder', mb: mb(r.transfer.oneHolder.fetcherPeakRss) },
     { process: 'Veil fetcher, 3 holders', mb: mb(r.transfer.threeHolders.fetcherPeakRss) }
   )
+  if (r.transfer.privateOneHolder !== undefined) {
+    list.push(
+      { process: 'Veil holder, private swarm (served every fetch)', mb: mb(r.transfer.holderPeakRss.private ?? 0) },
+      { process: 'Veil fetcher, 1 holder, private swarm', mb: mb(r.transfer.privateOneHolder.fetcherPeakRss) }
+    )
+  }
+  if (r.limited?.oneHolder !== undefined && r.limited.threeHolders !== undefined) {
+    list.push(
+      { process: 'Veil holder, limited links (highest of 4)', mb: mb(r.limited.holderPeakRss ?? 0) },
+      { process: 'Veil fetcher, 1 limited holder', mb: mb(r.limited.oneHolder.fetcherPeakRss) },
+      { process: 'Veil fetcher, 3 limited holders', mb: mb(r.limited.threeHolders.fetcherPeakRss) }
+    )
+  }
   return list
 }
 
-export function ratios (r: BenchResults): Record<string, number> {
-  const byKey = new Map(rows(r).map(row => [row.key, row.figure.median]))
-  return Object.fromEntries(RATIOS.map(ratio => [ratio.name, Number((byKey.get(ratio.of)! / byKey.get(ratio.to)!).toFixed(3))]))
+/** Every ratio and target of this run; a skipped one says why (not root, --rss not given). */
+export function outcomes (r: BenchResults): RatioOutcome[] {
+  const values = new Map(rows(r).map(row => [row.key, row.figure.median]))
+  for (const [key, value] of r.rss === undefined ? [] : rssValues(r.rss)) values.set(key, value)
+  const missing = new Map<string, string>([
+    ['veilFetchOneHolderPrivate', 'the private-swarm fetch was not run'],
+    ['veilFetchOneHolderLimited', r.limited?.skipped ?? 'the rate-limited fetch was not run'],
+    ['veilFetchThreeHoldersLimited', r.limited?.skipped ?? 'the rate-limited fetch was not run']
+  ])
+  for (const key of ['rssFetch1G', 'rssFetch4G', 'rssShare1G', 'rssShare4G', 'rssFetchPeak', 'rssSharePeak']) {
+    missing.set(key, r.rss === undefined ? 'not measured in this run (npm run bench -- --rss, or npm run bench:rss)' : 'not measured at this file size')
+  }
+  return evaluate(values, missing)
 }
 
 function machine (): { cores: number, cpu: string, memoryGiB: number, node: string, os: string } {
@@ -111,7 +135,6 @@ function machine (): { cores: number, cpu: string, memoryGiB: number, node: stri
 }
 
 export function reportJson (r: BenchResults): unknown {
-  const ratioValues = ratios(r)
   return {
     date: r.date.toISOString(),
     mode: r.mode,
@@ -119,7 +142,7 @@ export function reportJson (r: BenchResults): unknown {
     fileBytes: r.size,
     durationSeconds: Math.round(r.durationMs / 1000),
     machine: machine(),
-    network: 'loopback (127.0.0.1) only',
+    network: r.limited?.oneHolder === undefined ? 'loopback (127.0.0.1) only' : `loopback (127.0.0.1), and network namespaces on a bridge for the rate-limited fetch (each holder's link ${r.limited.rate})`,
     loadAverage: r.load,
     figures: Object.fromEntries(rows(r).flatMap(row => [
       [row.key, { label: row.label, unit: row.unit, ...row.figure }],
@@ -130,8 +153,9 @@ export function reportJson (r: BenchResults): unknown {
     fetchBlocksPerHolderLastRun: r.transfer.threeHolders.blocksPerHolder,
     profile: r.profile === undefined ? undefined : { fetchMbps: r.profile.fetchMbps, fetcherMs: r.profile.fetcher, holderMs: r.profile.holder },
     ...(r.gateway === undefined ? {} : { gateway: r.gateway }),
-    ratios: ratioValues,
-    targets: Object.fromEntries(RATIOS.flatMap(x => x.target === undefined ? [] : [[x.name, { target: x.target, value: ratioValues[x.name], met: ratioValues[x.name]! >= x.target }]]))
+    ...(r.limited === undefined ? {} : { limited: r.limited.skipped === undefined ? { rate: r.limited.rate, fetchBlocksPerHolderLastRun: r.limited.threeHolders?.blocksPerHolder } : { rate: r.limited.rate, skipped: r.limited.skipped } }),
+    ...(r.rss === undefined ? {} : { rss: r.rss }),
+    ...ratiosJson(outcomes(r))
   }
 }
 
@@ -163,14 +187,21 @@ export function reportMarkdown (r: BenchResults): string {
   table('limits', 'The machine\'s limits')
   table('helia', 'Helia (IPFS in JS)')
   table('veil', 'Veil')
-  const values = ratios(r)
+  if (r.limited !== undefined) {
+    if (r.limited.skipped !== undefined) lines.push('## Veil, holders behind rate-limited links (network namespaces)', '', `Skipped: ${r.limited.skipped}; \`threeHoldersVsOneLimited\` is not reported.`, '')
+    else table('limited', `Veil, holders behind rate-limited links (network namespaces, tc tbf ${r.limited.rate} each way)`)
+  }
+  if (r.rss !== undefined) {
+    lines.push('## Peak RSS against file size (one run per size)', '')
+    lines.push(...tableLines(rssRows(r.rss)), '')
+  }
   lines.push('## Ratios (of medians)', '')
-  lines.push(...tableLines(RATIOS.map(x => ({
+  lines.push(...tableLines(outcomes(r).map(x => ({
     ratio: `\`${x.name}\``,
     what: x.says,
-    value: fmt(values[x.name]!, 2),
-    target: x.target === undefined ? '' : `≥ ${x.target}`,
-    met: x.target === undefined ? '' : values[x.name]! >= x.target ? 'met' : 'NOT met'
+    value: x.value === undefined ? 'skipped' : fmt(x.value, x.ratio ? 2 : 0),
+    target: x.target === undefined ? '' : targetText(x.target, x.kind),
+    met: x.target === undefined ? '' : x.skipped !== undefined ? `skipped: ${x.skipped}` : x.met === true ? 'met' : 'NOT met'
   }))))
   if (r.gateway !== undefined) {
     lines.push('', '## The gateway page (headless Chromium) against the CLI', '')
