@@ -1,6 +1,8 @@
 /**
+ * npm run bench:limited [-- --mib 256 --runs 3 --holder-rate 200mbit]
+ *
  * Multi-source fetching where each holder's upload is the limit, not the
- * CPU: part of `npm run bench` (all.ts), root only.
+ * CPU: also part of `npm run bench` (all.ts). Root only.
  *
  * A testnet of network namespaces (scripts/testnet/netns.ts): a switch
  * namespace with a bridge, a fetcher host on it with an unlimited link, and
@@ -17,10 +19,11 @@
  * it closes, and when the benchmark ends any other way (lib.ts `onCleanUp`:
  * failure, timeout, Ctrl-C).
  */
+import '../../src/platform/index.js'
 import { join } from 'node:path'
 import { parseLink } from '../../src/link/index.js'
 import { Testnet, cannotRun, type Host } from '../testnet/netns.js'
-import { figure, mbps, onCleanUp, type Bench } from './lib.js'
+import { MiB, figure, fmt, isMain, main, mbps, onCleanUp, parseFlags, printTable, range, runBenches, tempDir, writeRandomFile, type Bench } from './lib.js'
 import { fetchRun, startHolder, type FetchFigures, type FetchRun } from './transfer.js'
 import type { BenchChild } from './child.js'
 
@@ -112,4 +115,28 @@ export function limitedBench (options: LimitedBenchOptions): Bench<LimitedBenchR
     },
     close
   }
+}
+
+if (isMain(import.meta.url)) {
+  await main(async () => {
+    const flags = parseFlags(process.argv.slice(2))
+    const size = Number(flags.get('mib') ?? 256) * MiB
+    const runs = Number(flags.get('runs') ?? 3)
+    const dir = await tempDir('veil-bench-limited-')
+    const input = join(dir, 'input.bin')
+    const bench = limitedBench({ size, input, dir, rate: flags.get('holder-rate') })
+    if (bench.skipped !== undefined) {
+      console.log(`bench:limited: skipped: ${bench.skipped}`)
+      return
+    }
+    await writeRandomFile(input, size)
+    await runBenches([bench], runs)
+    const { rate, oneHolder: one, threeHolders: three } = bench.result()
+    console.log(`Veil fetch from holders behind ${rate} links (tc tbf, network namespaces) — ${size / MiB} MiB, ${runs} run(s), medians\n`)
+    printTable([
+      { what: '1 holder', 'MB/s': fmt(one!.mbps.median), 'min–max': range(one!.mbps), 'blocks per holder, last run': one!.blocksPerHolder.join(' / ') },
+      { what: '3 holders', 'MB/s': fmt(three!.mbps.median), 'min–max': range(three!.mbps), 'blocks per holder, last run': three!.blocksPerHolder.join(' / ') }
+    ])
+    console.log(`\nthreeHoldersVsOneLimited: ${fmt(three!.mbps.median / one!.mbps.median, 2)} (target ≥ 2.5)`)
+  })
 }

@@ -167,7 +167,7 @@ export function reportMarkdown (r: BenchResults): string {
     `# Veil benchmark report — ${day}`,
     '',
     `${r.mode === 'quick' ? 'QUICK (smoke test, not for comparison): ' : ''}${r.size / MiB} MiB file, ${r.runs} run(s) of each figure (median, min–max), interleaved; ` +
-      `${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node.slice(1)}, loopback only; took ${Math.round(r.durationMs / 1000)} s. ` +
+      `${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node.slice(1)}, ${r.limited?.oneHolder === undefined ? 'loopback only' : 'loopback only (and network namespaces for the rate-limited fetch)'}; took ${Math.round(r.durationMs / 1000)} s. ` +
       'Every measurement ran in its own process(es). MB/s = 10^6 bytes/s. ' +
       `Other processes used ${fmt(r.load.otherCores, 2)} cores on average during the run (load average ${fmt(r.load.start, 2)} at its start). ` +
       'What each figure measures, and how: docs/benchmarks.md.',
