@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { dirname, join, resolve } from 'node:path'
 import { mkdtemp, open } from 'node:fs/promises'
-import { readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { randomBytes } from 'node:crypto'
 
@@ -186,12 +186,21 @@ export function peakRss (): number {
 /** Peaks of `process.memoryUsage()` parts over a measurement, bytes: where a peak RSS comes from. */
 export interface MemoryPeaks { rss: number, heapUsed: number, external: number, arrayBuffers: number }
 
+/** With this set to a file path, `sampleMemory` also appends every sample to it (ms, rss, heapUsed, external, arrayBuffers in MB). */
+export const MEMORY_TRACE_ENV = 'VEIL_BENCH_MEMORY_TRACE'
+
 /** Sample `process.memoryUsage()` every `everyMs` until the returned function is called; it returns the peaks. */
 export function sampleMemory (everyMs = 250): () => MemoryPeaks {
   const peaks: MemoryPeaks = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }
+  const trace = process.env[MEMORY_TRACE_ENV]
+  const started = performance.now()
   const sample = (): void => {
     const now = process.memoryUsage()
     for (const key of ['rss', 'heapUsed', 'external', 'arrayBuffers'] as const) peaks[key] = Math.max(peaks[key], now[key])
+    if (trace !== undefined && trace !== '') {
+      const mb = (bytes: number): string => (bytes / MiB).toFixed(1)
+      appendFileSync(trace, `${Math.round(performance.now() - started)} ${mb(now.rss)} ${mb(now.heapUsed)} ${mb(now.external)} ${mb(now.arrayBuffers)}\n`)
+    }
   }
   const timer = setInterval(sample, everyMs)
   timer.unref()

@@ -1,5 +1,5 @@
 /**
- * npm run bench:rss [-- --gib 1,4]
+ * npm run bench:rss [-- --gib 1,4] [-- --only fetch|share]
  *
  * Does memory stay flat in the file's size? For each size (1 GiB and 4 GiB
  * by default), on loopback, one process per role:
@@ -16,7 +16,10 @@
  * Also `npm run bench -- --rss`, which adds it after the rounds and puts
  * `fetchRss4GVs1G`, `shareRss4GVs1G` and the absolute peaks into the report.
  * Standalone it prints its table and the same ratios, and writes
- * bench-rss.json at the repository root.
+ * bench-rss.json at the repository root. To see how memory moves over a
+ * run, set VEIL_BENCH_MEMORY_TRACE=<file>: the fetcher and sharer append
+ * every sample to it (ms since start, rss, heapUsed, external,
+ * arrayBuffers, MB).
  */
 import '../../src/platform/index.js'
 import { rm, writeFile } from 'node:fs/promises'
@@ -39,29 +42,33 @@ export interface RssResult {
   storagePeakRss: number[]
 }
 
-export async function rssBench (sizes: number[], dir: string, log: (line: string) => void = () => {}): Promise<RssResult> {
+export async function rssBench (sizes: number[], dir: string, log: (line: string) => void = () => {}, roles: { fetch?: boolean, share?: boolean } = {}): Promise<RssResult> {
   const result: RssResult = { fetch: [], share: [], holderPeakRss: [], storagePeakRss: [] }
   for (const size of sizes) {
     const input = join(dir, `rss-${size}.bin`)
     try {
       log(`RSS: writing a ${size / GiB} GiB file`)
       await writeRandomFile(input, size)
-      const repo = join(dir, `rss-holder-${size}`)
-      const holder = await startHolder(repo, { input })
-      try {
-        log(`RSS: fetching ${size / GiB} GiB`)
-        const run = await fetchRun(holder.addr, holder.link!, join(dir, 'rss-fetched.bin'))
-        result.fetch.push({ size, peakRss: run.peakRss, memory: run.memory, mbps: mbps(run.bytes, run.ms) })
-      } finally {
-        await holder.child.stop()
-        await rm(repo, { recursive: true, force: true })
+      if (roles.fetch !== false) {
+        const repo = join(dir, `rss-holder-${size}`)
+        const holder = await startHolder(repo, { input })
+        try {
+          log(`RSS: fetching ${size / GiB} GiB`)
+          const run = await fetchRun(holder.addr, holder.link!, join(dir, 'rss-fetched.bin'))
+          result.fetch.push({ size, peakRss: run.peakRss, memory: run.memory, mbps: mbps(run.bytes, run.ms) })
+        } finally {
+          await holder.child.stop()
+          await rm(repo, { recursive: true, force: true })
+        }
+        result.holderPeakRss.push(holder.child.peakRss ?? 0)
       }
-      result.holderPeakRss.push(holder.child.peakRss ?? 0)
-      log(`RSS: sharing ${size / GiB} GiB to one storage node`)
-      const share = await shareRun(input, size, 1, 1, join(dir, `rss-share-${size}`))
-      if (share.replicas < 1) throw new Error('the RSS share placed no copy: its peak would not measure a share')
-      result.share.push({ size, peakRss: share.peakRss, memory: share.memory, mbps: mbps(size, share.shareMs) })
-      result.storagePeakRss.push(Math.max(0, ...share.storagePeakRss))
+      if (roles.share !== false) {
+        log(`RSS: sharing ${size / GiB} GiB to one storage node`)
+        const share = await shareRun(input, size, 1, 1, join(dir, `rss-share-${size}`))
+        if (share.replicas < 1) throw new Error('the RSS share placed no copy: its peak would not measure a share')
+        result.share.push({ size, peakRss: share.peakRss, memory: share.memory, mbps: mbps(size, share.shareMs) })
+        result.storagePeakRss.push(Math.max(0, ...share.storagePeakRss))
+      }
     } finally {
       await rm(input, { force: true })
     }
@@ -100,7 +107,8 @@ if (isMain(import.meta.url)) {
     const flags = parseFlags(process.argv.slice(2))
     const sizes = (flags.get('gib') ?? '1,4').split(',').map(g => Number(g) * GiB)
     const started = Date.now()
-    const result = await rssBench(sizes, await tempDir('veil-bench-rss-'), line => { console.error(`bench:rss: ${line} (${Math.round((Date.now() - started) / 1000)} s)`) })
+    const only = flags.get('only')
+    const result = await rssBench(sizes, await tempDir('veil-bench-rss-'), line => { console.error(`bench:rss: ${line} (${Math.round((Date.now() - started) / 1000)} s)`) }, { fetch: only !== 'share', share: only !== 'fetch' })
     printTable(rssRows(result))
     const outcomes = evaluate(rssValues(result)).filter(o => o.name.includes('Rss'))
     console.log('')
