@@ -23,8 +23,8 @@ import '../../src/platform/index.js'
 import { join } from 'node:path'
 import { parseLink } from '../../src/link/index.js'
 import { Testnet, cannotRun, type Host } from '../testnet/netns.js'
-import { MiB, figure, fmt, isMain, main, mbps, onCleanUp, parseFlags, printTable, range, runBenches, tempDir, writeRandomFile, type Bench } from './lib.js'
-import { fetchRun, startHolder, type FetchFigures, type FetchRun } from './transfer.js'
+import { MiB, fmt, isMain, main, onCleanUp, parseFlags, printTable, range, runBenches, tempDir, writeRandomFile, type Bench } from './lib.js'
+import { fetchFigures, fetchRun, startHolder, type FetchFigures, type FetchRun } from './transfer.js'
 import type { BenchChild } from './child.js'
 
 export interface LimitedBenchOptions {
@@ -61,12 +61,6 @@ export function limitedBench (options: LimitedBenchOptions): Bench<LimitedBenchR
   const swarms: Array<{ addr: string, link: string }> = []
   const one: FetchRun[] = []
   const three: typeof one = []
-  const fetchFigures = (runs: typeof one): FetchFigures => ({
-    mbps: figure(runs.map(r => mbps(r.bytes, r.ms))),
-    ttfbMs: figure(runs.map(r => r.ttfbMs)),
-    fetcherPeakRss: Math.max(...runs.map(r => r.peakRss)),
-    blocksPerHolder: Object.values(runs[runs.length - 1]!.perPeer)
-  })
   const listen = (host: Host): string[] => ['--listen', `/ip4/${host.ip}/tcp/${PORT}`]
   const close = async (): Promise<void> => {
     await Promise.all(holders.map(async holder => { await holder.stop() }))

@@ -98,6 +98,16 @@ export async function fetchRun (bootstrap: string, link: string, out: string, en
   }
 }
 
+/** MB/s and first-byte figures over fetch runs, the fetcher's highest peak RSS, the last run's blocks per holder. */
+export function fetchFigures (runs: FetchRun[]): FetchFigures {
+  return {
+    mbps: figure(runs.map(r => mbps(r.bytes, r.ms))),
+    ttfbMs: figure(runs.map(r => r.ttfbMs)),
+    fetcherPeakRss: Math.max(...runs.map(r => r.peakRss)),
+    blocksPerHolder: Object.values(runs[runs.length - 1]!.perPeer)
+  }
+}
+
 /**
  * Two swarms on loopback so one- and three-holder fetches can alternate:
  * one holder that shared the file, and three holders (one shared it, two
@@ -118,12 +128,6 @@ export function transferBench (options: TransferBenchOptions): Bench<TransferBen
   // A fresh swarm key per run: pnet on every connection of that swarm.
   const privateArgs = ['--swarm-key', Buffer.from(createSwarmKey()).toString('hex')]
   let privateSwarm: { child: BenchChild, addr: string, link: string } | undefined
-  const fetchFigures = (runs: FetchRun[]): FetchFigures => ({
-    mbps: figure(runs.map(r => mbps(r.bytes, r.ms))),
-    ttfbMs: figure(runs.map(r => r.ttfbMs)),
-    fetcherPeakRss: Math.max(...runs.map(r => r.peakRss)),
-    blocksPerHolder: Object.values(runs[runs.length - 1]!.perPeer)
-  })
   const streamFigure = (runs: StreamRun[]): Figure & { peakRss: number } => ({ ...figure(runs.map(r => mbps(r.bytes, r.ms))), peakRss: Math.max(...runs.map(r => r.peakRss)) })
   return {
     async setup () {
