@@ -27,6 +27,8 @@ export class HeldRecords {
   private readonly owners = new Map<string, number>()
   private total = 0
   private loaded = false
+  /** Check-then-write of accept(), one at a time: concurrent pushes must not all pass the same count. */
+  private writes: Promise<unknown> = Promise.resolve()
 
   constructor (private readonly store: LevelBlockStore, private readonly limits = { perPeer: MAX_HELD_RECORDS_PER_PEER, total: MAX_HELD_RECORDS }) {
     this.names = store.sublevel('names')
@@ -62,6 +64,12 @@ export class HeldRecords {
       return { ok: false, code: RefuseCode.Invalid, reason: (err as Error).message }
     }
     const dhtKey = await nameDhtKey(record.publicKey)
+    const turn = this.writes.then(async () => await this.keep(from, bytes, record, dhtKey))
+    this.writes = turn.catch(() => {})
+    return await turn
+  }
+
+  private async keep (from: PeerId, bytes: Uint8Array, record: NameRecord, dhtKey: Uint8Array): Promise<PushResult> {
     const existing = await this.get(dhtKey)
     const owner = from.toString()
     if (existing !== undefined) {

@@ -57,4 +57,13 @@ describe('records a storage node keeps for others', () => {
     expect(again.size).toBe(5)
     expect(await again.accept(a, record())).toMatchObject({ ok: false, code: RefuseCode.PeerQuota })
   })
+  it('holds its bounds when many pushes arrive at once (each waits for the last write before counting)', async () => {
+    const { records } = await held({ perPeer: 3, total: 100 })
+    const from = await peer()
+    const replies = await Promise.all(Array.from({ length: 24 }, async () => await records.accept(from, record())))
+    // Without the one-at-a-time check-then-write, every push passed the count before any write landed.
+    expect(replies.filter(r => r.ok)).toHaveLength(3)
+    expect(replies.filter(r => !r.ok && r.code === RefuseCode.PeerQuota)).toHaveLength(21)
+    expect(records.size).toBe(3)
+  })
 })
