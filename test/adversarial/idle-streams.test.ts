@@ -45,7 +45,10 @@ describe('idle streams', () => {
     // holds 64 (the rest are told ERROR Limit) until the read deadline.
     expect(streams.length).toBeGreaterThanOrEqual(5 * 64)
     expect(during.activeStreams).toBeLessThanOrEqual(5 * 64)
-    expect(stats.rejected['timed out']).toBe(5 * 64)
+    // Every held stream ends at the read deadline. On a loaded machine opening a peer's 100 streams can
+    // take longer than the deadline, so slots freed by the first time-outs hold later streams (seen: 475).
+    expect(stats.rejected['timed out']).toBeGreaterThanOrEqual(5 * 64)
+    expect(stats.rejected['timed out']).toBeLessThanOrEqual(streams.length)
     expect(stats.activeStreams).toBe(0)
     expect(endedAfter).toBeLessThan(READ_TIMEOUT_MS + 8_000)
     await expectLegitFetch(target)
