@@ -39,7 +39,8 @@ describe('hard expiry on a storage node', () => {
     const expiring = share(3, KiB)
     const lasting = share(2, KiB)
     const pinned = share(2, KiB)
-    const expires = Date.now() + 300
+    // Room for the three PUTs and the pin before the expiry on a loaded machine (each PUT syncs).
+    const expires = Date.now() + 1_500
     for (const s of [expiring, pinned]) expect((await put(storage, from, s.unit, s.all, { expires })).ok).toBe(true)
     expect((await put(storage, from, lasting.unit, lasting.all)).ok).toBe(true)
     // The operator pins one: its pin keeps it (docs/storage.md).
@@ -57,7 +58,7 @@ describe('hard expiry on a storage node', () => {
   it('finds expiries it holds when it starts again (after a restart)', async () => {
     const { storage, store } = await storageNode({ gcIntervalMs: 3_600_000 })
     const unit = share(1, KiB)
-    expect((await put(storage, await peer(), unit.unit, unit.all, { expires: Date.now() + 200 })).ok).toBe(true)
+    expect((await put(storage, await peer(), unit.unit, unit.all, { expires: Date.now() + 1_000 })).ok).toBe(true)
     // Stopped (its timer cleared) and started again: the expiry is found in the index.
     await storage.stop()
     const gone = new Promise<void>(resolve => { storage.addEventListener('expired', () => { resolve() }, { once: true }) })
