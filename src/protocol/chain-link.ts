@@ -1,0 +1,127 @@
+import type { PeerId } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+import { deadline, failureReason } from '../util/index.js'
+import type { PutOpening, PutSession } from './client.js'
+import type { HopStatus, Push, PutHeader } from './messages.js'
+import { RefuseCode } from './wire.js'
+
+/** Opens a PUT to the next node of a chain (the block exchange's client side). */
+export type PutForwarder = (peer: PeerId, header: PutHeader, options: { signal: AbortSignal }) => Promise<PutOpening>
+
+export interface ChainLinkLimits {
+  /** Time for the next node to answer the header. */
+  readTimeoutMs: number
+  /** Time to hand each block to the next node. */
+  writeTimeoutMs: number
+}
+
+/**
+ * A storage node's link to the next node of a chained PUT: the PUT's header
+ * goes on (naming the rest of the chain) before this node answers READY, so
+ * what every next node said reaches the pusher before any block travels;
+ * each block goes on as soon as it arrives (while this node still reads the
+ * next and before it stores its own copy), so a chain costs one transfer's
+ * time, not one per node. Nothing here throws: whatever goes wrong with the
+ * next node — refused, unreachable, reset, too slow, an older node that
+ * does not know the CHAIN flag — ends the link, and the hop statuses say so
+ * (the chain is cut there; the pusher tops up the copies itself).
+ */
+export class ChainLink {
+  private session: PutSession | undefined
+  private failure: { code: number, reason: string } | undefined
+  private forwarded = 0
+  private ended = false
+
+  private constructor (
+    private readonly header: PutHeader,
+    /** The next node, then the rest of the chain. */
+    private readonly hops: PeerId[],
+    private readonly limits: ChainLinkLimits,
+    /** What every next node said to the header (for READY). */
+    readonly ready: HopStatus[],
+    /** The served PUT's own signal (its deadlines). */
+    private readonly signal?: AbortSignal
+  ) {}
+
+  /** A link that forwards nothing: every next node is reported with `code` and `reason`. */
+  static refused (header: PutHeader, code: RefuseCode, reason: string): ChainLink {
+    const chain = header.chain ?? []
+    const link = new ChainLink(header, chain, { readTimeoutMs: 0, writeTimeoutMs: 0 }, chain.map((_, i) => i === 0 ? { ok: false, code, reason } : notReached(chain[0]!)))
+    link.failure = { code, reason }
+    return link
+  }
+
+  /** Offer the PUT to the chain's next node, naming the rest of the chain. */
+  static async open (forward: PutForwarder, header: PutHeader, limits: ChainLinkLimits, signal: AbortSignal): Promise<ChainLink> {
+    const chain = header.chain ?? []
+    const next = chain[0]
+    if (next === undefined) throw new RangeError('a chain link needs a chained PUT')
+    const rest = chain.slice(1)
+    const onward: PutHeader = { ...header, chain: rest.length === 0 ? undefined : rest }
+    let opening: PutOpening
+    try {
+      // Each step of the opening has its own deadline; `signal` ends with the served PUT.
+      opening = await forward(next, onward, { signal })
+    } catch (err) {
+      return ChainLink.refused(header, RefuseCode.Unreachable, `could not offer the PUT to ${next.toString()}: ${failureReason(err)}`)
+    }
+    if (!opening.admitted) return ChainLink.refused(header, opening.code, opening.reason)
+    const link = new ChainLink(header, chain, limits, [{ ok: true, keptUntil: opening.session.keptUntil }, ...(opening.session.hops ?? [])], signal)
+    link.session = opening.session
+    return link
+  }
+
+  /** Send one block on (as soon as it arrived); a next node that fails ends the link. */
+  async forward (push: Push): Promise<void> {
+    if (this.session === undefined || this.failure !== undefined) return
+    try {
+      await this.session.send(push, { signal: deadline(this.limits.writeTimeoutMs, this.signal) })
+      this.forwarded++
+    } catch (err) {
+      this.fail(`lost it during the PUT: ${failureReason(err)}`)
+    }
+  }
+
+  /**
+   * Wait for the next node's answers: the status of each next node of the
+   * chain, in order — every block of the PUT durable there (with its lease),
+   * or why not. A node after one that failed is reported as lost with it.
+   */
+  async finish (cids: CID[]): Promise<HopStatus[]> {
+    this.ended = true
+    const next = this.hops[0]!
+    const lost = (): HopStatus[] => this.hops.map((_, i) => i === 0 ? { ok: false, ...this.failure! } : notReached(next))
+    if (this.session === undefined || this.failure !== undefined) return this.failure === undefined ? this.ready : lost()
+    if (this.forwarded !== cids.length) {
+      this.fail(`forwarded ${this.forwarded} of ${cids.length} blocks`)
+      return lost()
+    }
+    try {
+      const { outcomes, chain } = await this.session.finish(cids)
+      const refused = outcomes.find(outcome => !outcome.ok)
+      const first: HopStatus = refused === undefined || refused.ok
+        ? { ok: true, keptUntil: this.session.keptUntil }
+        : { ok: false, code: refused.code, reason: refused.reason }
+      return [first, ...(chain ?? [])]
+    } catch (err) {
+      this.fail(`lost it before it answered: ${failureReason(err)}`)
+      return lost()
+    }
+  }
+
+  /** The PUT ended early (its pusher failed or left): reset the next node's stream so it drops the PUT too. */
+  close (): void {
+    if (this.ended) return
+    this.ended = true
+    this.fail('the PUT ended early')
+  }
+
+  private fail (reason: string): void {
+    if (this.failure === undefined) this.failure = { code: RefuseCode.Unreachable, reason }
+    this.session?.abort(new Error(`chained PUT of ${this.header.unit.toString()}: ${reason}`))
+  }
+}
+
+function notReached (next: PeerId): HopStatus {
+  return { ok: false, code: RefuseCode.Unreachable, reason: `not reached: the chain broke at ${next.toString()}` }
+}
