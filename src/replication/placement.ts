@@ -5,6 +5,7 @@ import { type PutReply, type PutRequest, MAX_BLOCKS_PER_PUT } from '../protocol/
 import { sha256 } from '../crypto/index.js'
 import { failureReason } from '../util/index.js'
 import { closestTo } from './distance.js'
+import { MAX_CHAIN_LENGTH, pushUnitChained } from './chain-placement.js'
 
 /** What placement needs from the node. */
 export interface PlacementNetwork {
@@ -36,6 +37,17 @@ export interface PlaceOptions extends AbortOptions {
   expires?: number
   /** When every candidate was tried and copies are still missing, look for storage nodes again after each of these pauses. Default DEFAULT_REDISCOVER_MS. */
   rediscoverMs?: number[]
+  /**
+   * Push the unit once, along a chain of the closest candidates (chain
+   * replication, see pushUnitChained), then top up what the chain did not
+   * place with direct pushes. Absent: direct pushes to each candidate.
+   */
+  chain?: ChainPlacementOptions
+}
+
+export interface ChainPlacementOptions {
+  /** Peers that refused a chained PUT (nodes from before chain replication): never put first in a chain; filled in as found. */
+  unsupported: Set<string>
 }
 
 /** A storage node that acknowledged a durable copy of the whole unit. */
@@ -77,6 +89,11 @@ export async function placeUnit (unit: UnitToPlace, read: (cid: CID, options?: A
   const result: PlaceResult = { placed: [], failed: [] }
   if (needed <= 0) return result
   const tried = new Set<string>(holders)
+  let found: PeerId[] | undefined
+  if (options.chain !== undefined && needed >= 2) {
+    found = closestTo(unit.cid, await network.storagePeers(unit.cid, options))
+    await placeAlongChain(unit, read, network, log, options, options.chain, found, needed, tried, result)
+  }
   const pauses = options.rediscoverMs ?? DEFAULT_REDISCOVER_MS
   for (let round = 0; round <= pauses.length && result.placed.length < needed; round++) {
     if (round > 0) {
@@ -84,7 +101,8 @@ export async function placeUnit (unit: UnitToPlace, read: (cid: CID, options?: A
       log('unit %c has %d of %d copies and no candidate left; looking for storage nodes again', unit.cid, result.placed.length, needed)
       await pause(pauses[round - 1]!, options.signal)
     }
-    const candidates = closestTo(unit.cid, await network.storagePeers(unit.cid, options)).filter(peer => !tried.has(peer.toString()))
+    // The chain's candidates serve the first round: no second look-up.
+    const candidates = (round === 0 && found !== undefined ? found : closestTo(unit.cid, await network.storagePeers(unit.cid, options))).filter(peer => !tried.has(peer.toString()))
     let next = 0
     const tryNext = async (): Promise<void> => {
       while (result.placed.length < needed && next < candidates.length) {
@@ -102,6 +120,40 @@ export async function placeUnit (unit: UnitToPlace, read: (cid: CID, options?: A
     await Promise.all(Array.from({ length: needed - result.placed.length }, tryNext))
   }
   return result
+}
+
+/**
+ * The chain step of placeUnit: the `needed` closest candidates (at most
+ * MAX_CHAIN_LENGTH) as one chain, unless a node that does not forward would
+ * have to. Its copies count; its first node is not tried again when it
+ * refused or failed (unless it did not know chained PUTs); the other nodes
+ * that failed stay candidates for a direct push, since what failed may have
+ * been their link to the node before them.
+ */
+async function placeAlongChain (unit: UnitToPlace, read: (cid: CID, options?: AbortOptions) => Promise<Uint8Array>, network: PlacementNetwork, log: Logger, options: PlaceOptions, chainOptions: ChainPlacementOptions, found: PeerId[], needed: number, tried: Set<string>, result: PlaceResult): Promise<void> {
+  const chain = found.filter(peer => !tried.has(peer.toString())).slice(0, Math.min(needed, MAX_CHAIN_LENGTH))
+  // Every node but the last forwards.
+  if (chain.length < 2 || chain.slice(0, -1).some(peer => chainOptions.unsupported.has(peer.toString()))) return
+  // A node that holds the unit already (a convergent share, a share made again) needs only its lease
+  // renewed, not the blocks again: the direct pushes do that.
+  const holds = await Promise.all(chain.map(async peer => await holdsUnit(peer, unit.cid, read, network, options).catch(() => false)))
+  if (holds.some(Boolean)) return
+  const outcome = await pushUnitChained(chain, unit, read, network, options)
+  for (const copy of outcome.placed) {
+    tried.add(copy.peer.toString())
+    result.placed.push(copy)
+  }
+  for (const failure of outcome.failed) log('placing unit %c on %p along a chain failed: %s', unit.cid, failure.peer, failure.reason)
+  const head = chain[0]!
+  if (outcome.unsupported) {
+    chainOptions.unsupported.add(head.toString())
+    return
+  }
+  if (outcome.placed.length === 0) {
+    tried.add(head.toString())
+    result.failed.push(outcome.failed[0]!)
+  }
+  // Other nodes' failures are recorded only if a direct push fails too (placeUnit's loop).
 }
 
 /** Pauses before looking for storage nodes again when too few took a unit. */
