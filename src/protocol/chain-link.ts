@@ -3,7 +3,7 @@ import type { CID } from 'multiformats/cid'
 import { deadline, failureReason } from '../util/index.js'
 import type { PutOpening, PutSession } from './client.js'
 import type { HopStatus, Push, PutHeader } from './messages.js'
-import { RefuseCode } from './wire.js'
+import { RefuseCode, refuseCodeName } from './wire.js'
 
 /** Opens a PUT to the next node of a chain (the block exchange's client side). */
 export type PutForwarder = (peer: PeerId, header: PutHeader, options: { signal: AbortSignal }) => Promise<PutOpening>
@@ -65,8 +65,8 @@ export class ChainLink {
     } catch (err) {
       return ChainLink.refused(header, RefuseCode.Unreachable, `could not offer the PUT to ${next.toString()}: ${failureReason(err)}`)
     }
-    if (!opening.admitted) return ChainLink.refused(header, opening.code, opening.reason)
-    const link = new ChainLink(header, chain, limits, [{ ok: true, keptUntil: opening.session.keptUntil }, ...(opening.session.hops ?? [])], signal)
+    if (!opening.admitted) return ChainLink.refused(header, opening.code, bare(opening.code, opening.reason))
+    const link = new ChainLink(header, chain, limits, [{ ok: true, keptUntil: opening.session.keptUntil }, ...(opening.session.hops ?? []).map(unnamed)], signal)
     link.session = opening.session
     return link
   }
@@ -101,8 +101,8 @@ export class ChainLink {
       const refused = outcomes.find(outcome => !outcome.ok)
       const first: HopStatus = refused === undefined || refused.ok
         ? { ok: true, keptUntil: this.session.keptUntil }
-        : { ok: false, code: refused.code, reason: refused.reason }
-      return [first, ...(chain ?? [])]
+        : { ok: false, code: refused.code, reason: bare(refused.code, refused.reason) }
+      return [first, ...(chain ?? []).map(unnamed)]
     } catch (err) {
       this.fail(`lost it before it answered: ${failureReason(err)}`)
       return lost()
@@ -120,6 +120,16 @@ export class ChainLink {
     if (this.failure === undefined) this.failure = { code: RefuseCode.Unreachable, reason }
     this.session?.abort(new Error(`chained PUT of ${this.header.unit.toString()}: ${reason}`))
   }
+}
+
+/** The client names a refusal's code before its reason; on the wire the code travels on its own. */
+function bare (code: number, reason: string): string {
+  const prefix = `${refuseCodeName(code)}: `
+  return reason.startsWith(prefix) ? reason.slice(prefix.length) : reason
+}
+
+function unnamed (hop: HopStatus): HopStatus {
+  return hop.ok ? hop : { ...hop, reason: bare(hop.code, hop.reason) }
 }
 
 function notReached (next: PeerId): HopStatus {

@@ -116,7 +116,7 @@ export class PutSession {
     if (response.type !== MessageType.Chain) throw new ProtocolViolationError(`unexpected response type ${response.type} after a chained PUT's answers`)
     expectCid(response, this.header.unit)
     if (response.hops.length !== this.header.chain.length) throw new ProtocolViolationError('a CHAIN frame must say something of every next node of the chain')
-    return { outcomes, chain: response.hops.map(hop => hop.ok ? hop : { ...hop, reason: `${refuseCodeName(hop.code)}: ${hop.reason}` }) }
+    return { outcomes, chain: response.hops.map(named) }
   }
 
   abort (err: Error): void {
@@ -140,7 +140,12 @@ export async function openPut (stream: Stream, header: PutHeader, limits: Client
   if (admission.type !== MessageType.Ready) throw new ProtocolViolationError(`unexpected response type ${admission.type} to a PUT header`)
   expectCid(admission, header.unit)
   if ((admission.hops?.length ?? 0) !== (header.chain?.length ?? 0)) throw new ProtocolViolationError('a READY must say something of every next node of a chained PUT, and nothing else')
-  return { admitted: true, session: new PutSession(stream, lp, header, admission.keptUntil, admission.hops, limits, options) }
+  return { admitted: true, session: new PutSession(stream, lp, header, admission.keptUntil, admission.hops?.map(named), limits, options) }
+}
+
+/** A hop's reason as every refusal reads here: its code's name first. */
+function named (hop: HopStatus): HopStatus {
+  return hop.ok ? hop : { ...hop, reason: `${refuseCodeName(hop.code)}: ${hop.reason}` }
 }
 
 function signalFor (timeoutMs: number, options: AbortOpts): AbortSignal {
