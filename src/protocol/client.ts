@@ -131,7 +131,8 @@ export class PutSession {
 export async function openPut (stream: Stream, header: PutHeader, limits: ClientLimits, options: AbortOpts = {}): Promise<PutOpening> {
   const lp = open(stream, header.count * 512 + 4096)
   await lp.write(encodePut(header), { signal: signalFor(limits.writeTimeoutMs, options) })
-  const admission = await readResponse(lp, limits, options)
+  // A chained PUT's READY waits for the next nodes' (each dials the one after it, and waits for its READY).
+  const admission = await readResponse(lp, { ...limits, readTimeoutMs: limits.readTimeoutMs * (1 + 2 * (header.chain?.length ?? 0)) }, options)
   if (admission.type === MessageType.Refuse) {
     expectCid(admission, header.unit)
     await stream.close({ signal: signalFor(limits.writeTimeoutMs, options) }).catch(() => {})

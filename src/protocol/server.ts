@@ -235,8 +235,8 @@ export class BlockServer {
    */
   private requestDeadlineMs (request: Request): number {
     if (request.type === MessageType.Put) {
-      // A chained PUT also waits for its next nodes' answers (see servePut).
-      const chain = request.chain === undefined ? 0 : this.limits.readTimeoutMs * (2 + 4 * request.chain.length)
+      // A chained PUT also waits for its next nodes' READY and answers (see servePut).
+      const chain = request.chain === undefined ? 0 : this.limits.readTimeoutMs * (4 + 6 * request.chain.length)
       return this.limits.readTimeoutMs + Math.ceil(request.bytes / this.limits.minRequestRate * 1000) + chain
     }
     if (request.type === MessageType.Name) return this.limits.writeTimeoutMs
@@ -340,7 +340,9 @@ export class BlockServer {
       let releaseForward = (): void => {}
       try {
         if (header.chain !== undefined) {
-          ({ link, release: releaseForward } = await this.openLink(header, peer, clock))
+          // Dialling the next node and its READY (which waits for the nodes after it) has a deadline of its own.
+          clock.frame(this.limits.readTimeoutMs * (2 + 2 * header.chain.length))
+          ;({ link, release: releaseForward } = await this.openLink(header, peer, clock))
         }
         await this.write(lp, encodeReady(header.unit, admission.keptUntil, link?.ready), clock)
         const pushes: Push[] = []

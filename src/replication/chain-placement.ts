@@ -1,10 +1,11 @@
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { randomBytes } from 'node:crypto'
-import { ErrorCode, MAX_BLOCKS_PER_PUT, MAX_CHAIN_HOPS, RemoteError, type HopStatus, type PutReply } from '../protocol/index.js'
+import { ErrorCode, MAX_CHAIN_HOPS, RemoteError, type HopStatus, type PutReply } from '../protocol/index.js'
 import { sha256 } from '../crypto/index.js'
 import { failureReason } from '../util/index.js'
 import type { PlacedCopy, PlacementNetwork, PlaceOptions, UnitToPlace } from './placement.js'
+import { sendInPuts } from './put-batches.js'
 
 /** How pushing a unit along a chain ended. */
 export interface ChainPlacement {
@@ -47,11 +48,12 @@ export async function pushUnitChained (chain: PeerId[], unit: UnitToPlace, read:
     return { placed: [], failed, unsupported }
   }
   const cut = (at: number, reason: string): void => {
+    if (at >= alive) return
     failed.push({ peer: chain[at]!, reason: `through the chain: ${reason}` })
     alive = at
   }
-  const limit = options.putBytes ?? 8 * 1024 * 1024
   const send = async (batch: Array<{ cid: CID, bytes: Uint8Array }>): Promise<void> => {
+    // The chain as it stands now; a PUT under way may still name a node an earlier reply has cut since.
     const next = chain.slice(1, alive)
     let reply: PutReply
     try {
@@ -66,7 +68,7 @@ export async function pushUnitChained (chain: PeerId[], unit: UnitToPlace, read:
     kept[0] = reply.keptUntil
     const hops: HopStatus[] = reply.chain ?? []
     if (hops.length !== next.length) throw new HeadFailed(`reported ${hops.length} of ${next.length} next nodes of the chain`, false)
-    for (let i = 0; i < hops.length; i++) {
+    for (let i = 0; i < hops.length && i + 1 < alive; i++) {
       const hop = hops[i]!
       if (!hop.ok) {
         cut(i + 1, hop.reason)
@@ -76,20 +78,8 @@ export async function pushUnitChained (chain: PeerId[], unit: UnitToPlace, read:
     }
   }
   try {
-    let batch: Array<{ cid: CID, bytes: Uint8Array }> = []
-    let bytes = 0
-    // The unit node goes last, so a node that holds it holds every block before it.
-    for (const cid of [...unit.blocks, unit.cid]) {
-      const data = await read(cid, options)
-      if (batch.length > 0 && (bytes + data.length > limit || batch.length >= MAX_BLOCKS_PER_PUT)) {
-        await send(batch)
-        batch = []
-        bytes = 0
-      }
-      batch.push({ cid, bytes: data })
-      bytes += data.length
-    }
-    await send(batch)
+    // The unit node goes last, once every earlier PUT was acknowledged: a node that holds it holds every block.
+    await sendInPuts([...unit.blocks, unit.cid], read, send, { ...options, limit: options.putBytes, window: options.putsInFlight })
   } catch (err) {
     if (err instanceof HeadFailed) return nobody(err.message, err.unsupported)
     if (options.signal?.aborted === true) throw err

@@ -1,11 +1,12 @@
 import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { randomBytes } from 'node:crypto'
-import { type PutReply, type PutRequest, MAX_BLOCKS_PER_PUT } from '../protocol/index.js'
+import type { PutReply, PutRequest } from '../protocol/index.js'
 import { sha256 } from '../crypto/index.js'
 import { failureReason } from '../util/index.js'
 import { closestTo } from './distance.js'
 import { MAX_CHAIN_LENGTH, pushUnitChained } from './chain-placement.js'
+import { sendInPuts } from './put-batches.js'
 
 /** What placement needs from the node. */
 export interface PlacementNetwork {
@@ -27,6 +28,8 @@ export interface PlaceOptions extends AbortOptions {
   holders?: PeerId[]
   /** Bytes per PUT. Default 8 MiB. */
   putBytes?: number
+  /** PUTs of the unit under way at once to one peer or chain (the one with the unit node always alone, last). Default 1. */
+  putsInFlight?: number
   /** Ask the storage nodes to keep the unit until then (ms since the epoch). Default: their own lease. */
   leaseUntil?: number
   /** Only renew the lease of a peer that proves it holds the unit; never send it blocks. */
@@ -174,29 +177,27 @@ export async function pushUnit (peer: PeerId, unit: UnitToPlace, read: (cid: CID
     const holds = await holdsUnit(peer, unit.cid, read, network, options)
     if (!holds && options.renewOnly === true) return { placed: false, reason: 'it does not hold the unit' }
     const blocks = holds ? [] : unit.blocks
-    const limit = options.putBytes ?? 8 * 1024 * 1024
-    const send = async (batch: Array<{ cid: CID, bytes: Uint8Array }>): Promise<UnitPushOutcome> =>
-      acknowledged(batch, await network.push(peer, { unit: unit.cid, blocks: batch, leaseUntil: options.leaseUntil, path: options.path, expires: options.expires }, options))
-    let batch: Array<{ cid: CID, bytes: Uint8Array }> = []
-    let bytes = 0
-    // The unit node goes last, so a node that holds it holds every block before it.
-    for (const cid of [...blocks, unit.cid]) {
-      const data = await read(cid, options)
-      if (batch.length > 0 && (bytes + data.length > limit || batch.length >= MAX_BLOCKS_PER_PUT)) {
-        const sent = await send(batch)
-        if (!sent.placed) return sent
-        batch = []
-        bytes = 0
-      }
-      batch.push({ cid, bytes: data })
-      bytes += data.length
+    let last: UnitPushOutcome = { placed: false, reason: 'nothing was pushed' }
+    const send = async (batch: Array<{ cid: CID, bytes: Uint8Array }>): Promise<void> => {
+      const sent = acknowledged(batch, await network.push(peer, { unit: unit.cid, blocks: batch, leaseUntil: options.leaseUntil, path: options.path, expires: options.expires }, options))
+      if (!sent.placed) throw new PushFailed(sent.reason)
+      last = sent
     }
-    return await send(batch)
+    try {
+      // The unit node goes last, once every earlier PUT was acknowledged: a node that holds it holds every block.
+      await sendInPuts([...blocks, unit.cid], read, send, { ...options, limit: options.putBytes, window: options.putsInFlight })
+    } catch (err) {
+      if (err instanceof PushFailed) return { placed: false, reason: err.message }
+      throw err
+    }
+    return last
   } catch (err) {
     if (options.signal?.aborted === true) throw err
     return { placed: false, reason: failureReason(err) }
   }
 }
+
+class PushFailed extends Error {}
 
 /** A PUT counts only when it was admitted and every block it carried was acknowledged, in order. */
 function acknowledged (batch: Array<{ cid: CID }>, reply: PutReply): UnitPushOutcome {

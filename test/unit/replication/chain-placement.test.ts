@@ -139,3 +139,37 @@ describe('placement along a chain', () => {
     expect(net.puts.filter(p => p.peer === order[0])).toHaveLength(1)
   })
 })
+
+describe('PUTs of a unit in flight', () => {
+  it('with 2 under way along a chain, a node cut by an earlier reply gets no later PUT, and the unit node goes alone, last, after every other was acknowledged', async () => {
+    const candidates = await peers(3)
+    const { unit, bytes } = unitOf(30) // 4 PUTs: 8 + 8 + 8 + (6 and the node)
+    const order = closestTo(unit.cid, candidates)
+    let answered = 0
+    const net = swarm(candidates, { hop: (peer, _put, call) => call === 0 && peer.equals(order[2]!) ? { ok: false, code: RefuseCode.Quota, reason: 'full' } : undefined })
+    const push = net.push
+    const pending: Array<() => void> = []
+    const answeredAtSend: number[] = []
+    // Replies are held until released, so two PUTs are truly under way at once.
+    net.push = async (peer, put, opts) => {
+      answeredAtSend.push(answered)
+      const reply = await push(peer, put, opts)
+      await new Promise<void>(resolve => { pending.push(resolve) })
+      answered++
+      return reply
+    }
+    const releaser = setInterval(() => { pending.shift()?.() }, 5)
+    try {
+      const result = await placeUnit(unit, async cid => bytes.get(cid.toString())!, net, log, { replicas: 3, chain: CHAIN(), putsInFlight: 2 })
+      expect(result.placed.map(p => p.peer.toString()).sort()).toEqual(order.map(String).sort())
+    } finally {
+      clearInterval(releaser)
+    }
+    const chained = net.puts.filter(p => p.peer === order[0]!.toString())
+    expect(chained.map(p => p.blocks)).toEqual([8, 8, 8, 7])
+    // The 2nd PUT left before the 1st's reply cut the third node; the 3rd and 4th name only the second.
+    expect(chained.map(p => p.chain.length)).toEqual([2, 2, 1, 1])
+    // Two under way (the 2nd sent before any answer), the 3rd after the 1st's, the node's only after all three.
+    expect(answeredAtSend.slice(0, 4)).toEqual([0, 0, 1, 3])
+  })
+})
