@@ -4,6 +4,7 @@ import { deadline, failureReason } from '../util/index.js'
 import type { PutOpening, PutSession } from './client.js'
 import type { HopStatus, Push, PutHeader } from './messages.js'
 import { RefuseCode, refuseCodeName } from './wire.js'
+import { WorkBudget } from './budgets.js'
 
 /** Opens a PUT to the next node of a chain (the block exchange's client side). */
 export type PutForwarder = (peer: PeerId, header: PutHeader, options: { signal: AbortSignal }) => Promise<PutOpening>
@@ -130,6 +131,48 @@ function bare (code: number, reason: string): string {
 
 function unnamed (hop: HopStatus): HopStatus {
   return hop.ok ? hop : { ...hop, reason: bare(hop.code, hop.reason) }
+}
+
+/**
+ * A node's forwarding of chained PUTs: one next node per PUT, and a pusher
+ * gets `forwardsPerPeer` forwarded at once and `forwardBytesPerSecond` (4 s
+ * bursts); past that the chain is cut here (`Busy`: nothing is forwarded,
+ * the pusher tops up the copies itself).
+ */
+export class ChainForwarding {
+  private readonly budget: WorkBudget
+  /** Chained PUTs being forwarded, per pusher. */
+  private readonly under = new Map<string, number>()
+
+  constructor (private readonly forward: PutForwarder, private readonly limits: { readTimeoutMs: number, forwardsPerPeer: number, forwardBytesPerSecond: number }) {
+    this.budget = new WorkBudget(limits.forwardBytesPerSecond, limits.forwardBytesPerSecond * 4)
+  }
+
+  /** The link to `header`'s next node, and `release` to call once the PUT ended. */
+  async open (header: PutHeader, pusher: PeerId, signal: AbortSignal): Promise<{ link: ChainLink, release: () => void }> {
+    const key = pusher.toString()
+    const count = this.under.get(key) ?? 0
+    if (count >= this.limits.forwardsPerPeer || !this.budget.allows(key)) {
+      return { link: ChainLink.refused(header, RefuseCode.Busy, 'busy: this peer has more chained PUTs on their way through this node than it forwards for one peer'), release: () => {} }
+    }
+    this.budget.charge(key, header.bytes)
+    this.under.set(key, count + 1)
+    let released = false
+    const release = (): void => {
+      if (released) return
+      released = true
+      const left = (this.under.get(key) ?? 1) - 1
+      if (left <= 0) this.under.delete(key)
+      else this.under.set(key, left)
+    }
+    try {
+      // The next node gets the read deadline for each block: it gives up well before the pusher's frame deadline.
+      return { link: await ChainLink.open(this.forward, header, { readTimeoutMs: this.limits.readTimeoutMs, writeTimeoutMs: this.limits.readTimeoutMs }, signal), release }
+    } catch (err) {
+      release()
+      throw err
+    }
+  }
 }
 
 function notReached (next: PeerId): HopStatus {

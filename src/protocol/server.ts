@@ -9,7 +9,7 @@ import {
   MessageType, MAX_FRAME, MAX_WIRE_BLOCK, blockHeader, decodePush, decodeRequest, encodeError, encodeNone, encodeOk,
   encodeProof, encodeReady, encodeRefuse, encodeChain, type Push, type PutHeader, type Request
 } from './messages.js'
-import { ChainLink, type PutForwarder } from './chain-link.js'
+import { ChainForwarding, ChainLink, type PutForwarder } from './chain-link.js'
 import { ErrorCode, RefuseCode } from './wire.js'
 import { ProtocolViolationError } from './errors.js'
 import { orderedWindow, deadline } from '../util/index.js'
@@ -150,10 +150,8 @@ export class BlockServer {
   private readonly wantWork: WorkBudget
   private readonly proveWork: WorkBudget
   private readonly putBuffer: ByteReservoir
-  private readonly forward: PutForwarder | undefined
-  private readonly forwardWork: WorkBudget
-  /** Chained PUTs being forwarded, per pusher. */
-  private readonly forwarding = new Map<string, number>()
+  /** Forwards chained PUTs (absent: this node does not). */
+  private readonly forwarding: ChainForwarding | undefined
   /** Proofs worked out at once, node-wide: each holds a block in memory while it is hashed. */
   private readonly proofSlots = new PQueue({ concurrency: PROOFS_AT_ONCE })
 
@@ -161,7 +159,6 @@ export class BlockServer {
     this.reader = components.store
     this.acceptor = components.acceptor
     this.names = components.names ?? refuseAllNames
-    this.forward = components.forward
     this.log = components.logger.forComponent('veil:blocks')
     this.events = init.events ?? {}
     this.limits = {
@@ -177,7 +174,9 @@ export class BlockServer {
       forwardsPerPeer: init.forwardsPerPeer ?? FORWARDS_PER_PEER,
       forwardBytesPerSecond: init.forwardBytesPerSecond ?? FORWARD_BYTES_PER_SECOND
     }
-    this.forwardWork = new WorkBudget(this.limits.forwardBytesPerSecond, this.limits.forwardBytesPerSecond * 4)
+    this.forwarding = components.forward === undefined
+      ? undefined
+      : new ChainForwarding(components.forward, { readTimeoutMs: this.limits.readTimeoutMs, forwardsPerPeer: this.limits.forwardsPerPeer, forwardBytesPerSecond: this.limits.forwardBytesPerSecond })
     this.nameWork = new WorkBudget(this.limits.namesPerSecond, this.limits.namesPerSecond * 4)
     this.wantWork = new WorkBudget(this.limits.wantBytesPerSecond, this.limits.wantBytesPerSecond * 4)
     this.proveWork = new WorkBudget(this.limits.proveBytesPerSecond, this.limits.proveBytesPerSecond * 4)
@@ -205,7 +204,7 @@ export class BlockServer {
         await endServedStream(stream, { signal: clock.frame(this.limits.writeTimeoutMs) })
         return
       }
-      const request = decodeRequest(await lp.read({ signal: clock.frame(this.limits.readTimeoutMs) }), { chain: this.forward !== undefined })
+      const request = decodeRequest(await lp.read({ signal: clock.frame(this.limits.readTimeoutMs) }), { chain: this.forwarding !== undefined })
       if (request.type !== MessageType.Put) stopReading(stream)
       // However the peer trickles, the whole request ends by this deadline.
       clock.setWhole(this.requestDeadlineMs(request))
@@ -342,7 +341,9 @@ export class BlockServer {
         if (header.chain !== undefined) {
           // Dialling the next node and its READY (which waits for the nodes after it) has a deadline of its own.
           clock.frame(this.limits.readTimeoutMs * (2 + 2 * header.chain.length))
-          ;({ link, release: releaseForward } = await this.openLink(header, peer, clock))
+          ;({ link, release: releaseForward } = this.forwarding === undefined
+            ? { link: ChainLink.refused(header, RefuseCode.NotAccepting, 'this node does not forward chained PUTs'), release: () => {} }
+            : await this.forwarding.open(header, peer, clock.signal))
         }
         await this.write(lp, encodeReady(header.unit, admission.keptUntil, link?.ready), clock)
         const pushes: Push[] = []
@@ -377,38 +378,6 @@ export class BlockServer {
       }
     } finally {
       this.putBuffer.release(header.bytes)
-    }
-  }
-
-  /**
-   * The link to a chained PUT's next node. One next node per PUT, and a
-   * peer gets a few forwarded at once and so many bytes a second: past
-   * that, the chain is cut here (the pusher tops up the copies itself).
-   */
-  private async openLink (header: PutHeader, peer: PeerId, clock: RequestClock): Promise<{ link: ChainLink, release: () => void }> {
-    const key = peer.toString()
-    const forward = this.forward
-    const under = this.forwarding.get(key) ?? 0
-    if (forward === undefined) return { link: ChainLink.refused(header, RefuseCode.NotAccepting, 'this node does not forward chained PUTs'), release: () => {} }
-    if (under >= this.limits.forwardsPerPeer || !this.forwardWork.allows(key)) {
-      return { link: ChainLink.refused(header, RefuseCode.Busy, 'busy: this peer has more chained PUTs on their way through this node than it forwards for one peer'), release: () => {} }
-    }
-    this.forwardWork.charge(key, header.bytes)
-    this.forwarding.set(key, under + 1)
-    let released = false
-    const release = (): void => {
-      if (released) return
-      released = true
-      const left = (this.forwarding.get(key) ?? 1) - 1
-      if (left <= 0) this.forwarding.delete(key)
-      else this.forwarding.set(key, left)
-    }
-    try {
-      const link = await ChainLink.open(forward, header, { readTimeoutMs: this.limits.readTimeoutMs, writeTimeoutMs: this.limits.readTimeoutMs }, clock.signal)
-      return { link, release }
-    } catch (err) {
-      release()
-      throw err
     }
   }
 
