@@ -1,6 +1,6 @@
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-import { refuseCodeName, type PushAcceptor, type WantResult } from '../protocol/index.js'
+import { refuseCodeName, type PushAcceptor, type PutReply, type PutRequest, type WantResult } from '../protocol/index.js'
 
 /**
  * What a node has moved since it started, for an operator's metrics
@@ -23,6 +23,16 @@ export class NodeCounters {
   /** Blocks pushes stored durably, and their bytes. */
   blocksStored = 0
   bytesStored = 0
+  /** Blocks this node pushed in admitted PUTs (placement, repair, renewal), and their bytes: what it uploaded. */
+  blocksPushed = 0
+  bytesPushed = 0
+
+  /** A PUT this node made: count its blocks as pushed when they were sent (the PUT was admitted). */
+  countPush (put: PutRequest, reply: PutReply): void {
+    if (!reply.admitted) return
+    this.blocksPushed += put.blocks.length
+    for (const block of put.blocks) this.bytesPushed += block.bytes.length
+  }
 
   /** `reader` with every block it hands out counted as served. */
   servingReader<T extends { get: (cid: CID, options?: AbortOptions) => Promise<Uint8Array> }> (reader: T): T {

@@ -106,6 +106,13 @@ export interface NodeShareOptions extends Omit<ImportOptions, 'onProgress'> {
   /** Copies to place on storage nodes. Default 3; 0 places none. */
   replicas?: number
   /**
+   * Upload each unit once, to the first of a chain of the storage nodes that
+   * take it, which forward it along (chain replication); what the chain
+   * does not place is pushed directly. Default true; false pushes every
+   * copy directly.
+   */
+  chain?: boolean
+  /**
    * Keep the blocks here and announce this node as a holder (default). A
    * light client passes false: once every unit has `replicas` copies on
    * storage nodes, its local blocks are removed.

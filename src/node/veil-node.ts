@@ -234,7 +234,11 @@ export class VeilNode {
     return {
       storagePeers: async (unit, opts) => await findStoragePeers(this.libp2p, storageProtocol(this.swarmId), unit, opts),
       knownStoragePeers: async () => await knownStoragePeers(this.libp2p, storageProtocol(this.swarmId)),
-      push: async (peer, put, opts) => await this.exchange.push(peer, put, opts),
+      push: async (peer, put, opts) => {
+        const reply = await this.exchange.push(peer, put, opts)
+        this.counters.countPush(put, reply)
+        return reply
+      },
       prove: async (peer, nonce, cids, opts) => await this.exchange.prove(peer, nonce, cids, opts),
       findHolders: (unit, opts) => this.findHolders(unit, opts)
     }
@@ -262,6 +266,7 @@ export class VeilNode {
       announce: keepLocal && storage === undefined ? async unit => await this.announcer.announce(unit, options) : undefined,
       holdLocally: storage === undefined ? undefined : async unit => await storage.adopt(unit.cid, options.expires),
       expires: options.expires,
+      chain: options.chain,
       log: this.log,
       options,
       onProgress: options.onProgress

@@ -1,9 +1,9 @@
-import type { Stream } from '@libp2p/interface'
+import type { PeerId, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { CID } from 'multiformats/cid'
 import { dagCborCid, verifyBlockAsync } from '../format/index.js'
-import { MessageType, MAX_FRAME, blockHeader, decodeResponse, encodeName, encodeProve, encodePut, encodeWant, type Response } from './messages.js'
+import { MessageType, MAX_FRAME, blockHeader, decodeResponse, encodeName, encodeProve, encodePut, encodeWant, type HopStatus, type PutHeader, type Response } from './messages.js'
 import { errorCodeName, refuseCodeName, type RefuseCode } from './wire.js'
 import { ProtocolViolationError, RemoteError } from './errors.js'
 import { deadline } from '../util/index.js'
@@ -44,16 +44,110 @@ export interface PutRequest {
   path?: CID[]
   /** A hard expiry (ms since the epoch): the node deletes the unit then (see PutHeader.expires). */
   expires?: number
+  /** The next storage nodes of a chain: the node forwards the PUT along it (see PutHeader.chain). */
+  chain?: PeerId[]
 }
 
 /**
  * What a node said to a PUT: refused from its header (no block was sent),
  * or admitted — with the time it keeps the unit until — and an outcome for
- * each block, in order.
+ * each block, in order. A chained PUT's reply also says, for each next node
+ * of the chain in order, whether it holds every block of the PUT durably
+ * (with its lease) or why not.
  */
 export type PutReply =
   | { admitted: false, code: RefuseCode, reason: string }
-  | { admitted: true, keptUntil: number, outcomes: PushOutcome[] }
+  | { admitted: true, keptUntil: number, outcomes: PushOutcome[], chain?: HopStatus[] }
+
+/** How a PUT's header was answered: refused, or admitted and ready for its blocks. */
+export type PutOpening =
+  | { admitted: false, code: RefuseCode, reason: string }
+  | { admitted: true, session: PutSession }
+
+/**
+ * An admitted PUT: its blocks go one at a time (`send`, as they come — a
+ * node forwarding a chained PUT sends each block on as soon as it has it),
+ * then `finish` reads the answers. `abort` resets the stream (the node ends
+ * the PUT as failed).
+ */
+export class PutSession {
+  private sent = 0
+
+  constructor (
+    private readonly stream: Stream,
+    private readonly lp: LengthPrefixedStream,
+    private readonly header: PutHeader,
+    /** The node keeps the unit at least until then. */
+    readonly keptUntil: number,
+    /** A chained PUT: what each next node of the chain said to the header. */
+    readonly hops: HopStatus[] | undefined,
+    private readonly limits: ClientLimits,
+    private readonly options: AbortOpts
+  ) {}
+
+  async send (block: { cid: CID, bytes: Uint8Array }, options: AbortOpts = this.options): Promise<void> {
+    if (this.sent >= this.header.count) throw new RangeError(`this PUT carries ${this.header.count} blocks`)
+    this.sent++
+    await this.lp.write(new Uint8ArrayList(blockHeader(MessageType.Push, block.cid), block.bytes), { signal: signalFor(this.limits.writeTimeoutMs, options) })
+  }
+
+  /** Close our side and read one answer per block sent (and a chained PUT's CHAIN frame). */
+  async finish (cids: CID[]): Promise<{ outcomes: PushOutcome[], chain?: HopStatus[] }> {
+    const { limits, options } = this
+    await this.stream.close({ signal: signalFor(limits.writeTimeoutMs, options) }).catch(() => {})
+    const outcomes: PushOutcome[] = []
+    // Storing durably takes longer than sending: a generous wait; on a chain, the next nodes' answers come
+    // first, and each node gives up on its next one well before its own pusher gives up on it.
+    const slow = { ...limits, readTimeoutMs: limits.readTimeoutMs * (4 + 4 * (this.header.chain?.length ?? 0)) }
+    for (const cid of cids) {
+      const response = await readResponse(this.lp, slow, options)
+      if (response.type === MessageType.Ok) {
+        expectCid(response, cid)
+        outcomes.push({ cid, ok: true })
+      } else if (response.type === MessageType.Refuse) {
+        expectCid(response, cid)
+        outcomes.push({ cid, ok: false, code: response.code, reason: `${refuseCodeName(response.code)}: ${response.reason}` })
+      } else {
+        throw new ProtocolViolationError(`unexpected response type ${response.type} to PUT`)
+      }
+    }
+    if (this.header.chain === undefined) return { outcomes }
+    const response = await readResponse(this.lp, slow, options)
+    if (response.type !== MessageType.Chain) throw new ProtocolViolationError(`unexpected response type ${response.type} after a chained PUT's answers`)
+    expectCid(response, this.header.unit)
+    if (response.hops.length !== this.header.chain.length) throw new ProtocolViolationError('a CHAIN frame must say something of every next node of the chain')
+    return { outcomes, chain: response.hops.map(named) }
+  }
+
+  abort (err: Error): void {
+    this.stream.abort(err)
+  }
+}
+
+/**
+ * Send a PUT's header and wait to be admitted (READY) or refused. A chained
+ * PUT's READY must say something of every next node of its chain.
+ */
+export async function openPut (stream: Stream, header: PutHeader, limits: ClientLimits, options: AbortOpts = {}): Promise<PutOpening> {
+  const lp = open(stream, header.count * 512 + 4096)
+  await lp.write(encodePut(header), { signal: signalFor(limits.writeTimeoutMs, options) })
+  // A chained PUT's READY waits for the next nodes' (each dials the one after it, and waits for its READY).
+  const admission = await readResponse(lp, { ...limits, readTimeoutMs: limits.readTimeoutMs * (1 + 2 * (header.chain?.length ?? 0)) }, options)
+  if (admission.type === MessageType.Refuse) {
+    expectCid(admission, header.unit)
+    await stream.close({ signal: signalFor(limits.writeTimeoutMs, options) }).catch(() => {})
+    return { admitted: false, code: admission.code, reason: `${refuseCodeName(admission.code)}: ${admission.reason}` }
+  }
+  if (admission.type !== MessageType.Ready) throw new ProtocolViolationError(`unexpected response type ${admission.type} to a PUT header`)
+  expectCid(admission, header.unit)
+  if ((admission.hops?.length ?? 0) !== (header.chain?.length ?? 0)) throw new ProtocolViolationError('a READY must say something of every next node of a chained PUT, and nothing else')
+  return { admitted: true, session: new PutSession(stream, lp, header, admission.keptUntil, admission.hops?.map(named), limits, options) }
+}
+
+/** A hop's reason as every refusal reads here: its code's name first. */
+function named (hop: HopStatus): HopStatus {
+  return hop.ok ? hop : { ...hop, reason: `${refuseCodeName(hop.code)}: ${hop.reason}` }
+}
 
 function signalFor (timeoutMs: number, options: AbortOpts): AbortSignal {
   return deadline(timeoutMs, options.signal)
@@ -109,36 +203,13 @@ export async function * wantBlocks (stream: Stream, cids: CID[], limits: ClientL
  */
 export async function pushBlocks (stream: Stream, put: PutRequest, limits: ClientLimits, options: AbortOpts = {}): Promise<PutReply> {
   const { unit, blocks } = put
-  const lp = open(stream, blocks.length * 512 + 4096)
   const bytes = blocks.reduce((sum, block) => sum + block.bytes.length, 0)
-  await lp.write(encodePut({ unit, count: blocks.length, bytes, leaseUntil: put.leaseUntil ?? 0, path: put.path, expires: put.expires }), { signal: signalFor(limits.writeTimeoutMs, options) })
-  const admission = await readResponse(lp, limits, options)
-  if (admission.type === MessageType.Refuse) {
-    expectCid(admission, unit)
-    await stream.close({ signal: signalFor(limits.writeTimeoutMs, options) }).catch(() => {})
-    return { admitted: false, code: admission.code, reason: `${refuseCodeName(admission.code)}: ${admission.reason}` }
-  }
-  if (admission.type !== MessageType.Ready) throw new ProtocolViolationError(`unexpected response type ${admission.type} to a PUT header`)
-  expectCid(admission, unit)
-  for (const block of blocks) {
-    await lp.write(new Uint8ArrayList(blockHeader(MessageType.Push, block.cid), block.bytes), { signal: signalFor(limits.writeTimeoutMs, options) })
-  }
-  await stream.close({ signal: signalFor(limits.writeTimeoutMs, options) }).catch(() => {})
-  const outcomes: PushOutcome[] = []
-  for (const block of blocks) {
-    // Storing durably takes longer than sending: allow a generous wait for the first answer.
-    const response = await readResponse(lp, { ...limits, readTimeoutMs: limits.readTimeoutMs * 4 }, options)
-    if (response.type === MessageType.Ok) {
-      expectCid(response, block.cid)
-      outcomes.push({ cid: block.cid, ok: true })
-    } else if (response.type === MessageType.Refuse) {
-      expectCid(response, block.cid)
-      outcomes.push({ cid: block.cid, ok: false, code: response.code, reason: `${refuseCodeName(response.code)}: ${response.reason}` })
-    } else {
-      throw new ProtocolViolationError(`unexpected response type ${response.type} to PUT`)
-    }
-  }
-  return { admitted: true, keptUntil: admission.keptUntil, outcomes }
+  const opening = await openPut(stream, { unit, count: blocks.length, bytes, leaseUntil: put.leaseUntil ?? 0, path: put.path, expires: put.expires, chain: put.chain }, limits, options)
+  if (!opening.admitted) return opening
+  const { session } = opening
+  for (const block of blocks) await session.send(block)
+  const answers = await session.finish(blocks.map(block => block.cid))
+  return { admitted: true, keptUntil: session.keptUntil, ...answers }
 }
 
 /**

@@ -46,3 +46,9 @@ export const PROOFS_AT_ONCE = 4
 
 /** NAME requests (a mutable link's record pushed to a storage node) one peer may make per second (a 4-second burst). */
 export const NAMES_PER_SECOND = 16
+
+/** Chained PUTs one peer may have a node forward at once (each holds a stream to the next node). */
+export const FORWARDS_PER_PEER = 8
+
+/** Bytes of chained PUTs one peer may have a node forward per second (a 4-second burst). */
+export const FORWARD_BYTES_PER_SECOND = 128 * 1024 * 1024

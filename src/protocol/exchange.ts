@@ -3,9 +3,10 @@ import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { deadline } from '../util/index.js'
 import type { CID } from 'multiformats/cid'
 import { BlockServer, refuseAllNames, refuseAllPushes, type BlockReader, type NameAcceptor, type PushAcceptor, type ServerEvents } from './server.js'
-import { pushBlocks, pushNameRecord, proveBlocks, wantBlocks, type BlockVerifier, type ClientLimits, type NameReply, type PutReply, type PutRequest, type WantResult } from './client.js'
+import { openPut, pushBlocks, pushNameRecord, proveBlocks, wantBlocks, type PutOpening, type BlockVerifier, type ClientLimits, type NameReply, type PutReply, type PutRequest, type WantResult } from './client.js'
 import { retryWhileBusy } from './busy.js'
 import { RefuseCode } from './wire.js'
+import type { PutHeader } from './messages.js'
 import { DEFAULT_BLOCK_PROTOCOL, INBOUND_STREAM_HEADROOM, MAX_OUTBOUND_STREAMS, MAX_STREAMS_PER_PEER, READ_TIMEOUT_MS, WRITE_TIMEOUT_MS } from './constants.js'
 
 export interface BlockExchangeInit {
@@ -42,6 +43,16 @@ export interface BlockExchangeInit {
   proveBytesPerSecond?: number
   /** NAME requests one peer may make per second. Default 16. */
   namesPerSecond?: number
+  /**
+   * Forward chained PUTs to the next node of their chain (chain
+   * replication). Default true; false reads the CHAIN flag as an unknown
+   * bit, as nodes before chain replication did.
+   */
+  forward?: boolean
+  /** Chained PUTs one peer may have this node forward at once. Default 8. */
+  forwardsPerPeer?: number
+  /** Bytes of chained PUTs one peer may have this node forward per second. Default 128 MiB/s. */
+  forwardBytesPerSecond?: number
   events?: ServerEvents
 }
 
@@ -75,7 +86,8 @@ export class BlockExchange implements Startable {
     // The server asks the current acceptor each time, so storage can be switched on later.
     const acceptor: PushAcceptor = { admit: async (from, header, options) => await this.acceptor.admit(from, header, options) }
     const names: NameAcceptor = { accept: async (from, record, options) => await this.names.accept(from, record, options) }
-    this.server = new BlockServer({ store: init.store, acceptor, names, logger: components.logger }, {
+    const forward = init.forward === false ? undefined : async (peer: PeerId, header: PutHeader, options: AbortOptions): Promise<PutOpening> => await this.openPut(peer, header, options)
+    this.server = new BlockServer({ store: init.store, acceptor, names, forward, logger: components.logger }, {
       maxStreamsPerPeer,
       readTimeoutMs: this.limits.readTimeoutMs,
       writeTimeoutMs: this.limits.writeTimeoutMs,
@@ -85,6 +97,8 @@ export class BlockExchange implements Startable {
       wantBytesPerSecond: init.wantBytesPerSecond,
       proveBytesPerSecond: init.proveBytesPerSecond,
       namesPerSecond: init.namesPerSecond,
+      forwardsPerPeer: init.forwardsPerPeer,
+      forwardBytesPerSecond: init.forwardBytesPerSecond,
       events: init.events
     })
   }
@@ -147,6 +161,22 @@ export class BlockExchange implements Startable {
       reply => !reply.admitted && reply.code === RefuseCode.Busy,
       options
     )
+  }
+
+  /**
+   * Offer a PUT to `peer` and, once admitted, hand back the session that
+   * sends its blocks one at a time (a node forwarding a chained PUT). No
+   * retry: a busy next node cuts the chain, and the pusher tops up.
+   */
+  async openPut (peer: PeerId, header: PutHeader, options: AbortOptions = {}): Promise<PutOpening> {
+    const stream = await this.open(peer, options)
+    try {
+      const opening = await openPut(stream, header, this.limits, options)
+      return opening
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      throw err
+    }
   }
 
   /** Push a mutable link's record to `peer` (a storage node), to keep and republish. */

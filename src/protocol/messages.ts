@@ -1,5 +1,8 @@
 import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
 import type { Uint8ArrayList } from 'uint8arraylist'
+import type { PeerId } from '@libp2p/interface'
+import { peerIdFromMultihash } from '@libp2p/peer-id'
 import { isSupportedCid, MAX_BLOCK_SIZE, MAX_TREE_HEIGHT } from '../format/index.js'
 import { TAG_LENGTH } from '../crypto/index.js'
 import { ProtocolViolationError } from './errors.js'
@@ -11,12 +14,15 @@ import { ProtocolViolationError } from './errors.js'
  *   request   WANT   0x01 u16 n, n × (u8 len, cid)        ask for n blocks
  *             PUT    0x02 u16 n, u32 bytes, u64 lease,    offer n blocks (`bytes` in all) of
  *                         u8 flags, [u64 expires],        one unit, to keep until `lease`
- *                         u8 len, unit cid,               (ms since the epoch; 0: the node's default);
- *                         [u8 k, k × (u8 len, cid)]       flags bit 0 (EXPIRES): a hard expiry follows,
- *                                                         after which the unit must be deleted (no
- *                                                         lease or renewal goes past it); other bits 0;
- *                                                         optionally with its path: the share root, then
- *                                                         each node down to the one that lists the unit
+ *                         [u8 h, h × (u8 len, peer id)],  (ms since the epoch; 0: the node's default);
+ *                         u8 len, unit cid,               flags bit 0 (EXPIRES): a hard expiry follows,
+ *                         [u8 k, k × (u8 len, cid)]       after which the unit must be deleted (no
+ *                                                         lease or renewal goes past it); bit 1 (CHAIN):
+ *                                                         the next h (1–7) storage nodes of a chain follow
+ *                                                         (peer id multihashes): the node forwards the PUT
+ *                                                         to the first, with the rest as its chain; other
+ *                                                         bits 0; optionally with the unit's path: the share
+ *                                                         root, then each node down to the one that lists it
  *             PROVE  0x03 32-byte nonce, u16 n, n × cid   prove possession
  *             NAME   0x05 record                          keep and republish a mutable link's signed
  *                                                         record (≤ 2 KiB; its value sealed: the node
@@ -30,8 +36,15 @@ import { ProtocolViolationError } from './errors.js'
  *             REFUSE 0x13 u8 len, cid, u8 code, utf8 reason
  *             PROOF  0x14 u8 len, cid, 32 bytes           SHA-256(nonce ‖ block)
  *             READY  0x15 u8 len, unit cid, u64 kept      PUT admitted: send the n PUSH frames;
- *                                                         the unit is kept at least until `kept`
+ *                         [u8 h, h × hop]                 the unit is kept at least until `kept`; a chained
+ *                                                         PUT's READY says what each of its h next nodes
+ *                                                         said to the header (admitted or not)
+ *             CHAIN  0x16 u8 len, unit cid, u8 h, h × hop after a chained PUT's n answers: which next
+ *                                                         nodes hold every block of the PUT durably
  *             ERROR  0x1f u8 code, utf8 message           request failed; stream ends
+ *
+ *   hop       u8 0, u64 kept                          admitted (READY) / every block durable (CHAIN)
+ *             u8 code, u8 len, utf8 reason            refused or failed: a RefuseCode, and why
  *
  * A PUT is admitted or refused from its header alone, before any block is
  * sent: the node answers READY, or one REFUSE naming the unit, and only then
@@ -53,6 +66,12 @@ export const MAX_BLOCKS_PER_PUT = 64
 export const MAX_NAME_RECORD_SIZE = 2048
 /** PUT flags: a hard expiry follows the flags byte. */
 export const PUT_FLAG_EXPIRES = 0x01
+/** PUT flags: the next storage nodes of a chain follow (after the expiry, if any). */
+export const PUT_FLAG_CHAIN = 0x02
+/** Most next nodes a chained PUT may name (a chain of 8 nodes with the one it is sent to). */
+export const MAX_CHAIN_HOPS = 7
+/** Longest peer id (multihash) in a chain: Ed25519 ids are 38 bytes, secp256k1 39, RSA (SHA-256) 34. */
+export const MAX_PEER_ID_BYTES = 64
 const MAX_REASON_BYTES = 200
 const MAX_CID_BYTES = 64
 
@@ -68,6 +87,7 @@ export enum MessageType {
   Refuse = 0x13,
   Proof = 0x14,
   Ready = 0x15,
+  Chain = 0x16,
   Error = 0x1f
 }
 
@@ -90,7 +110,24 @@ export interface PutHeader {
    * `--expires`). Absent: none.
    */
   expires?: number
+  /**
+   * The next storage nodes of a chain (1–MAX_CHAIN_HOPS, distinct): the
+   * node that takes this PUT forwards it, block by block as they arrive,
+   * to the first of them, naming the rest as that one's chain, and reports
+   * what each said (READY) and which hold every block (CHAIN). Absent: a
+   * plain PUT.
+   */
+  chain?: PeerId[]
 }
+
+/**
+ * What one next node of a chain said: admitted (READY) or holds every block
+ * of the PUT durably (CHAIN), kept until `keptUntil`; or refused or failed,
+ * with a RefuseCode and why.
+ */
+export type HopStatus =
+  | { ok: true, keptUntil: number }
+  | { ok: false, code: number, reason: string }
 
 export type Request =
   | { type: MessageType.Want, cids: CID[] }
@@ -104,7 +141,8 @@ export type Response =
   | { type: MessageType.Ok, cid: CID }
   | { type: MessageType.Refuse, cid: CID, code: number, reason: string }
   | { type: MessageType.Proof, cid: CID, proof: Uint8Array }
-  | { type: MessageType.Ready, cid: CID, keptUntil: number }
+  | { type: MessageType.Ready, cid: CID, keptUntil: number, hops?: HopStatus[] }
+  | { type: MessageType.Chain, cid: CID, hops: HopStatus[] }
   | { type: MessageType.Error, code: number, message: string }
 
 export interface Push { cid: CID, bytes: Uint8Array }
@@ -148,16 +186,31 @@ export function encodePut (header: PutHeader): Uint8Array {
   if (path.length > MAX_TREE_HEIGHT) throw new RangeError(`a unit's path has at most ${MAX_TREE_HEIGHT} nodes`)
   const expires = header.expires
   if (expires !== undefined && (!Number.isSafeInteger(expires) || expires <= 0)) throw new RangeError('a hard expiry is a time in ms since the epoch')
+  const chain = header.chain?.map(peer => peer.toMultihash().bytes)
+  if (chain !== undefined) {
+    if (chain.length < 1 || chain.length > MAX_CHAIN_HOPS) throw new RangeError(`a chain names 1–${MAX_CHAIN_HOPS} next nodes`)
+    if (chain.some(id => id.length > MAX_PEER_ID_BYTES)) throw new RangeError(`a peer id in a chain is at most ${MAX_PEER_ID_BYTES} bytes`)
+  }
   const pathBytes = path.length === 0 ? 0 : 1 + path.reduce((sum, cid) => sum + 1 + cid.bytes.length, 0)
-  const head = 16 + (expires === undefined ? 0 : 8)
+  const chainBytes = chain === undefined ? 0 : 1 + chain.reduce((sum, id) => sum + 1 + id.length, 0)
+  const head = 16 + (expires === undefined ? 0 : 8) + chainBytes
   const out = new Uint8Array(head + 1 + unit.bytes.length + pathBytes)
   const view = new DataView(out.buffer)
   out[0] = MessageType.Put
   view.setUint16(1, count)
   view.setUint32(3, bytes)
   view.setBigUint64(7, BigInt(leaseUntil))
-  out[15] = expires === undefined ? 0 : PUT_FLAG_EXPIRES
-  if (expires !== undefined) view.setBigUint64(16, BigInt(expires))
+  out[15] = (expires === undefined ? 0 : PUT_FLAG_EXPIRES) | (chain === undefined ? 0 : PUT_FLAG_CHAIN)
+  let at = 16
+  if (expires !== undefined) { view.setBigUint64(16, BigInt(expires)); at += 8 }
+  if (chain !== undefined) {
+    out[at++] = chain.length
+    for (const id of chain) {
+      out[at++] = id.length
+      out.set(id, at)
+      at += id.length
+    }
+  }
   out[head] = unit.bytes.length
   out.set(unit.bytes, head + 1)
   if (path.length > 0) {
@@ -203,10 +256,44 @@ export function encodeNone (cid: CID): Uint8Array { return withCid(MessageType.N
 export function encodeOk (cid: CID): Uint8Array { return withCid(MessageType.Ok, cid) }
 export function encodeProof (cid: CID, proof: Uint8Array): Uint8Array { return withCid(MessageType.Proof, cid, proof) }
 
-export function encodeReady (unit: CID, keptUntil: number): Uint8Array {
-  const tail = new Uint8Array(8)
-  new DataView(tail.buffer).setBigUint64(0, BigInt(Math.max(0, Math.floor(keptUntil))))
+function u64 (value: number): Uint8Array {
+  const out = new Uint8Array(8)
+  new DataView(out.buffer).setBigUint64(0, BigInt(Math.max(0, Math.floor(value))))
+  return out
+}
+
+function hopList (hops: HopStatus[]): Uint8Array {
+  if (hops.length > MAX_CHAIN_HOPS) throw new RangeError(`a chain names at most ${MAX_CHAIN_HOPS} next nodes`)
+  const parts: Uint8Array[] = [Uint8Array.of(hops.length)]
+  for (const hop of hops) {
+    if (hop.ok) {
+      parts.push(Uint8Array.of(0), u64(hop.keptUntil))
+    } else {
+      if (!Number.isInteger(hop.code) || hop.code < 1 || hop.code > 0xff) throw new RangeError('a failed hop carries a refusal code 1–255')
+      const text = encoder.encode(hop.reason).subarray(0, MAX_REASON_BYTES)
+      parts.push(Uint8Array.of(hop.code, text.length), text)
+    }
+  }
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0))
+  let at = 0
+  for (const part of parts) { out.set(part, at); at += part.length }
+  return out
+}
+
+/** READY: the PUT is admitted; a chained PUT's also says what each next node of its chain said. */
+export function encodeReady (unit: CID, keptUntil: number, hops?: HopStatus[]): Uint8Array {
+  const kept = u64(keptUntil)
+  if (hops === undefined) return withCid(MessageType.Ready, unit, kept)
+  const list = hopList(hops)
+  const tail = new Uint8Array(kept.length + list.length)
+  tail.set(kept)
+  tail.set(list, kept.length)
   return withCid(MessageType.Ready, unit, tail)
+}
+
+/** CHAIN: after a chained PUT's answers, which next nodes hold every block of it durably. */
+export function encodeChain (unit: CID, hops: HopStatus[]): Uint8Array {
+  return withCid(MessageType.Chain, unit, hopList(hops))
 }
 
 export function encodeRefuse (cid: CID, code: number, reason: string): Uint8Array {
@@ -302,6 +389,44 @@ function decodeBlockFrame (frame: Uint8Array | Uint8ArrayList): Response {
   return { type: MessageType.Block, cid, bytes }
 }
 
+function readHops (reader: FrameReader): HopStatus[] {
+  const count = reader.u8()
+  if (count === 0 || count > MAX_CHAIN_HOPS) throw new ProtocolViolationError(`a chain names 1–${MAX_CHAIN_HOPS} next nodes`)
+  const hops: HopStatus[] = []
+  for (let i = 0; i < count; i++) {
+    const status = reader.u8()
+    if (status === 0) {
+      hops.push({ ok: true, keptUntil: reader.u64() })
+    } else {
+      const length = reader.u8()
+      if (length > MAX_REASON_BYTES) throw new ProtocolViolationError('a hop\'s reason is too long')
+      hops.push({ ok: false, code: status, reason: decoder.decode(reader.bytes(length)) })
+    }
+  }
+  return hops
+}
+
+/** A chain's next nodes: 1–MAX_CHAIN_HOPS distinct peer ids, each length checked before it is read. */
+function readChain (reader: FrameReader): PeerId[] {
+  const count = reader.u8()
+  if (count === 0 || count > MAX_CHAIN_HOPS) throw new ProtocolViolationError(`a chain names 1–${MAX_CHAIN_HOPS} next nodes`)
+  const peers: PeerId[] = []
+  for (let i = 0; i < count; i++) {
+    const length = reader.u8()
+    if (length === 0 || length > MAX_PEER_ID_BYTES) throw new ProtocolViolationError('bad peer id length in a chain')
+    const bytes = reader.bytes(length).slice()
+    let peer: PeerId
+    try {
+      peer = peerIdFromMultihash(Digest.decode(bytes))
+    } catch {
+      throw new ProtocolViolationError('undecodable peer id in a chain')
+    }
+    if (peers.some(p => p.equals(peer))) throw new ProtocolViolationError('a chain names a node twice')
+    peers.push(peer)
+  }
+  return peers
+}
+
 function flat (frame: Uint8Array | Uint8ArrayList): Uint8Array {
   return frame instanceof Uint8Array ? frame : frame.subarray()
 }
@@ -314,7 +439,12 @@ function readCids (reader: FrameReader): CID[] {
   return cids
 }
 
-export function decodeRequest (frame: Uint8Array | Uint8ArrayList): Request {
+/**
+ * Decode a request frame. `chain: false` reads the CHAIN flag as an unknown
+ * bit, as nodes before chain replication did (a node that does not forward).
+ */
+export function decodeRequest (frame: Uint8Array | Uint8ArrayList, options: { chain?: boolean } = {}): Request {
+  const known = PUT_FLAG_EXPIRES | (options.chain === false ? 0 : PUT_FLAG_CHAIN)
   const reader = new FrameReader(flat(frame))
   const type = reader.u8()
   let request: Request
@@ -327,15 +457,17 @@ export function decodeRequest (frame: Uint8Array | Uint8ArrayList): Request {
     if (bytes > count * MAX_WIRE_BLOCK) throw new ProtocolViolationError('a PUT declares more bytes than its blocks can hold')
     const leaseUntil = reader.u64()
     const flags = reader.u8()
-    if ((flags & ~PUT_FLAG_EXPIRES) !== 0) throw new ProtocolViolationError(`unknown PUT flags 0x${flags.toString(16)}`)
+    if ((flags & ~known) !== 0) throw new ProtocolViolationError(`unknown PUT flags 0x${flags.toString(16)}`)
     let expires: number | undefined
     if ((flags & PUT_FLAG_EXPIRES) !== 0) {
       expires = reader.u64()
       if (expires === 0) throw new ProtocolViolationError('a PUT\'s hard expiry is 0')
     }
+    const chain = (flags & PUT_FLAG_CHAIN) !== 0 ? readChain(reader) : undefined
     const unit = reader.cid()
     request = { type, count, bytes, leaseUntil, unit }
     if (expires !== undefined) request.expires = expires
+    if (chain !== undefined) request.chain = chain
     if (!reader.atEnd()) {
       const length = reader.u8()
       if (length === 0 || length > MAX_TREE_HEIGHT) throw new ProtocolViolationError(`a unit's path has 1–${MAX_TREE_HEIGHT} nodes`)
@@ -390,8 +522,15 @@ export function decodeResponse (frame: Uint8Array | Uint8ArrayList): Response {
     case MessageType.Ready: {
       const cid = reader.cid()
       const keptUntil = reader.u64()
+      const hops = reader.atEnd() ? undefined : readHops(reader)
       reader.end()
-      return { type, cid, keptUntil }
+      return hops === undefined ? { type, cid, keptUntil } : { type, cid, keptUntil, hops }
+    }
+    case MessageType.Chain: {
+      const cid = reader.cid()
+      const hops = readHops(reader)
+      reader.end()
+      return { type, cid, hops }
     }
     case MessageType.Error: {
       const code = reader.u8()

@@ -7,8 +7,9 @@ import { sha256 } from '../crypto/index.js'
 import { dagCborCid } from '../format/index.js'
 import {
   MessageType, MAX_FRAME, MAX_WIRE_BLOCK, blockHeader, decodePush, decodeRequest, encodeError, encodeNone, encodeOk,
-  encodeProof, encodeReady, encodeRefuse, type Push, type PutHeader, type Request
+  encodeProof, encodeReady, encodeRefuse, encodeChain, type Push, type PutHeader, type Request
 } from './messages.js'
+import { ChainForwarding, ChainLink, type PutForwarder } from './chain-link.js'
 import { ErrorCode, RefuseCode } from './wire.js'
 import { ProtocolViolationError } from './errors.js'
 import { orderedWindow, deadline } from '../util/index.js'
@@ -16,7 +17,7 @@ import { RequestClock } from './request-clock.js'
 import { ByteReservoir, WorkBudget } from './budgets.js'
 import { MAX_REQUEST_FRAME, endServedStream, frameStream, stopReading } from './frames.js'
 import {
-  MAX_BUFFERED_PUT_BYTES, MAX_PUT_BYTES, MAX_STREAMS_PER_PEER, MIN_REQUEST_RATE, NAMES_PER_SECOND, PROOFS_AT_ONCE, PROVE_BYTES_PER_SECOND,
+  FORWARD_BYTES_PER_SECOND, FORWARDS_PER_PEER, MAX_BUFFERED_PUT_BYTES, MAX_PUT_BYTES, MAX_STREAMS_PER_PEER, MIN_REQUEST_RATE, NAMES_PER_SECOND, PROOFS_AT_ONCE, PROVE_BYTES_PER_SECOND,
   READ_TIMEOUT_MS, WANT_BYTES_PER_SECOND, WRITE_TIMEOUT_MS
 } from './constants.js'
 
@@ -107,6 +108,10 @@ export interface BlockServerInit {
   proveBytesPerSecond?: number
   /** NAME requests one peer may make per second (each checks a signature and writes a record; a 4-second burst). Default 16. */
   namesPerSecond?: number
+  /** Chained PUTs one peer may have this node forward at once. Default 8. */
+  forwardsPerPeer?: number
+  /** Bytes of chained PUTs one peer may have this node forward per second (a 4-second burst). Default 128 MiB/s. */
+  forwardBytesPerSecond?: number
   events?: ServerEvents
 }
 
@@ -117,6 +122,12 @@ export interface BlockServerComponents {
   acceptor: PushAcceptor
   /** Who decides about pushed name records. Default: refuse them. */
   names?: NameAcceptor
+  /**
+   * Opens PUTs to the next node of a chain. Absent: the node does not
+   * forward, and reads the CHAIN flag as an unknown bit (a protocol
+   * violation), as nodes before chain replication did.
+   */
+  forward?: PutForwarder
   logger: ComponentLogger
 }
 
@@ -139,6 +150,8 @@ export class BlockServer {
   private readonly wantWork: WorkBudget
   private readonly proveWork: WorkBudget
   private readonly putBuffer: ByteReservoir
+  /** Forwards chained PUTs (absent: this node does not). */
+  private readonly forwarding: ChainForwarding | undefined
   /** Proofs worked out at once, node-wide: each holds a block in memory while it is hashed. */
   private readonly proofSlots = new PQueue({ concurrency: PROOFS_AT_ONCE })
 
@@ -157,8 +170,13 @@ export class BlockServer {
       minRequestRate: init.minRequestRate ?? MIN_REQUEST_RATE,
       wantBytesPerSecond: init.wantBytesPerSecond ?? WANT_BYTES_PER_SECOND,
       proveBytesPerSecond: init.proveBytesPerSecond ?? PROVE_BYTES_PER_SECOND,
-      namesPerSecond: init.namesPerSecond ?? NAMES_PER_SECOND
+      namesPerSecond: init.namesPerSecond ?? NAMES_PER_SECOND,
+      forwardsPerPeer: init.forwardsPerPeer ?? FORWARDS_PER_PEER,
+      forwardBytesPerSecond: init.forwardBytesPerSecond ?? FORWARD_BYTES_PER_SECOND
     }
+    this.forwarding = components.forward === undefined
+      ? undefined
+      : new ChainForwarding(components.forward, { readTimeoutMs: this.limits.readTimeoutMs, forwardsPerPeer: this.limits.forwardsPerPeer, forwardBytesPerSecond: this.limits.forwardBytesPerSecond })
     this.nameWork = new WorkBudget(this.limits.namesPerSecond, this.limits.namesPerSecond * 4)
     this.wantWork = new WorkBudget(this.limits.wantBytesPerSecond, this.limits.wantBytesPerSecond * 4)
     this.proveWork = new WorkBudget(this.limits.proveBytesPerSecond, this.limits.proveBytesPerSecond * 4)
@@ -186,7 +204,7 @@ export class BlockServer {
         await endServedStream(stream, { signal: clock.frame(this.limits.writeTimeoutMs) })
         return
       }
-      const request = decodeRequest(await lp.read({ signal: clock.frame(this.limits.readTimeoutMs) }))
+      const request = decodeRequest(await lp.read({ signal: clock.frame(this.limits.readTimeoutMs) }), { chain: this.forwarding !== undefined })
       if (request.type !== MessageType.Put) stopReading(stream)
       // However the peer trickles, the whole request ends by this deadline.
       clock.setWhole(this.requestDeadlineMs(request))
@@ -215,7 +233,11 @@ export class BlockServer {
    * its bytes at the slowest rate allowed.
    */
   private requestDeadlineMs (request: Request): number {
-    if (request.type === MessageType.Put) return this.limits.readTimeoutMs + Math.ceil(request.bytes / this.limits.minRequestRate * 1000)
+    if (request.type === MessageType.Put) {
+      // A chained PUT also waits for its next nodes' READY and answers (see servePut).
+      const chain = request.chain === undefined ? 0 : this.limits.readTimeoutMs * (4 + 6 * request.chain.length)
+      return this.limits.readTimeoutMs + Math.ceil(request.bytes / this.limits.minRequestRate * 1000) + chain
+    }
     if (request.type === MessageType.Name) return this.limits.writeTimeoutMs
     return this.limits.writeTimeoutMs + Math.ceil(request.cids.length * MAX_WIRE_BLOCK / this.limits.minRequestRate * 1000)
   }
@@ -291,7 +313,11 @@ export class BlockServer {
    * A PUT: admitted or refused from its header before any block is read —
    * the node-wide buffer for incoming blocks must have room, and the
    * acceptor must agree; then its blocks (never more bytes than the header
-   * declared), stored, and one answer per block.
+   * declared), stored, and one answer per block. A chained PUT is offered
+   * to the chain's next node once admitted here, before READY (which says
+   * what every next node said); each block goes on as it arrives, and the
+   * answers wait for the next node's, then a CHAIN frame says which next
+   * nodes hold every block durably.
    */
   private async servePut (header: PutHeader, lp: LengthPrefixedStream, peer: PeerId, clock: RequestClock): Promise<void> {
     if (header.bytes > this.limits.maxPutBytes) {
@@ -309,8 +335,17 @@ export class BlockServer {
         return
       }
       let completed = false
+      let link: ChainLink | undefined
+      let releaseForward = (): void => {}
       try {
-        await this.write(lp, encodeReady(header.unit, admission.keptUntil), clock)
+        if (header.chain !== undefined) {
+          // Dialling the next node and its READY (which waits for the nodes after it) has a deadline of its own.
+          clock.frame(this.limits.readTimeoutMs * (2 + 2 * header.chain.length))
+          ;({ link, release: releaseForward } = this.forwarding === undefined
+            ? { link: ChainLink.refused(header, RefuseCode.NotAccepting, 'this node does not forward chained PUTs'), release: () => {} }
+            : await this.forwarding.open(header, peer, clock.signal))
+        }
+        await this.write(lp, encodeReady(header.unit, admission.keptUntil, link?.ready), clock)
         const pushes: Push[] = []
         let bytes = 0
         for (let i = 0; i < header.count; i++) {
@@ -318,14 +353,27 @@ export class BlockServer {
           bytes += push.bytes.length
           if (bytes > header.bytes) throw new ProtocolViolationError('the PUT sent more bytes than its header declared')
           pushes.push(push)
+          if (link !== undefined) {
+            // On to the next node at once, before this node stores its own copy. The link gives up on a
+            // slow next node (read deadline) well before this frame deadline would end the whole PUT.
+            clock.frame(this.limits.writeTimeoutMs)
+            await link.forward(push)
+          }
         }
-        const results = await admission.put.store(pushes, { signal: clock.frame(this.limits.readTimeoutMs * 4) })
+        // A chain's answers wait for the next node's, which wait for the node after it.
+        const [results, hops] = await Promise.all([
+          admission.put.store(pushes, { signal: clock.frame(this.limits.readTimeoutMs * (link === undefined ? 4 : 2 + 4 * link.ready.length)) }),
+          link?.finish(pushes.map(push => push.cid))
+        ])
         for (let i = 0; i < pushes.length; i++) {
           const result = results[i] ?? { ok: false, code: RefuseCode.Internal, reason: 'no result' }
           await this.write(lp, result.ok ? encodeOk(pushes[i]!.cid) : encodeRefuse(pushes[i]!.cid, result.code, result.reason), clock)
         }
+        if (hops !== undefined) await this.write(lp, encodeChain(header.unit, hops), clock)
         completed = results.length === pushes.length && results.every(result => result.ok)
       } finally {
+        link?.close()
+        releaseForward()
         admission.put.end(completed)
       }
     } finally {

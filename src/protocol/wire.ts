@@ -22,7 +22,13 @@ export enum RefuseCode {
   /** The node has too many pushes in flight: retry the same PUT shortly. */
   Busy = 7,
   /** The pusher has used up its share of this node: try the next closest node. */
-  PeerQuota = 8
+  PeerQuota = 8,
+  /**
+   * Only in a chained PUT's hop list: the forwarding node could not reach
+   * this next node, or lost it during the PUT (it died, reset the stream,
+   * broke the protocol, took too long, or does not forward chained PUTs).
+   */
+  Unreachable = 9
 }
 
 /** Why a whole request failed (the stream ends after it). */

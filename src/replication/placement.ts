@@ -1,10 +1,12 @@
 import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { randomBytes } from 'node:crypto'
-import { type PutReply, type PutRequest, MAX_BLOCKS_PER_PUT } from '../protocol/index.js'
+import type { PutReply, PutRequest } from '../protocol/index.js'
 import { sha256 } from '../crypto/index.js'
 import { failureReason } from '../util/index.js'
 import { closestTo } from './distance.js'
+import { MAX_CHAIN_LENGTH, pushUnitChained } from './chain-placement.js'
+import { sendInPuts } from './put-batches.js'
 
 /** What placement needs from the node. */
 export interface PlacementNetwork {
@@ -26,6 +28,8 @@ export interface PlaceOptions extends AbortOptions {
   holders?: PeerId[]
   /** Bytes per PUT. Default 8 MiB. */
   putBytes?: number
+  /** PUTs of the unit under way at once to one peer or chain (the one with the unit node always alone, last). Default 1. */
+  putsInFlight?: number
   /** Ask the storage nodes to keep the unit until then (ms since the epoch). Default: their own lease. */
   leaseUntil?: number
   /** Only renew the lease of a peer that proves it holds the unit; never send it blocks. */
@@ -36,6 +40,17 @@ export interface PlaceOptions extends AbortOptions {
   expires?: number
   /** When every candidate was tried and copies are still missing, look for storage nodes again after each of these pauses. Default DEFAULT_REDISCOVER_MS. */
   rediscoverMs?: number[]
+  /**
+   * Push the unit once, along a chain of the closest candidates (chain
+   * replication, see pushUnitChained), then top up what the chain did not
+   * place with direct pushes. Absent: direct pushes to each candidate.
+   */
+  chain?: ChainPlacementOptions
+}
+
+export interface ChainPlacementOptions {
+  /** Peers that refused a chained PUT (nodes from before chain replication): never put first in a chain; filled in as found. */
+  unsupported: Set<string>
 }
 
 /** A storage node that acknowledged a durable copy of the whole unit. */
@@ -77,6 +92,11 @@ export async function placeUnit (unit: UnitToPlace, read: (cid: CID, options?: A
   const result: PlaceResult = { placed: [], failed: [] }
   if (needed <= 0) return result
   const tried = new Set<string>(holders)
+  let found: PeerId[] | undefined
+  if (options.chain !== undefined && needed >= 2) {
+    found = closestTo(unit.cid, await network.storagePeers(unit.cid, options))
+    await placeAlongChain(unit, read, network, log, options, options.chain, found, needed, tried, result)
+  }
   const pauses = options.rediscoverMs ?? DEFAULT_REDISCOVER_MS
   for (let round = 0; round <= pauses.length && result.placed.length < needed; round++) {
     if (round > 0) {
@@ -84,7 +104,8 @@ export async function placeUnit (unit: UnitToPlace, read: (cid: CID, options?: A
       log('unit %c has %d of %d copies and no candidate left; looking for storage nodes again', unit.cid, result.placed.length, needed)
       await pause(pauses[round - 1]!, options.signal)
     }
-    const candidates = closestTo(unit.cid, await network.storagePeers(unit.cid, options)).filter(peer => !tried.has(peer.toString()))
+    // The chain's candidates serve the first round: no second look-up.
+    const candidates = (round === 0 && found !== undefined ? found : closestTo(unit.cid, await network.storagePeers(unit.cid, options))).filter(peer => !tried.has(peer.toString()))
     let next = 0
     const tryNext = async (): Promise<void> => {
       while (result.placed.length < needed && next < candidates.length) {
@@ -102,6 +123,40 @@ export async function placeUnit (unit: UnitToPlace, read: (cid: CID, options?: A
     await Promise.all(Array.from({ length: needed - result.placed.length }, tryNext))
   }
   return result
+}
+
+/**
+ * The chain step of placeUnit: the `needed` closest candidates (at most
+ * MAX_CHAIN_LENGTH) as one chain, unless a node that does not forward would
+ * have to. Its copies count; its first node is not tried again when it
+ * refused or failed (unless it did not know chained PUTs); the other nodes
+ * that failed stay candidates for a direct push, since what failed may have
+ * been their link to the node before them.
+ */
+async function placeAlongChain (unit: UnitToPlace, read: (cid: CID, options?: AbortOptions) => Promise<Uint8Array>, network: PlacementNetwork, log: Logger, options: PlaceOptions, chainOptions: ChainPlacementOptions, found: PeerId[], needed: number, tried: Set<string>, result: PlaceResult): Promise<void> {
+  const chain = found.filter(peer => !tried.has(peer.toString())).slice(0, Math.min(needed, MAX_CHAIN_LENGTH))
+  // Every node but the last forwards.
+  if (chain.length < 2 || chain.slice(0, -1).some(peer => chainOptions.unsupported.has(peer.toString()))) return
+  // A node that holds the unit already (a convergent share, a share made again) needs only its lease
+  // renewed, not the blocks again: the direct pushes do that.
+  const holds = await Promise.all(chain.map(async peer => await holdsUnit(peer, unit.cid, read, network, options).catch(() => false)))
+  if (holds.some(Boolean)) return
+  const outcome = await pushUnitChained(chain, unit, read, network, options)
+  for (const copy of outcome.placed) {
+    tried.add(copy.peer.toString())
+    result.placed.push(copy)
+  }
+  for (const failure of outcome.failed) log('placing unit %c on %p along a chain failed: %s', unit.cid, failure.peer, failure.reason)
+  const head = chain[0]!
+  if (outcome.unsupported) {
+    chainOptions.unsupported.add(head.toString())
+    return
+  }
+  if (outcome.placed.length === 0) {
+    tried.add(head.toString())
+    result.failed.push(outcome.failed[0]!)
+  }
+  // Other nodes' failures are recorded only if a direct push fails too (placeUnit's loop).
 }
 
 /** Pauses before looking for storage nodes again when too few took a unit. */
@@ -122,29 +177,27 @@ export async function pushUnit (peer: PeerId, unit: UnitToPlace, read: (cid: CID
     const holds = await holdsUnit(peer, unit.cid, read, network, options)
     if (!holds && options.renewOnly === true) return { placed: false, reason: 'it does not hold the unit' }
     const blocks = holds ? [] : unit.blocks
-    const limit = options.putBytes ?? 8 * 1024 * 1024
-    const send = async (batch: Array<{ cid: CID, bytes: Uint8Array }>): Promise<UnitPushOutcome> =>
-      acknowledged(batch, await network.push(peer, { unit: unit.cid, blocks: batch, leaseUntil: options.leaseUntil, path: options.path, expires: options.expires }, options))
-    let batch: Array<{ cid: CID, bytes: Uint8Array }> = []
-    let bytes = 0
-    // The unit node goes last, so a node that holds it holds every block before it.
-    for (const cid of [...blocks, unit.cid]) {
-      const data = await read(cid, options)
-      if (batch.length > 0 && (bytes + data.length > limit || batch.length >= MAX_BLOCKS_PER_PUT)) {
-        const sent = await send(batch)
-        if (!sent.placed) return sent
-        batch = []
-        bytes = 0
-      }
-      batch.push({ cid, bytes: data })
-      bytes += data.length
+    let last: UnitPushOutcome = { placed: false, reason: 'nothing was pushed' }
+    const send = async (batch: Array<{ cid: CID, bytes: Uint8Array }>): Promise<void> => {
+      const sent = acknowledged(batch, await network.push(peer, { unit: unit.cid, blocks: batch, leaseUntil: options.leaseUntil, path: options.path, expires: options.expires }, options))
+      if (!sent.placed) throw new PushFailed(sent.reason)
+      last = sent
     }
-    return await send(batch)
+    try {
+      // The unit node goes last, once every earlier PUT was acknowledged: a node that holds it holds every block.
+      await sendInPuts([...blocks, unit.cid], read, send, { ...options, limit: options.putBytes, window: options.putsInFlight })
+    } catch (err) {
+      if (err instanceof PushFailed) return { placed: false, reason: err.message }
+      throw err
+    }
+    return last
   } catch (err) {
     if (options.signal?.aborted === true) throw err
     return { placed: false, reason: failureReason(err) }
   }
 }
+
+class PushFailed extends Error {}
 
 /** A PUT counts only when it was admitted and every block it carried was acknowledged, in order. */
 function acknowledged (batch: Array<{ cid: CID }>, reply: PutReply): UnitPushOutcome {

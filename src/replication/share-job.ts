@@ -5,14 +5,15 @@ import { CustomProgressEvent, type ProgressEvent } from 'progress-events'
 import type { BlockStore } from '../blockstore/index.js'
 import type { BlockSink } from '../importer/index.js'
 import { decodeUnitNode, type NodeRef } from '../format/index.js'
-import { placeUnit, pushUnit, type PlacedCopy, type PlacementNetwork } from './placement.js'
+import { placeUnit, pushUnit, type ChainPlacementOptions, type PlacedCopy, type PlacementNetwork } from './placement.js'
 import { shareUnits } from './share-units.js'
 import { failureReason } from '../util/index.js'
 
 /**
  * Placement, unit by unit: `queued` when a sealed unit waits for its copies
  * (`bytes` per copy, `copies` to push), `push` when a storage node
- * acknowledged a PUT of `bytes`, `done` when the unit has what it could get.
+ * acknowledged a PUT of `bytes` (along a chain: one event per node of the
+ * chain that holds the PUT), `done` when the unit has what it could get.
  */
 export type PlacementProgressEvents =
   ProgressEvent<'veil:share:place:queued', { unit: CID, bytes: number, copies: number }> |
@@ -33,6 +34,12 @@ export interface ShareJobInit {
   holdLocally?: (unit: NodeRef) => Promise<number>
   /** The share expires then (ms since the epoch): every copy gets it as a hard expiry. */
   expires?: number
+  /**
+   * Push each unit once, along a chain of the storage nodes that take it
+   * (chain replication), topping up with direct pushes what the chain did
+   * not place. Default true; false pushes to each node directly.
+   */
+  chain?: boolean
   log: Logger
   options: AbortOptions
   onProgress?: (event: PlacementProgressEvents) => void
@@ -65,8 +72,12 @@ export class ShareJob {
   private rediscover = true
   /** Sizes of blocks stored but not yet part of a finished unit (at most a segment's), for progress. */
   private readonly sizes = new Map<string, number>()
+  /** Chain replication's state for the whole share (nodes found not to forward), or undefined without it. */
+  private readonly chain: ChainPlacementOptions | undefined
 
-  constructor (private readonly init: ShareJobInit) {}
+  constructor (private readonly init: ShareJobInit) {
+    this.chain = init.chain === false ? undefined : { unsupported: new Set() }
+  }
 
   get sink (): BlockSink {
     return {
@@ -103,7 +114,11 @@ export class ShareJob {
       push: async (peer, put, opts) => {
         const reply = await network.push(peer, put, opts)
         const bytes = put.blocks.reduce((sum, block) => sum + block.bytes.length, 0)
-        if (reply.admitted) onProgress(new CustomProgressEvent('veil:share:place:push', { unit, peer: peer.toString(), bytes, blocks: put.blocks.length }))
+        if (!reply.admitted) return reply
+        onProgress(new CustomProgressEvent('veil:share:place:push', { unit, peer: peer.toString(), bytes, blocks: put.blocks.length }))
+        reply.chain?.forEach((hop, i) => {
+          if (hop.ok) onProgress(new CustomProgressEvent('veil:share:place:push', { unit, peer: put.chain![i]!.toString(), bytes, blocks: put.blocks.length }))
+        })
         return reply
       }
     }
@@ -134,7 +149,7 @@ export class ShareJob {
           async (cid, opts) => await init.store.get(cid, opts),
           this.reportingNetwork(unit.cid),
           init.log,
-          { ...init.options, replicas: init.replicas, holders: copies > 0 ? [init.self] : [], expires: init.expires, rediscoverMs: this.rediscover ? undefined : [] }
+          { ...init.options, replicas: init.replicas, holders: copies > 0 ? [init.self] : [], expires: init.expires, rediscoverMs: this.rediscover ? undefined : [], chain: this.chain }
         )
         if (copies + result.placed.length < init.replicas) this.rediscover = false
         copies += result.placed.length

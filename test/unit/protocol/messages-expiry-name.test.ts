@@ -25,8 +25,11 @@ describe('PUT with a hard expiry (flags byte)', () => {
 
   it('refuses unknown flag bits and a zero expiry (decoding is strict)', () => {
     const frame = encodePut({ unit: UNIT, count: 1, bytes: 100, leaseUntil: 0 })
-    frame[15] = 0x02
+    frame[15] = 0x04
     expect(() => decodeRequest(frame)).toThrow(/unknown PUT flags/)
+    // A node that does not forward reads bit 1 (CHAIN) as unknown too, as nodes before chain replication did.
+    frame[15] = 0x02
+    expect(() => decodeRequest(frame, { chain: false })).toThrow(/unknown PUT flags/)
     const zero = encodePut({ unit: UNIT, count: 1, bytes: 100, leaseUntil: 0, expires: 1 })
     zero.fill(0, 16, 24)
     expect(() => decodeRequest(zero)).toThrow(/hard expiry is 0/)
