@@ -268,6 +268,18 @@ export class StorageAcceptor implements PushAcceptor {
       if (!held) used += push.bytes.length
       accepted.push({ push, at: i, unit, isNew: !held })
     }
+    // A unit node is stored only with every block it lists (here, or in this PUT): holding the node
+    // must mean holding the unit, since renewals and placement prove the node alone.
+    const arriving = new Set(accepted.map(a => a.push.cid.toString()))
+    for (let j = accepted.length - 1; j >= 0; j--) {
+      const { unit, at } = accepted[j]!
+      if (unit === undefined || unit.height > 0) continue
+      let missing = 0
+      for (const child of unit.children) if (!arriving.has(child.toString()) && !await store.has(child)) missing++
+      if (missing === 0) continue
+      results[at] = { ok: false, code: RefuseCode.Invalid, reason: `${missing} of the blocks this unit lists are not on this node: push them before its node` }
+      accepted.splice(j, 1)
+    }
     if (accepted.length === 0) return { results, pending: [] }
 
     const now = Date.now()

@@ -43,6 +43,25 @@ describe('storage acceptor: admission, leases and orphans', () => {
     expect(await storage.index.get(unit.unit)).toBeUndefined()
   })
 
+  it('never stores a unit node without every block it lists: holding the node must mean holding the unit', async () => {
+    const { storage, store } = await storageNode()
+    const from = await peer()
+    const unit = share(3, KiB)
+    // A block that fails its check in the same PUT: the node after it is refused too.
+    const corrupt = { cid: unit.blocks[1]!.cid, bytes: new Uint8Array(KiB) }
+    const first = await put(storage, from, unit.unit, [unit.blocks[0]!, corrupt, unit.blocks[2]!, unit.node])
+    expect(first.results).toEqual([true, false, true, false])
+    expect(await store.has(unit.unit)).toBe(false)
+    expect(await storage.index.get(unit.unit)).toBeUndefined()
+    // Two blocks in one PUT, then the node alone with one block still missing: refused.
+    expect((await put(storage, from, unit.unit, [unit.blocks[0]!, unit.blocks[2]!])).results).toEqual([true, true])
+    expect((await put(storage, from, unit.unit, [unit.node])).results).toEqual([false])
+    expect(await store.has(unit.unit)).toBe(false)
+    // (A failed PUT drops what the push stored.) With every block, the node completes the unit.
+    expect((await put(storage, from, unit.unit, unit.all)).results).toEqual([true, true, true, true])
+    expect(await storage.index.get(unit.unit)).toBeDefined()
+  })
+
   it('grants the lease asked for, never past its own, and the full lease when none is asked', async () => {
     const leaseMs = 60_000
     const { storage } = await storageNode({ leaseMs })
