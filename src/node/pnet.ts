@@ -65,6 +65,12 @@ export class XorStream {
     return output
   }
 
+  /** XOR `data` in place (for bytes nothing else holds: a socket's fresh read buffer). */
+  updateInPlace (data: Uint8Array): Uint8Array {
+    this.lib.crypto_stream_xor_update(this.state, data, data)
+    return data
+  }
+
   /** XOR every chunk of a list into one new buffer (no concatenation first). */
   updateList (input: Uint8ArrayList): Uint8Array {
     const output = Buffer.allocUnsafe(input.byteLength)
@@ -94,10 +100,14 @@ class XorMessageStream extends AbstractMultiaddrConnection {
     this.maConn = init.maConn
     this.outbound = init.outbound
     const inbound = init.inbound
+    // Decrypted in place: each chunk is a buffer the socket read into for
+    // this event alone (TCP's read buffers are fresh per read) and nothing
+    // below pnet keeps it. A new buffer per chunk cost the fetcher's GC
+    // about as much again as the cipher itself (docs/benchmarks.md).
     this.maConn.addEventListener('message', (evt) => {
       const data = evt.data
-      if (data instanceof Uint8Array) this.onData(inbound.update(data))
-      else for (const chunk of data) this.onData(inbound.update(chunk))
+      if (data instanceof Uint8Array) this.onData(inbound.updateInPlace(data))
+      else for (const chunk of data) this.onData(inbound.updateInPlace(chunk))
     })
     this.maConn.addEventListener('drain', () => { this.onMuxerDrain() })
     this.maConn.addEventListener('close', (evt) => {

@@ -76,6 +76,9 @@ describe('pnet with libsodium\'s XSalsa20', () => {
       // The same stream position either way: one buffer, then a list of two.
       expect(Buffer.from(ours.update(input)).equals(Buffer.from(stock.update(input)))).toBe(true)
       expect(Buffer.from(ours.updateList(list)).equals(Buffer.from(stock.update(input)))).toBe(true)
+      const expected = Buffer.from(stock.update(input))
+      expect(Buffer.from(ours.updateInPlace(input)).equals(expected)).toBe(true)
+      expect(Buffer.from(input).equals(expected)).toBe(true) // the very same buffer, XORed
     }
     stock.finalize()
   })
