@@ -28,6 +28,11 @@ export class BenchChild {
     this.exited = new Promise(resolve => { this.child.on('exit', code => { resolve(code) }) })
   }
 
+  /** The process id (undefined if it failed to start). */
+  get pid (): number | undefined {
+    return this.child.pid
+  }
+
   async next<T> (timeoutMs = 600_000): Promise<T> {
     if (this.lines.length > 0) return this.lines.shift() as T
     return await new Promise<T>((resolve, reject) => {

@@ -8,7 +8,7 @@ import type { BlockStore } from './interface.js'
 import { LevelBlockStore } from './level.js'
 import { MemoryBlockStore } from './memory.js'
 
-export type { Block, BlockStore, BlockSource, BlockGetOptions, PutOptions, StoreSize } from './interface.js'
+export type { Block, BlockStore, BlockSource, BlockGetOptions, PutOptions, ReadOptions, StoreSize } from './interface.js'
 export { loadTreeNode } from './tree-node.js'
 export { BlockFiles } from './block-files.js'
 export { DEFAULT_MAX_BLOCK_SIZE } from './block-checks.js'

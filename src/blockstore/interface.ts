@@ -22,11 +22,23 @@ export interface StoreSize {
   bytes: number
 }
 
+/** How a block is read back. */
+export interface ReadOptions extends AbortOptions {
+  /**
+   * Re-verify the bytes against the CID (default true). Only a caller whose
+   * reader verifies every byte itself may pass false: the block server,
+   * whose peers check each block they receive (a storage node's scrub still
+   * finds what rots on its disk).
+   */
+  verify?: boolean
+}
+
 /**
  * A content-addressed store of blocks. Every implementation verifies the
  * SHA-256 multihash of a block against its CID before writing it
- * (`BlockHashMismatchError`) and again on every read (`BlockCorruptError`), so
- * a caller never sees bytes that do not match the CID it asked for.
+ * (`BlockHashMismatchError`) and again on every read (`BlockCorruptError`)
+ * unless the reader says it verifies them itself, so a caller never sees
+ * bytes that do not match the CID it asked for.
  */
 export interface BlockStore {
   /** Verify and store one block. Storing a block twice is a no-op. */
@@ -38,8 +50,8 @@ export interface BlockStore {
    */
   putMany(blocks: Iterable<Block>, options?: PutOptions): Promise<void>
 
-  /** Read and re-verify a block; `BlockNotFoundError` when absent. */
-  get(cid: CID, options?: AbortOptions): Promise<Uint8Array>
+  /** Read and re-verify a block (see ReadOptions.verify); `BlockNotFoundError` when absent. */
+  get(cid: CID, options?: ReadOptions): Promise<Uint8Array>
 
   has(cid: CID, options?: AbortOptions): Promise<boolean>
 

@@ -7,7 +7,7 @@ import { BlockCorruptError, StoreClosedError } from '../errors.js'
 import { isSupportedCid } from '../format/index.js'
 import { assertStoredBlockIntact, assertSupportedCid, blockNotFound, resolveMaxBlockSize, verifiedCopies } from './block-checks.js'
 import { decodeBlockMeta, encodeBlockMeta } from './block-meta.js'
-import type { Block, BlockStore, PutOptions, StoreSize } from './interface.js'
+import type { Block, BlockStore, PutOptions, ReadOptions, StoreSize } from './interface.js'
 import { KeyLock } from './key-lock.js'
 import { BlockFiles } from './block-files.js'
 
@@ -189,7 +189,7 @@ export class LevelBlockStore implements BlockStore {
     }
   }
 
-  async get (cid: CID, options: AbortOptions = {}): Promise<Uint8Array> {
+  async get (cid: CID, options: ReadOptions = {}): Promise<Uint8Array> {
     this.#assertOpen()
     options.signal?.throwIfAborted()
     assertSupportedCid(cid)
@@ -201,7 +201,7 @@ export class LevelBlockStore implements BlockStore {
       throw this.#closedOr(err)
     }
     if (bytes === undefined) throw new BlockCorruptError(`the file of block ${cid.toString()} is missing from the store: delete the block and fetch it again from a peer`)
-    await assertStoredBlockIntact(cid, bytes)
+    if (options.verify !== false) await assertStoredBlockIntact(cid, bytes)
     // LevelDB hands back a Buffer; give callers the plain Uint8Array the
     // interface promises (same memory, no copy), as the memory store does.
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)

@@ -31,6 +31,11 @@ export interface ReadShareOptions extends OpenShareOptions, ProgressOptions<Read
   length?: number
   /** Blocks fetched and decrypted at once (the window). Default 8. */
   concurrency?: number
+  /**
+   * Blocks asked for at once as the window frees up (see orderedWindow):
+   * blocks asked in the same tick share one request to a peer. Default 1.
+   */
+  refill?: number
   /** Start at this block instead of `offset` (resuming a file at a block boundary). */
   firstBlock?: number
   opener?: BlockOpener
@@ -101,7 +106,7 @@ export async function * readShareBlocks (share: OpenedShare, source: BlockSource
   }
 
   try {
-    for await (const { ref, plain } of orderedWindow(jobs(), options.concurrency ?? 8)) {
+    for await (const { ref, plain } of orderedWindow(jobs(), options.concurrency ?? 8, options.refill ?? 1)) {
       checkBlockLength(ref.index, plain.length, blockSize, meta.size, root.blockCount)
       const blockStart = ref.index * blockSize
       const from = Math.max(start, blockStart) - blockStart

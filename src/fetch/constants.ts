@@ -6,8 +6,8 @@ export const MAX_ATTEMPTS = 8
 /** Requests in flight to one peer; more wait for a slot. */
 export const MAX_IN_FLIGHT_PER_PEER = 16
 
-/** Blocks asked of one peer in the same tick share one WANT, up to this many. */
-export const BLOCKS_PER_REQUEST = 4
+/** Blocks asked of one peer in the same tick share one WANT, up to this many (a fetch asks for 8 at a time: see the node's fetchRefill). */
+export const BLOCKS_PER_REQUEST = 8
 
 /** DHT look-ups per unit (another starts, for new holders, when every known one failed). */
 export const MAX_LOOKUPS = 4

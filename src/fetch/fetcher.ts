@@ -22,7 +22,7 @@ export interface FetcherInit {
   maxAttempts?: number
   /** Requests in flight to one peer; more wait for a slot. Default 16. */
   maxInFlightPerPeer?: number
-  /** Blocks asked of one peer in the same tick share one WANT, up to this many. Default 4. */
+  /** Blocks asked of one peer in the same tick share one WANT, up to this many. Default 8. */
   blocksPerRequest?: number
   /** DHT look-ups per unit (another starts, for new holders, when every known one failed). Default 4. */
   maxLookups?: number

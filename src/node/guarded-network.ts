@@ -1,10 +1,8 @@
 import type { ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { preSharedKey } from '@libp2p/pnet'
-import { swarmKeyFileBytes } from '../swarm/index.js'
 import { InvalidOptionError } from '../errors.js'
-import { fixXsalsa20 } from '../platform/index.js'
+import { pnetProtector } from './pnet.js'
 
 /** Told of each inbound connection this node turned away, with libp2p's error name. */
 export interface RefusalLog {
@@ -18,10 +16,9 @@ export interface SwarmNetwork {
   allowPeers?: string[]
 }
 
-/** pnet with the swarm key, in the exact file form @libp2p/pnet parses. */
-export function swarmProtector (swarm: SwarmNetwork): ReturnType<typeof preSharedKey> {
-  fixXsalsa20()
-  return preSharedKey({ psk: swarmKeyFileBytes(swarm.key) })
+/** pnet with the swarm key (see pnet.ts: @libp2p/pnet's protocol, with libsodium's cipher when it loads). */
+export function swarmProtector (swarm: SwarmNetwork): ReturnType<typeof pnetProtector> {
+  return pnetProtector({ key: swarm.key })
 }
 
 /**

@@ -54,7 +54,7 @@ export interface VeilNodeInit {
   announce?: AnnouncerInit
   exchange?: Omit<BlockExchangeInit, 'store' | 'protocol'>
   fetch?: FetcherInit & {
-    /** Blocks in flight per fetch. Default 8 (16 was no faster and peaked ~30 MB higher). */
+    /** Blocks in flight per fetch. Default 16, asked for 8 at a time (see FETCH_WINDOW). */
     window?: number
     /** Holders to find per unit before the lookup stops. Default 3. */
     holdersPerUnit?: number

@@ -20,7 +20,7 @@ import { formatLink, parseLink, parseShareLink, type ShareLink } from '../link/i
 import { BlockHashMismatchError, InputError, InvalidOptionError, SwarmRequiredError } from '../errors.js'
 import { loadOrCreateIdentity } from '../identity/index.js'
 import { libp2pOptions, routingTableOf } from './libp2p-options.js'
-import { FETCH_WINDOW, LISTEN, MISBEHAVIOUR_PENALTY, SHARE_REPLICAS } from './constants.js'
+import { FETCH_WINDOW, LISTEN, fetchRefill, MISBEHAVIOUR_PENALTY, SHARE_REPLICAS } from './constants.js'
 import type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, NodeStatus, VeilNodeInit, VeilServices } from './types.js'
 
 export type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, NodeStatus, VeilNodeInit, VeilServices } from './types.js'
@@ -354,7 +354,9 @@ export class VeilNode {
     const opener: BlockOpener = this.cryptoPool === undefined
       ? async (share, ref, sealed) => openBlock(share.blockKey, ref.index, ref.last, sealed)
       : poolOpener(this.cryptoPool)
-    const result = await exportShare(link, fetcher, { opener, logger: this.logger, ...options, concurrency: options.window ?? this.init.fetch?.window ?? FETCH_WINDOW })
+    const window = options.window ?? this.init.fetch?.window ?? FETCH_WINDOW
+    // Half the window asked for at once: those blocks share WANTs (see fetchRefill).
+    const result = await exportShare(link, fetcher, { opener, logger: this.logger, ...options, concurrency: window, refill: fetchRefill(window) })
     return { ...result, ...fetcher.stats, banned: [...fetcher.stats.banned] }
   }
 

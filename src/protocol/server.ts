@@ -21,9 +21,15 @@ import {
   READ_TIMEOUT_MS, WANT_BYTES_PER_SECOND, WRITE_TIMEOUT_MS
 } from './constants.js'
 
-/** What the server serves blocks from (a block store fits). */
+/**
+ * What the server serves blocks from (a block store fits). The server asks
+ * with `verify: false`: every peer checks each block it receives against
+ * its CID, so hashing it here too cost the holder a SHA-256 of every byte it
+ * served (~11 % of a holder's CPU per MiB, docs/benchmarks.md) to catch only
+ * what rotted on its own disk — which a storage node's scrub finds.
+ */
 export interface BlockReader {
-  get(cid: CID, options?: { signal?: AbortSignal }): Promise<Uint8Array>
+  get(cid: CID, options?: { signal?: AbortSignal, verify?: boolean }): Promise<Uint8Array>
 }
 
 export type PushResult = { ok: true } | { ok: false, code: RefuseCode, reason: string }
@@ -250,10 +256,10 @@ export class BlockServer {
           await this.write(lp, encodeError(ErrorCode.Limit, 'busy: this peer asked for more blocks than the node serves one peer per second; retry shortly'), clock)
           return
         }
-        // Each distinct block is read (and re-verified) once however often it is asked for,
+        // Each distinct block is read once however often it is asked for,
         // and the next one while this one is being sent.
         const reads = distinctReads(request.cids, async cid => {
-          const bytes = await this.read(cid)
+          const bytes = await this.read(cid, false)
           if (bytes !== undefined) this.wantWork.charge(key, bytes.length)
           return bytes
         })
@@ -276,7 +282,7 @@ export class BlockServer {
           // Charge the largest block before reading, and settle after: otherwise reads already
           // under way when the budget ran out (up to PROOFS_AT_ONCE) would all go over it.
           this.proveWork.charge(key, MAX_WIRE_BLOCK)
-          const bytes = await this.read(cid).catch((err: unknown) => { this.proveWork.charge(key, -MAX_WIRE_BLOCK); throw err })
+          const bytes = await this.read(cid, true).catch((err: unknown) => { this.proveWork.charge(key, -MAX_WIRE_BLOCK); throw err })
           this.proveWork.charge(key, (bytes?.length ?? 0) - MAX_WIRE_BLOCK)
           if (bytes === undefined) return undefined
           return sha256(request.nonce, bytes)
@@ -381,10 +387,14 @@ export class BlockServer {
     }
   }
 
-  /** A held, intact block, or undefined (absent, or corrupt on our disk). */
-  private async read (cid: CID): Promise<Uint8Array | undefined> {
+  /**
+   * A held block, or undefined (absent, or found corrupt on our disk).
+   * WANTs read without re-hashing (the peer verifies; see BlockReader);
+   * PROVEs re-verify, since a proof over rotten bytes would be worthless.
+   */
+  private async read (cid: CID, verify: boolean): Promise<Uint8Array | undefined> {
     try {
-      return await this.reader.get(cid)
+      return await this.reader.get(cid, { verify })
     } catch (err) {
       const name = (err as Error).name
       if (name === 'BlockCorruptError') {

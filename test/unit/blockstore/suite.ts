@@ -197,6 +197,17 @@ export function blockStoreSuite (name: string, createHarness: () => BlockStoreHa
         })
       }
 
+      it('get with verify: false hands back the stored bytes without re-hashing them (a corrupted block included)', async () => {
+        const block = rawBlock(MiB)
+        await store.put(block)
+        expectSameBytes(await store.get(block.cid, { verify: false }), block.bytes)
+        store = await harness.corrupt(store, block.cid)
+        await expectRejectsNamed(store.get(block.cid), 'BlockCorruptError')
+        const unchecked = await store.get(block.cid, { verify: false })
+        expect(unchecked.byteLength).toBeGreaterThan(0)
+        expect(Buffer.from(unchecked).equals(Buffer.from(block.bytes))).toBe(false)
+      })
+
       it('has, delete and cids agree', async () => {
         const blocks = [rawBlock(1), rawBlock(2), dagCborBlock(3)]
         await store.putMany(blocks)

@@ -60,6 +60,26 @@ describe('block exchange over a stream pair', () => {
     await expect(collect(wantBlocks(client, [good.cid], CLIENT))).rejects.toMatchObject({ name: 'BlockHashMismatchError' })
   })
 
+  it('reads blocks for a WANT without re-hashing them (the fetcher verifies), for a PROVE with; a rotten block is still caught by the fetcher', async () => {
+    const store = new MemoryBlockStore()
+    const good = block(2000, 4)
+    await store.put(good)
+    const asked: Array<boolean | undefined> = []
+    const spy: BlockReader = { get: async (cid, options) => { asked.push(options?.verify); return await store.get(cid, options) } }
+    let { client, done } = await served(spy)
+    expect((await collect(wantBlocks(client, [good.cid], CLIENT)))[0]!.bytes).toEqual(good.bytes)
+    await done
+    ;({ client, done } = await served(spy))
+    await proveBlocks(client, new Uint8Array(32), [good.cid], CLIENT)
+    await done
+    expect(asked).toEqual([false, true])
+
+    // Bit rot on the holder's disk: served as it is, rejected by the fetcher.
+    const rotten: BlockReader = { get: async () => { const bytes = good.bytes.slice(); bytes[7]! ^= 1; return bytes } }
+    ;({ client } = await served(rotten))
+    await expect(collect(wantBlocks(client, [good.cid], CLIENT))).rejects.toMatchObject({ name: 'BlockHashMismatchError' })
+  })
+
   it('refuses pushes on a node that is not a storage node, from the PUT header, before any block is sent', async () => {
     const { client, done } = await served(new MemoryBlockStore())
     const blocks = [block(100, 1), block(200, 2)]
