@@ -40,7 +40,9 @@ export async function copyShare (root: CID, source: BlockSource, store: BlockSto
   const copyUnit = async (unit: NodeRef): Promise<void> => {
     if (unit.height === 0) {
       const tasks = unit.children.map(cid => async () => await fetchBlockCounted(cid, unit.cid, source, store, result, options))
-      for await (const _ of orderedWindow(tasks, options.window ?? 16)) { /* stored as they arrive */ }
+      // Refilled half a window at a time, so the blocks asked together share WANTs (as a fetch's are).
+      const window = options.window ?? 16
+      for await (const _ of orderedWindow(tasks, window, Math.max(1, Math.floor(window / 2)))) { /* stored as they arrive */ }
     }
     result.units++
     await options.onUnit?.(unit)
