@@ -7,7 +7,7 @@ import type { LevelBlockStore, StoreSublevel } from '../blockstore/index.js'
 import { RefuseCode, type NameAcceptor, type NameReply, type PushResult } from '../protocol/index.js'
 import { nameCidFromPublicKey, publicKeyOfName } from '../link/index.js'
 import { InvalidNameRecordError, NameNotFoundError } from '../errors.js'
-import { deadline, failureReason } from '../util/index.js'
+import { deadline, failureReason, PeriodicTask } from '../util/index.js'
 import { rawCidAsync } from '../format/index.js'
 import { closestTo } from '../replication/index.js'
 import { DEFAULT_NAME_VALIDITY_MS, MAX_HELD_RECORDS, MAX_HELD_RECORDS_PER_PEER, MAX_NAME_VALIDITY_MS, NAME_LOOKUP_TIMEOUT_MS, NAME_REPUBLISH_EVERY_MS } from './constants.js'
@@ -94,9 +94,7 @@ export class NameService implements Startable, NameAcceptor {
   private readonly recordCopies: number
   private readonly held: HeldRecords | undefined
   private readonly fetched: StoreSublevel | undefined
-  private timer: ReturnType<typeof setInterval> | undefined
-  private stopping = new AbortController()
-  private running: Promise<unknown> = Promise.resolve()
+  private readonly republishing: PeriodicTask | undefined
   private started = false
 
   constructor (private readonly components: NameServiceComponents, init: NameServiceInit = {}) {
@@ -110,24 +108,17 @@ export class NameService implements Startable, NameAcceptor {
       ? new HeldRecords(store, { perPeer: init.maxHeldRecordsPerPeer ?? MAX_HELD_RECORDS_PER_PEER, total: init.maxHeldRecords ?? MAX_HELD_RECORDS })
       : undefined
     this.fetched = store?.sublevel('name-seen')
+    this.republishing = this.republishEveryMs <= 0
+      ? undefined
+      : new PeriodicTask(async signal => await this.republish({ signal }), this.republishEveryMs, err => { this.log.error('republishing records failed: %e', err) })
   }
 
   readonly [Symbol.toStringTag] = 'veil:names'
 
   async start (): Promise<void> {
-    this.stopping = new AbortController()
     await this.held?.load()
     this.started = true
-    if (this.republishEveryMs <= 0) return
-    let busy = false
-    this.timer = setInterval(() => {
-      if (busy) return
-      busy = true
-      this.running = this.republish({ signal: this.stopping.signal })
-        .catch((err: unknown) => { if (!this.stopping.signal.aborted) this.log.error('republishing records failed: %e', err) })
-        .finally(() => { busy = false })
-    }, this.republishEveryMs)
-    this.timer.unref()
+    this.republishing?.start()
   }
 
   isStarted (): boolean {
@@ -135,10 +126,7 @@ export class NameService implements Startable, NameAcceptor {
   }
 
   async stop (): Promise<void> {
-    this.stopping.abort()
-    clearInterval(this.timer)
-    this.timer = undefined
-    await this.running
+    await this.republishing?.stop()
     this.started = false
   }
 

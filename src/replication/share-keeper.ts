@@ -5,6 +5,7 @@ import { renewUnit } from './renewal.js'
 import type { UnitInTree } from './share-units.js'
 import type { ShareRecord, ShareRecords } from './share-records.js'
 import { LOOKUP_TIMEOUT_MS, RENEW_EVERY_MS, REPLICAS } from './constants.js'
+import { PeriodicTask } from '../util/index.js'
 
 export interface ShareKeeperInit {
   /** Copies a unit should have. Default 3. */
@@ -48,9 +49,7 @@ export class ShareKeeper extends EventTarget implements Startable {
   private readonly network: MaintenanceNetwork
   private readonly read: (cid: CID, options?: AbortOptions) => Promise<Uint8Array>
   private readonly log: Logger
-  private timer: ReturnType<typeof setInterval> | undefined
-  private stopping = new AbortController()
-  private running: Promise<unknown> = Promise.resolve()
+  private readonly renewing: PeriodicTask | undefined
   private started = false
 
   constructor (components: ShareKeeperComponents, init: ShareKeeperInit = {}) {
@@ -62,25 +61,18 @@ export class ShareKeeper extends EventTarget implements Startable {
     this.replicas = init.replicas ?? REPLICAS
     this.renewEveryMs = init.renewEveryMs ?? RENEW_EVERY_MS
     this.lookupTimeoutMs = init.lookupTimeoutMs ?? LOOKUP_TIMEOUT_MS
+    const every = this.renewEveryMs
+    // Check often enough that a share is renewed within a tenth of the period of falling due.
+    this.renewing = every <= 0 || this.records === undefined
+      ? undefined
+      : new PeriodicTask(async signal => { await this.renewDue(every, signal) }, Math.max(1_000, every / 10), err => { this.log.error('renewing shares failed: %e', err) })
   }
 
   readonly [Symbol.toStringTag] = 'veil:share-keeper'
 
   start (): void {
-    this.stopping = new AbortController()
     this.started = true
-    const every = this.renewEveryMs
-    if (every <= 0 || this.records === undefined) return
-    // Check often enough that a share is renewed within a tenth of the period of falling due.
-    let busy = false
-    this.timer = setInterval(() => {
-      if (busy) return
-      busy = true
-      this.running = this.renewDue(every)
-        .catch((err: unknown) => { if (!this.stopping.signal.aborted) this.log.error('renewing shares failed: %e', err) })
-        .finally(() => { busy = false })
-    }, Math.max(1_000, every / 10))
-    this.timer.unref()
+    this.renewing?.start()
   }
 
   isStarted (): boolean {
@@ -88,10 +80,7 @@ export class ShareKeeper extends EventTarget implements Startable {
   }
 
   async stop (): Promise<void> {
-    this.stopping.abort()
-    clearInterval(this.timer)
-    this.timer = undefined
-    await this.running
+    await this.renewing?.stop()
     this.started = false
   }
 
@@ -145,8 +134,8 @@ export class ShareKeeper extends EventTarget implements Startable {
     return results
   }
 
-  private async renewDue (every: number): Promise<void> {
-    const renewed = await this.renewRecorded({ signal: this.stopping.signal, due: { now: Date.now(), everyMs: every } })
+  private async renewDue (every: number, signal: AbortSignal): Promise<void> {
+    const renewed = await this.renewRecorded({ signal, due: { now: Date.now(), everyMs: every } })
     if (renewed.length === 0) return
     this.log('renewed the leases of %d shares', renewed.length)
     this.dispatchEvent(new CustomEvent('renewed', { detail: renewed }))
