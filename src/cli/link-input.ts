@@ -4,8 +4,8 @@
  * line shows in `ps` and shell history; stdin and files keep it out of both.
  * Nothing here ever prints the link.
  */
-import { open } from 'node:fs/promises'
 import { UsageError } from './errors.js'
+import { readSmallFile } from './small-file.js'
 import { InputError } from '../errors.js'
 
 /** More than any link (they are capped at 4096 characters) plus a little room. */
@@ -23,7 +23,7 @@ export async function readLinkInput (source: LinkSource, options: { signal?: Abo
   const stdin = options.stdin ?? process.stdin
   const { argument, file } = source
   if (argument !== undefined && file !== undefined) throw new UsageError('give the link either as an argument or with --link-file, not both')
-  if (file !== undefined) return firstLine(await readBounded(file), `--link-file ${file}`)
+  if (file !== undefined) return firstLine(await readSmallFile(file, MAX_LINK_INPUT, 'link file', 'one link on one line'), `--link-file ${file}`)
   if (argument === undefined) throw new UsageError('missing the link: give it as an argument, as - to read it from stdin, or with --link-file <path>')
   if (argument !== '-') return argument
   if ((stdin as { isTTY?: boolean }).isTTY === true) process.stderr.write('veil: paste the link, then press Enter:\n')
@@ -50,27 +50,6 @@ function firstLine (text: string, where: string): string {
   const line = text.split(/\r?\n/).map(l => l.trim()).find(l => l.length > 0)
   if (line === undefined) throw new UsageError(`no link in ${where}: it is empty`)
   return line
-}
-
-async function readBounded (path: string): Promise<string> {
-  let handle
-  try {
-    handle = await open(path, 'r')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    throw new InputError(code === 'ENOENT' ? `no such link file: ${path}` : `cannot read the link file ${path}: ${(err as Error).message}`, { cause: err })
-  }
-  try {
-    const buffer = Buffer.alloc(MAX_LINK_INPUT + 1)
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0)
-    if (bytesRead > MAX_LINK_INPUT) throw new InputError(`the link file ${path} is over ${MAX_LINK_INPUT} bytes: it should hold one link on one line`)
-    return buffer.subarray(0, bytesRead).toString('utf8')
-  } catch (err) {
-    if (err instanceof InputError) throw err
-    throw new InputError(`cannot read the link file ${path}: ${(err as Error).message}`, { cause: err })
-  } finally {
-    await handle.close()
-  }
 }
 
 /** Read stdin up to its first non-blank line (or its end), and no further than MAX_LINK_INPUT bytes. */

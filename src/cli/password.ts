@@ -4,9 +4,9 @@
  * read from `--password-file <path>`, or from stdin's first line when stdin
  * is not a terminal and does not carry the link itself.
  */
-import { open } from 'node:fs/promises'
 import { InputError } from '../errors.js'
 import { InterruptedError, UsageError } from './errors.js'
+import { readSmallFile } from './small-file.js'
 
 const MAX_PASSWORD_BYTES = 4096
 /** Below this many characters, `share --password` warns. */
@@ -33,7 +33,7 @@ export async function readPassword (source: PasswordSource, options: PasswordOpt
   const stdin = options.stdin ?? process.stdin
   let password: string
   if (source.file !== undefined) {
-    password = firstLine(await readBounded(source.file), `--password-file ${source.file}`)
+    password = firstLine(await readSmallFile(source.file, MAX_PASSWORD_BYTES, 'password file', 'the password on its first line'), `--password-file ${source.file}`)
   } else if (stdin.isTTY === true) {
     password = await ask(options.prompt ?? 'Password', options)
     if (options.confirm === true && await ask('Again, to confirm', options) !== password) throw new UsageError('the two passwords differ: run the command again')
@@ -90,24 +90,6 @@ function firstLine (text: string, where: string): string {
   const line = text.split(/\r?\n/)[0] ?? ''
   if (line.length === 0) throw new UsageError(`no password in ${where}: its first line is empty`)
   return line
-}
-
-async function readBounded (path: string): Promise<string> {
-  let handle
-  try {
-    handle = await open(path, 'r')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    throw new InputError(code === 'ENOENT' ? `no such password file: ${path}` : `cannot read the password file ${path}: ${(err as Error).message}`, { cause: err })
-  }
-  try {
-    const buffer = Buffer.alloc(MAX_PASSWORD_BYTES + 1)
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0)
-    if (bytesRead > MAX_PASSWORD_BYTES) throw new InputError(`the password file ${path} is over ${MAX_PASSWORD_BYTES} bytes: it should hold the password on its first line`)
-    return buffer.subarray(0, bytesRead).toString('utf8')
-  } finally {
-    await handle.close()
-  }
 }
 
 async function readStream (stdin: NodeJS.ReadableStream): Promise<string> {
