@@ -2,14 +2,14 @@ import { describe, it, expect } from 'vitest'
 import { request, Agent } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { rawCid, dagCborCid } from '../../src/format/index.js'
-import { parseShareLink } from '../../src/link/index.js'
+import { nameCidFromPublicKey, parseShareLink } from '../../src/link/index.js'
 import { startTarget, expectWithinBudget, expectLegitFetch, MiB } from './harness.js'
 
 /*
  * The gateway is a listener open to browsers: a flood of HTTP requests from
  * one address (keep-alive, 64 at a time) — blocks it holds, pages, CIDs it
- * cannot verify, unknown blocks that would each need a swarm look-up, and
- * junk paths — must stay within the node's event-loop and memory budgets,
+ * cannot verify, unknown blocks and unknown mutable-link names that would
+ * each need a swarm look-up, and junk paths — must stay within the node's event-loop and memory budgets,
  * be refused cheaply past its rate (429), and leave another address (a
  * second loopback address, 127.0.0.2) served all along.
  */
@@ -40,12 +40,13 @@ describe('adversarial: the HTTP gateway', () => {
     await target.reset()
 
     const paths = (i: number): string => {
-      switch (i % 6) {
+      switch (i % 7) {
         case 0: return `/block/${root.toString()}`
         case 1: return `/v/${root.toString()}/some/path?q=${i}`
         case 2: return `/block/${rawCid(randomBytes(32)).toString()}?in=${dagCborCid(randomBytes(8)).toString()}` // unknown: a swarm fetch each
         case 3: return '/block/QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG'
         case 4: return `/${randomBytes(6).toString('hex')}/../../etc/passwd`
+        case 5: return `/name/${nameCidFromPublicKey(randomBytes(32)).toString()}` // unknown: a DHT look-up each
         default: return '/_veil/veil.js'
       }
     }
