@@ -2,11 +2,12 @@ import type { AbortOptions, ComponentLogger, PeerId, Startable, Stream } from '@
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { deadline } from '../util/index.js'
 import type { CID } from 'multiformats/cid'
-import { BlockServer, refuseAllNames, refuseAllPushes, type BlockReader, type NameAcceptor, type PushAcceptor, type ServerEvents } from './server.js'
+import { BlockServer, refuseAllNames, type BlockReader, type NameAcceptor, type ServerEvents } from './server.js'
+import { refuseAllPushes, type PushAcceptor } from './put-server.js'
 import { openPut, pushBlocks, pushNameRecord, proveBlocks, wantBlocks, type PutOpening, type BlockVerifier, type ClientLimits, type NameReply, type PutReply, type PutRequest, type WantResult } from './client.js'
 import { retryWhileBusy } from './busy.js'
 import { RefuseCode } from './wire.js'
-import type { PutHeader } from './messages.js'
+import type { PutHeader } from './put-messages.js'
 import { DEFAULT_BLOCK_PROTOCOL, INBOUND_STREAM_HEADROOM, MAX_OUTBOUND_STREAMS, MAX_STREAMS_PER_PEER, READ_TIMEOUT_MS, WRITE_TIMEOUT_MS } from './constants.js'
 
 export interface BlockExchangeInit {

@@ -2,7 +2,7 @@ import type { Stream } from '@libp2p/interface'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { ProtocolViolationError } from './errors.js'
-import { MAX_FRAME } from './messages.js'
+import { MAX_FRAME } from './codec.js'
 
 /*
  * Length prefixes of the block exchange, read so that no peer can make the

@@ -5,16 +5,15 @@ import type { CID } from 'multiformats/cid'
 import PQueue from 'p-queue'
 import { sha256 } from '../crypto/index.js'
 import { dagCborCid } from '../format/index.js'
-import {
-  MessageType, MAX_FRAME, MAX_WIRE_BLOCK, blockHeader, decodePush, decodeRequest, encodeError, encodeNone, encodeOk,
-  encodeProof, encodeReady, encodeRefuse, encodeChain, type Push, type PutHeader, type Request
-} from './messages.js'
-import { ChainForwarding, ChainLink, type PutForwarder } from './chain-link.js'
+import { MessageType, MAX_FRAME, MAX_WIRE_BLOCK } from './codec.js'
+import { blockHeader, decodeRequest, encodeError, encodeNone, encodeOk, encodeProof, encodeRefuse, type Request } from './messages.js'
+import type { PutForwarder } from './chain-link.js'
+import { PutServer, type PushAcceptor, type PushResult } from './put-server.js'
 import { ErrorCode, RefuseCode } from './wire.js'
 import { ProtocolViolationError } from './errors.js'
 import { orderedWindow, deadline } from '../util/index.js'
 import { RequestClock } from './request-clock.js'
-import { ByteReservoir, WorkBudget } from './budgets.js'
+import { WorkBudget } from './budgets.js'
 import { MAX_REQUEST_FRAME, endServedStream, frameStream, stopReading } from './frames.js'
 import {
   FORWARD_BYTES_PER_SECOND, FORWARDS_PER_PEER, MAX_BUFFERED_PUT_BYTES, MAX_PUT_BYTES, MAX_STREAMS_PER_PEER, MIN_REQUEST_RATE, NAMES_PER_SECOND, PROOFS_AT_ONCE, PROVE_BYTES_PER_SECOND,
@@ -32,37 +31,6 @@ export interface BlockReader {
   get(cid: CID, options?: { signal?: AbortSignal, verify?: boolean }): Promise<Uint8Array>
 }
 
-export type PushResult = { ok: true } | { ok: false, code: RefuseCode, reason: string }
-
-/**
- * What a node says to a PUT header, before any block is sent: refused (with
- * a wire code), or admitted — then the blocks come, and `put` stores them.
- */
-export type PutAdmission =
-  | { ok: true, keptUntil: number, put: AdmittedPut }
-  | { ok: false, code: RefuseCode, reason: string }
-
-export interface AdmittedPut {
-  /** Verify and store the PUT's blocks (durably); one result per block. */
-  store(pushes: Push[], options: { signal: AbortSignal }): Promise<PushResult[]>
-  /**
-   * Called exactly once when the request ends, whatever happened: release
-   * what was reserved. `completed` is true only when every block was stored
-   * and the pusher was told so; otherwise the push failed, and blocks it
-   * left that nothing references may go at once.
-   */
-  end(completed: boolean): void
-}
-
-/**
- * Decides about pushes. A storage node admits a PUT from its header (room,
- * who sends it), then verifies, stores durably and only then says ok;
- * everyone else refuses at the header.
- */
-export interface PushAcceptor {
-  admit(from: PeerId, header: PutHeader, options: { signal: AbortSignal }): Promise<PutAdmission>
-}
-
 /**
  * Decides about a mutable link's record pushed with NAME: a storage node
  * keeps a valid one (bounded per pusher and in all) and republishes it
@@ -75,12 +43,6 @@ export interface NameAcceptor {
 export const refuseAllNames: NameAcceptor = {
   async accept () {
     return { ok: false, code: RefuseCode.NotAccepting, reason: 'this node keeps no records for others (not a storage node)' }
-  }
-}
-
-export const refuseAllPushes: PushAcceptor = {
-  async admit () {
-    return { ok: false, code: RefuseCode.NotAccepting, reason: 'this node is not a storage node' }
   }
 }
 
@@ -149,21 +111,18 @@ export class BlockServer {
   private readonly limits: Required<Omit<BlockServerInit, 'events'>>
   private readonly events: ServerEvents
   private readonly reader: BlockReader
-  private readonly acceptor: PushAcceptor
   private readonly names: NameAcceptor
   private readonly nameWork: WorkBudget
   private readonly log: Logger
   private readonly wantWork: WorkBudget
   private readonly proveWork: WorkBudget
-  private readonly putBuffer: ByteReservoir
-  /** Forwards chained PUTs (absent: this node does not). */
-  private readonly forwarding: ChainForwarding | undefined
+  /** Serves PUTs (and forwards chained ones, when this node does). */
+  private readonly puts: PutServer
   /** Proofs worked out at once, node-wide: each holds a block in memory while it is hashed. */
   private readonly proofSlots = new PQueue({ concurrency: PROOFS_AT_ONCE })
 
   constructor (components: BlockServerComponents, init: BlockServerInit = {}) {
     this.reader = components.store
-    this.acceptor = components.acceptor
     this.names = components.names ?? refuseAllNames
     this.log = components.logger.forComponent('veil:blocks')
     this.events = init.events ?? {}
@@ -180,13 +139,10 @@ export class BlockServer {
       forwardsPerPeer: init.forwardsPerPeer ?? FORWARDS_PER_PEER,
       forwardBytesPerSecond: init.forwardBytesPerSecond ?? FORWARD_BYTES_PER_SECOND
     }
-    this.forwarding = components.forward === undefined
-      ? undefined
-      : new ChainForwarding(components.forward, { readTimeoutMs: this.limits.readTimeoutMs, forwardsPerPeer: this.limits.forwardsPerPeer, forwardBytesPerSecond: this.limits.forwardBytesPerSecond })
+    this.puts = new PutServer(components.acceptor, components.forward, this.limits)
     this.nameWork = new WorkBudget(this.limits.namesPerSecond, this.limits.namesPerSecond * 4)
     this.wantWork = new WorkBudget(this.limits.wantBytesPerSecond, this.limits.wantBytesPerSecond * 4)
     this.proveWork = new WorkBudget(this.limits.proveBytesPerSecond, this.limits.proveBytesPerSecond * 4)
-    this.putBuffer = new ByteReservoir(this.limits.maxBufferedPutBytes)
   }
 
   /** Streams currently being served (all peers). */
@@ -210,7 +166,7 @@ export class BlockServer {
         await endServedStream(stream, { signal: clock.frame(this.limits.writeTimeoutMs) })
         return
       }
-      const request = decodeRequest(await lp.read({ signal: clock.frame(this.limits.readTimeoutMs) }), { chain: this.forwarding !== undefined })
+      const request = decodeRequest(await lp.read({ signal: clock.frame(this.limits.readTimeoutMs) }), { chain: this.puts.forwards })
       if (request.type !== MessageType.Put) stopReading(stream)
       // However the peer trickles, the whole request ends by this deadline.
       clock.setWhole(this.requestDeadlineMs(request))
@@ -240,7 +196,7 @@ export class BlockServer {
    */
   private requestDeadlineMs (request: Request): number {
     if (request.type === MessageType.Put) {
-      // A chained PUT also waits for its next nodes' READY and answers (see servePut).
+      // A chained PUT also waits for its next nodes' READY and answers (see PutServer.serve).
       const chain = request.chain === undefined ? 0 : this.limits.readTimeoutMs * (4 + 6 * request.chain.length)
       return this.limits.readTimeoutMs + Math.ceil(request.bytes / this.limits.minRequestRate * 1000) + chain
     }
@@ -298,7 +254,7 @@ export class BlockServer {
         return
       }
       case MessageType.Put:
-        await this.servePut(request, lp, peer, clock)
+        await this.puts.serve(request, lp, peer, clock)
         return
       case MessageType.Name: {
         // Each costs a signature check and a durable write: a few a second per peer.
@@ -312,78 +268,6 @@ export class BlockServer {
         const id = dagCborCid(request.record)
         await this.write(lp, result.ok ? encodeOk(id) : encodeRefuse(id, result.code, result.reason), clock)
       }
-    }
-  }
-
-  /**
-   * A PUT: admitted or refused from its header before any block is read —
-   * the node-wide buffer for incoming blocks must have room, and the
-   * acceptor must agree; then its blocks (never more bytes than the header
-   * declared), stored, and one answer per block. A chained PUT is offered
-   * to the chain's next node once admitted here, before READY (which says
-   * what every next node said); each block goes on as it arrives, and the
-   * answers wait for the next node's, then a CHAIN frame says which next
-   * nodes hold every block durably.
-   */
-  private async servePut (header: PutHeader, lp: LengthPrefixedStream, peer: PeerId, clock: RequestClock): Promise<void> {
-    if (header.bytes > this.limits.maxPutBytes) {
-      await this.write(lp, encodeRefuse(header.unit, RefuseCode.TooLarge, `a PUT may carry at most ${this.limits.maxPutBytes} bytes`), clock)
-      return
-    }
-    if (!this.putBuffer.reserve(header.bytes)) {
-      await this.write(lp, encodeRefuse(header.unit, RefuseCode.Busy, 'busy: too many pushes on their way to this node; retry shortly'), clock)
-      return
-    }
-    try {
-      const admission = await this.acceptor.admit(peer, header, { signal: clock.frame(this.limits.readTimeoutMs) })
-      if (!admission.ok) {
-        await this.write(lp, encodeRefuse(header.unit, admission.code, admission.reason), clock)
-        return
-      }
-      let completed = false
-      let link: ChainLink | undefined
-      let releaseForward = (): void => {}
-      try {
-        if (header.chain !== undefined) {
-          // Dialling the next node and its READY (which waits for the nodes after it) has a deadline of its own.
-          clock.frame(this.limits.readTimeoutMs * (2 + 2 * header.chain.length))
-          ;({ link, release: releaseForward } = this.forwarding === undefined
-            ? { link: ChainLink.refused(header, RefuseCode.NotAccepting, 'this node does not forward chained PUTs'), release: () => {} }
-            : await this.forwarding.open(header, peer, clock.signal))
-        }
-        await this.write(lp, encodeReady(header.unit, admission.keptUntil, link?.ready), clock)
-        const pushes: Push[] = []
-        let bytes = 0
-        for (let i = 0; i < header.count; i++) {
-          const push = decodePush(await lp.read({ signal: clock.frame(this.limits.readTimeoutMs) }))
-          bytes += push.bytes.length
-          if (bytes > header.bytes) throw new ProtocolViolationError('the PUT sent more bytes than its header declared')
-          pushes.push(push)
-          if (link !== undefined) {
-            // On to the next node at once, before this node stores its own copy. The link gives up on a
-            // slow next node (read deadline) well before this frame deadline would end the whole PUT.
-            clock.frame(this.limits.writeTimeoutMs)
-            await link.forward(push)
-          }
-        }
-        // A chain's answers wait for the next node's, which wait for the node after it.
-        const [results, hops] = await Promise.all([
-          admission.put.store(pushes, { signal: clock.frame(this.limits.readTimeoutMs * (link === undefined ? 4 : 2 + 4 * link.ready.length)) }),
-          link?.finish(pushes.map(push => push.cid))
-        ])
-        for (let i = 0; i < pushes.length; i++) {
-          const result = results[i] ?? { ok: false, code: RefuseCode.Internal, reason: 'no result' }
-          await this.write(lp, result.ok ? encodeOk(pushes[i]!.cid) : encodeRefuse(pushes[i]!.cid, result.code, result.reason), clock)
-        }
-        if (hops !== undefined) await this.write(lp, encodeChain(header.unit, hops), clock)
-        completed = results.length === pushes.length && results.every(result => result.ok)
-      } finally {
-        link?.close()
-        releaseForward()
-        admission.put.end(completed)
-      }
-    } finally {
-      this.putBuffer.release(header.bytes)
     }
   }
 

@@ -1,6 +1,8 @@
 import * as varint from 'uint8-varint'
 import { CID } from 'multiformats/cid'
-import { MessageType, blockHeader, encodeProve, encodePut, encodeWant } from '../../src/protocol/messages.js'
+import { MessageType } from '../../src/protocol/codec.js'
+import { blockHeader, encodeProve, encodeWant } from '../../src/protocol/messages.js'
+import { encodePut } from '../../src/protocol/put-messages.js'
 import { rawCid } from '../../src/format/cid.js'
 
 /** mulberry32: a small seeded PRNG, so a failing case can be replayed. */

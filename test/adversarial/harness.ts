@@ -19,8 +19,9 @@
  * small quota, `startTarget({ storageBytes: 8 * MiB })` (it then has a repo
  * and reports `stats().storage.used` / `.capacity`); open block streams with
  * `attacker.stream(target, BLOCK_PROTOCOL)` and write frames built with
- * src/protocol/messages.ts (`encodePut`, `blockHeader(MessageType.Push, …)`,
- * `encodeProve`) through `frameStream` (src/protocol/frames.ts), or use
+ * src/protocol/messages.ts and put-messages.ts (`encodePut`,
+ * `blockHeader(MessageType.Push, …)`, `encodeProve`) through `frameStream`
+ * (src/protocol/frames.ts), or use
  * `pushBlocks` / `proveBlocks` from src/protocol/client.ts directly on the
  * stream. Then assert `stats.storage.used` against the budget next to
  * `expectWithinBudget`. `stats.rejected` counts the block streams the server

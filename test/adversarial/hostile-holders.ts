@@ -3,7 +3,8 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import type { Stream } from '@libp2p/interface'
 import type { VeilNode } from '../../src/node/index.js'
 import { frameStream } from '../../src/protocol/frames.js'
-import { MAX_FRAME, MessageType, blockHeader, decodeRequest, encodeError } from '../../src/protocol/messages.js'
+import { MAX_FRAME, MessageType } from '../../src/protocol/codec.js'
+import { blockHeader, decodeRequest, encodeError } from '../../src/protocol/messages.js'
 import { ErrorCode } from '../../src/protocol/wire.js'
 
 /**
