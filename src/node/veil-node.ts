@@ -1,58 +1,37 @@
-import { join } from 'node:path'
-import { stat } from 'node:fs/promises'
-import { createLibp2p, type Libp2p } from 'libp2p'
-import { defaultLogger } from '@libp2p/logger'
+import type { Libp2p } from 'libp2p'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { AbortOptions, ComponentLogger, Logger, PeerId, PeerInfo } from '@libp2p/interface'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 
 import type { CID } from 'multiformats/cid'
-import { openBlockStore, LevelBlockStore, type BlockStore } from '../blockstore/index.js'
-import { blockExchange, type BlockExchange, type BlockVerifier } from '../protocol/index.js'
+import { LevelBlockStore, type BlockStore } from '../blockstore/index.js'
+import type { BlockExchange, BlockVerifier } from '../protocol/index.js'
 import { Announcer, findHolders } from '../routing/index.js'
 import { Fetcher, type FetchNetwork } from '../fetch/index.js'
-import { copyShare, findStoragePeers, knownStoragePeers, ShareJob, ShareKeeper, ShareRecords, StorageService, storageProtocol, type CopyShareResult, type MaintenanceNetwork, type RenewSummary, type RepoGcResult } from '../replication/index.js'
-import { importFile, importFolder } from '../importer/index.js'
+import { copyShare, findStoragePeers, knownStoragePeers, ShareKeeper, ShareRecords, StorageService, storageProtocol, type CopyShareResult, type MaintenanceNetwork, type RenewSummary, type RepoGcResult } from '../replication/index.js'
 import { exportShare, openShare, poolOpener, readFolderListing, type BlockOpener } from '../exporter/index.js'
 import { CryptoPool, openBlock } from '../crypto/index.js'
 import { digestMatches, verifyBlock, type FolderEntry } from '../format/index.js'
-import { formatLink, parseLink, parseShareLink, type ShareLink } from '../link/index.js'
-import { BlockHashMismatchError, InputError, InvalidOptionError, SwarmRequiredError } from '../errors.js'
-import { loadOrCreateIdentity } from '../identity/index.js'
-import { libp2pOptions, routingTableOf } from './libp2p-options.js'
-import { FETCH_WINDOW, LISTEN, fetchRefill, MISBEHAVIOUR_PENALTY, SHARE_REPLICAS } from './constants.js'
+import { parseLink, parseShareLink, type ShareLink } from '../link/index.js'
+import { BlockHashMismatchError } from '../errors.js'
+import { routingTableOf } from './libp2p-options.js'
+import { FETCH_WINDOW, fetchRefill, MISBEHAVIOUR_PENALTY } from './constants.js'
 import type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, NodeStatus, VeilNodeInit, VeilServices } from './types.js'
 
 export type { NodeGetOptions, NodeGetResult, NodeShareOptions, NodeShareResult, NodeStatus, VeilNodeInit, VeilServices } from './types.js'
-import { allowListGater, swarmProtector } from './guarded-network.js'
-import { RefusalCounter } from './refusals.js'
-import { WireGuard } from './wire-guard.js'
-import { blockProtocol, dhtProtocol, swarmId } from '../swarm/index.js'
+import type { RefusalCounter } from './refusals.js'
+import type { WireGuard } from './wire-guard.js'
+import { dhtProtocol } from '../swarm/index.js'
 import { joinSwarm } from './join-swarm.js'
 import { Gateway } from '../gateway/index.js'
 import { BootstrapKeeper, DEFAULT_JOIN_TIMEOUT_MS } from './bootstrap.js'
 import { keepAlive } from '../util/index.js'
-import { NodeCounters } from './counters.js'
+import type { NodeCounters } from './counters.js'
 import { RelayReserver } from './nat.js'
-import { nameDhtRecords, SeenSequences, type NameService } from '../names/index.js'
+import type { NameService } from '../names/index.js'
 import { wireNames } from './name-wiring.js'
 import { collectGarbage, pinLink, pinnedShares, renewLink, unpinLink, type PinOptions, type PinResult } from './keeping.js'
-
-/** What a node is made of, built by `VeilNode.create`. */
-interface VeilNodeComponents {
-  libp2p: Libp2p<VeilServices>
-  store: BlockStore
-  /** The node opened the store (and closes it at stop). */
-  ownsStore: boolean
-  refusals: RefusalCounter
-  wireGuard: WireGuard
-  /** Blocks, bytes and pushes moved (for metrics). */
-  counters: NodeCounters
-  swarmId: string | undefined
-  /** The newest record seen per name (the DHT's validator and the name service share it). */
-  seen: SeenSequences
-  logger: ComponentLogger
-}
+import { createNode, type VeilNodeComponents } from './create-node.js'
+import { shareFile } from './share-ops.js'
 
 /**
  * A Veil node: libp2p (TCP, Noise, Yamux, identify, ping, kad-dht on Veil's
@@ -131,46 +110,9 @@ export class VeilNode {
     this.names = wireNames({ libp2p, store, repo: init.repo, storage: this.storage, seen: components.seen, findHolders: (unit, opts) => this.findHolders(unit, opts), storagePeers: this.placementNetwork().storagePeers, logger }, init.names)
   }
 
+  /** Assemble a node, not yet started (see create-node.ts). */
   static async create (init: VeilNodeInit = {}): Promise<VeilNode> {
-    if (init.requireSwarm === true && init.swarm === undefined) throw new SwarmRequiredError()
-    const id = init.swarm === undefined ? undefined : swarmId(init.swarm.key)
-    const logger = defaultLogger()
-    const refusals = new RefusalCounter(logger.forComponent('veil:swarm'))
-    const wireLog = logger.forComponent('veil:wire')
-    const counters = new NodeCounters()
-    const wireGuard = new WireGuard((reason, direction) => { wireLog('reset an %s connection or stream: the peer sent %s', direction, reason) })
-    const seen = new SeenSequences()
-    const privateKey = init.privateKey ?? (init.repo !== undefined ? await loadOrCreateIdentity(init.repo) : await generateKeyPair('Ed25519'))
-    const ownsStore = init.store === undefined
-    const store = init.store ?? await openBlockStore(init.repo !== undefined ? { path: join(init.repo, 'store') } : {})
-    if (init.storage !== undefined && !(store instanceof LevelBlockStore)) {
-      if (ownsStore) await store.close()
-      throw new InvalidOptionError('a storage node keeps its blocks on disk: give it a repo directory')
-    }
-    try {
-      const allowPeers = init.swarm?.allowPeers ?? []
-      const options = libp2pOptions({
-        privateKey,
-        listen: init.listen ?? [...LISTEN],
-        dhtProtocol: init.dhtProtocol ?? dhtProtocol(id),
-        dhtServer: init.dhtServer ?? true,
-        connectionProtector: init.swarm === undefined ? undefined : swarmProtector(init.swarm),
-        connectionGater: allowPeers.length === 0 ? undefined : allowListGater(allowPeers),
-        refusals,
-        providerValidityMs: init.providerValidityMs,
-        wireGuard,
-        logger,
-        nat: init.nat === undefined ? undefined : { ...init.nat, relayLimits: id !== undefined ? 'none' : init.nat.relayLimits },
-        announce: init.announceAddresses,
-        metrics: init.libp2pMetrics,
-        dhtRecords: nameDhtRecords(seen)
-      }, blockExchange({ ...init.exchange, store: counters.servingReader(store), protocol: init.blockProtocol ?? blockProtocol(id) }))
-      const libp2p = await createLibp2p({ ...options, start: false })
-      return new VeilNode({ libp2p, store, ownsStore, refusals, wireGuard, counters, swarmId: id, seen, logger }, init)
-    } catch (err) {
-      if (ownsStore) await store.close()
-      throw err
-    }
+    return await createNode(init, components => new VeilNode(components, init))
   }
 
   get peerId (): PeerId {
@@ -245,58 +187,12 @@ export class VeilNode {
   }
 
   /**
-   * Share a file or folder: seal it into this node's store and, unit by unit
-   * while sealing goes on, place each unit on the R storage nodes closest to
-   * its discovery key (if the swarm has any). Resolves with the link once
-   * every unit is placed (or could not be), saying how many copies it got.
+   * Share a file or folder: seal it into this node's store while placing each
+   * unit on storage nodes; resolves with the link and how many copies it got
+   * (see shareFile).
    */
   async share (path: string, options: NodeShareOptions = {}): Promise<NodeShareResult> {
-    const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
-      throw new InputError(err.code === 'ENOENT' ? `no such file or folder: ${path}` : `cannot read ${path}: ${err.message}`, { cause: err })
-    })
-    const replicas = options.replicas ?? SHARE_REPLICAS
-    const keepLocal = options.keepLocal ?? true
-    const storage = this.storage
-    const job = new ShareJob({
-      store: this.store,
-      network: this.placementNetwork(),
-      replicas,
-      selfIsStorage: storage !== undefined,
-      self: this.peerId,
-      announce: keepLocal && storage === undefined ? async unit => await this.announcer.announce(unit, options) : undefined,
-      holdLocally: storage === undefined ? undefined : async unit => await storage.adopt(unit.cid, options.expires),
-      expires: options.expires,
-      chain: options.chain,
-      log: this.log,
-      options,
-      onProgress: options.onProgress
-    })
-    const importOptions = { logger: this.logger, ...options }
-    const result = info.isDirectory() ? await importFolder(path, job.sink, importOptions) : await importFile(path, job.sink, importOptions)
-    const placed = await job.finish()
-    // Aborted while placing: placements were cut short, so report the abort, not a short count.
-    options.signal?.throwIfAborted()
-    // A share this repo keeps, or that storage nodes took, is recorded (for renewal and `veil gc`);
-    // a light client's share that no storage node took is not: its blocks are for `veil gc`.
-    if (keepLocal || placed.replicas > 0) await this.keeper.record(result.cid, job.placements.map(p => p.unit), placed.keptUntil, options.expires)
-    let removedLocal = false
-    if (!keepLocal && storage === undefined && placed.replicas >= replicas && replicas > 0) {
-      for (const cid of job.blocks) await this.store.delete(cid)
-      removedLocal = true
-    }
-    return {
-      ...result,
-      link: formatLink({ cid: result.cid, key: result.key }),
-      replicasWanted: replicas,
-      replicas: placed.replicas,
-      keptUntil: placed.keptUntil,
-      units: job.placements.length,
-      placementFailures: job.placements.flatMap(p => p.failures),
-      announced: placed.announced,
-      announceFailures: placed.announceFailures,
-      removedLocal,
-      rootHolders: job.placements.find(p => p.unit.equals(result.cid))?.holders.map(copy => copy.peer) ?? []
-    }
+    return await shareFile({ store: this.store, storage: this.storage, self: this.peerId, announcer: this.announcer, keeper: this.keeper, network: this.placementNetwork(), log: this.log, logger: this.logger }, path, options)
   }
 
   /** A fetch engine for one download (its peer bans and stats are its own). */
