@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from 'commander'
 import type { FolderLimits } from '../exporter/index.js'
 import type { WireProgress } from '../control/index.js'
-import { parseSize } from './config.js'
+import { parseSize } from './units.js'
 
 export interface FolderLimitFlags {
   maxEntries?: number

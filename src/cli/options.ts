@@ -3,7 +3,7 @@
  * throws InvalidArgumentError makes commander report a usage error (exit 2).
  */
 import { InvalidArgumentError, type Command } from 'commander'
-import { parseDuration, parseSize } from './config.js'
+import { parseDuration, parseSize } from './units.js'
 
 /** "50GiB", "1.5TiB", "500 MiB" (GB, MB… read as binary too): at least 1 MiB. */
 export function sizeArg (value: string): number {

@@ -10,8 +10,8 @@
 import { createRequire } from 'node:module'
 import type cliProgressTypes from 'cli-progress'
 import type { WireProgress } from '../control/index.js'
-import { formatSize } from './config.js'
 import { printable } from './output.js'
+import { formatSize } from './units.js'
 
 /** off: nothing; bars: redrawn in place (a terminal); lines: one line per update (logs, pipes). */
 export type ProgressMode = 'off' | 'bars' | 'lines'

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { loadSettings, parseGatewayListen, isLoopbackAddress } from '../../src/cli/config.js'
+import { parseGatewayListen, isLoopbackAddress } from '../../src/cli/config-checks.js'
+import { loadSettings } from '../../src/cli/config.js'
 import { tempDir } from '../helpers/files.js'
 import { VeilProcess, veil, LOOPBACK, startDaemon } from './helpers.js'
 

@@ -7,11 +7,11 @@
 import { join } from 'node:path'
 import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { formatSize } from '../config.js'
 import { RepoBusyError } from '../errors.js'
 import { examples } from '../options.js'
 import { findDaemon } from '../repo.js'
 import { isRepoLocked, settingsFor, type Context, type Runtime } from '../session.js'
+import { formatSize } from '../units.js'
 import type { GcSummary } from '../../control/index.js'
 
 export function registerGc (program: Command, runtime: Runtime): void {

@@ -10,7 +10,7 @@
  */
 import type { Command } from 'commander'
 import type { GetSummary } from '../../control/index.js'
-import { absolute, formatSize } from '../config.js'
+import { absolute } from '../config.js'
 import { InterruptedError, UsageError } from '../errors.js'
 import { readLinkInput } from '../link-input.js'
 import { unlockLinkText } from '../password.js'
@@ -18,6 +18,7 @@ import { examples, withNetworkOptions, withProgressOptions, type ProgressFlags }
 import { printable, stdoutSink } from '../output.js'
 import { withSession, type Context, type NetworkFlags, type Runtime } from '../session.js'
 import { countArg, folderLimitsOf, folderSummary, limitSizeArg, type FolderLimitFlags } from '../folder-limits.js'
+import { formatSize } from '../units.js'
 
 interface GetFlags extends NetworkFlags, ProgressFlags, FolderLimitFlags {
   output?: string

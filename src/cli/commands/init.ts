@@ -1,7 +1,7 @@
 import { stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { CONFIG_FILE } from '../config.js'
+import { CONFIG_FILE } from '../config-file.js'
 import { IDENTITY_FILE } from '../repo.js'
 import { settingsFor, type Runtime } from '../session.js'
 import { examples } from '../options.js'

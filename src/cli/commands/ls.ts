@@ -5,12 +5,12 @@
  * (`-`) or a file (`--link-file`).
  */
 import type { Command } from 'commander'
-import { formatSize } from '../config.js'
 import { readLinkInput } from '../link-input.js'
 import { unlockLinkText } from '../password.js'
 import { examples, withNetworkOptions } from '../options.js'
 import { printable } from '../output.js'
 import { withSession, type NetworkFlags, type Runtime } from '../session.js'
+import { formatSize } from '../units.js'
 
 interface LsFlags extends NetworkFlags {
   recursive?: boolean

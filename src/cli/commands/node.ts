@@ -7,12 +7,14 @@
 import { randomBytes } from 'node:crypto'
 import type { Command } from 'commander'
 import { SwarmRequiredError } from '../../errors.js'
-import { DEFAULT_RENEW_EVERY_MS, formatSize, isLoopbackAddress } from '../config.js'
+import { isLoopbackAddress } from '../config-checks.js'
+import { DEFAULT_RENEW_EVERY_MS } from '../config.js'
 import { ConfigError, NodeRunningError, PortInUseError, UsageError, explainJoinFailure } from '../errors.js'
 import { collectList, examples, sizeArg, withNetworkOptions } from '../options.js'
 import { convergenceSecret, findDaemon, loadSwarm, removeApiInfo, writeApiInfo } from '../repo.js'
 import { openNode, settingsFor, type Context, type Runtime } from '../session.js'
 import { printable } from '../output.js'
+import { formatSize } from '../units.js'
 import { showStatus } from './status.js'
 
 interface StartFlags {

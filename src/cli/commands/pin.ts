@@ -7,11 +7,11 @@
  */
 import type { Command } from 'commander'
 import { NodeNotRunningError } from '../errors.js'
-import { formatSize } from '../config.js'
 import { examples, withProgressOptions, type ProgressFlags } from '../options.js'
 import { readLinkInput, type LinkSource } from '../link-input.js'
 import { findDaemon } from '../repo.js'
 import { settingsFor, type Context, type Runtime } from '../session.js'
+import { formatSize } from '../units.js'
 import type { DaemonClient } from '../../control/index.js'
 
 interface PinFlags extends ProgressFlags {

@@ -9,11 +9,12 @@ import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { InputError } from '../../errors.js'
 import type { PublishSummary } from '../../control/index.js'
-import { absolute, formatSize } from '../config.js'
+import { absolute } from '../config.js'
 import { NoStorageNodeError, UsageError } from '../errors.js'
 import { examples, replicasArg, withNetworkOptions, withProgressOptions, type ProgressFlags } from '../options.js'
 import { printable } from '../output.js'
 import { withSession, type Context, type NetworkFlags, type Runtime } from '../session.js'
+import { formatSize } from '../units.js'
 import { humanTime } from './renew.js'
 
 interface PublishFlags extends NetworkFlags, ProgressFlags {

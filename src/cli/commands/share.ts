@@ -9,7 +9,8 @@ import { basename, join } from 'node:path'
 import { Option, type Command } from 'commander'
 import { InputError } from '../../errors.js'
 import type { ShareSummary } from '../../control/index.js'
-import { absolute, checkGateway, formatSize } from '../config.js'
+import { checkGateway } from '../config-checks.js'
+import { absolute } from '../config.js'
 import { NoStorageNodeError, UsageError } from '../errors.js'
 import { examples, replicasArg, withNetworkOptions, withProgressOptions, type ProgressFlags } from '../options.js'
 import { printable } from '../output.js'
@@ -18,6 +19,7 @@ import { settingsFor, withSession, type Context, type NetworkFlags, type Runtime
 import { humanTime } from './renew.js'
 import { readPassword, SHORT_PASSWORD } from '../password.js'
 import { expiryArg } from '../options.js'
+import { formatSize } from '../units.js'
 
 type LinkFormat = 'veil' | 'magnet' | 'gateway'
 

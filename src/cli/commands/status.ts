@@ -7,12 +7,12 @@
 import { join } from 'node:path'
 import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { formatSize } from '../config.js'
 import { NodeNotRunningError } from '../errors.js'
 import { examples } from '../options.js'
 import { findDaemon, loadSwarm, readPeerId, repoExists } from '../repo.js'
 import { settingsFor, type Context, type Runtime } from '../session.js'
 import { printable } from '../output.js'
+import { formatSize } from '../units.js'
 import { humanTime } from './renew.js'
 
 export function registerStatus (program: Command, runtime: Runtime): void {
